@@ -1,0 +1,112 @@
+"""Canned queries: ``queries/NAME.rq`` files with a small YAML header.
+
+The header is the file's leading ``#+`` comment lines, so the file stays valid
+SPARQL that can be pasted into any endpoint::
+
+    #+ title: {zh: 各省国家重点实验室资助, en: National key lab funding by province}
+    #+ description: ...
+    #+ theme: money
+    #+ parameters:
+    #+   province: {type: iri, label: 省份 Province, choices: provinces}
+
+Parameters are bound as RDF terms with pyoxigraph's ``substitutions``, never
+pasted into the query text, so each must appear in the SELECT projection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pyoxigraph import Literal, NamedNode, Variable
+
+from .vocab import xsd
+
+PARAMETER_TYPES = ("iri", "string", "integer", "decimal")
+
+
+class ParameterError(ValueError):
+    """A canned-query parameter that is unknown or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named, typed parameter of a canned query."""
+
+    name: str
+    type: str
+    label: str
+    choices: str | None = None  # name of a choice list the pages fill from the graph
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A canned query: its header and its SPARQL text."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    description: str
+    theme: str
+    parameters: tuple[Parameter, ...]
+    sparql: str
+    path: Path
+
+
+def query_dir() -> Path:
+    return Path(str(resources.files("queries")))
+
+
+def load_all(directory: Path | None = None) -> dict[str, CannedQuery]:
+    """Load every canned query of a directory, by name."""
+    directory = directory or query_dir()
+    return {path.stem: load_one(path) for path in sorted(directory.glob("*.rq"))}
+
+
+def load_one(path: Path) -> CannedQuery:
+    """Load one canned query, naming the file when its header is malformed."""
+    text = path.read_text(encoding="utf-8")
+    header_lines = [line[2:].removeprefix(" ") for line in text.splitlines() if line.startswith("#+")]
+    try:
+        header = yaml.safe_load("\n".join(header_lines)) or {}
+        title = header["title"]
+        parameters = tuple(
+            Parameter(name, spec["type"], spec.get("label", name), spec.get("choices"))
+            for name, spec in (header.get("parameters") or {}).items()
+        )
+        query = CannedQuery(path.stem, title["zh"], title["en"], header["description"], header.get("theme", "other"), parameters, text, path)
+    except (yaml.YAMLError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: malformed #+ header: {error}") from error
+    bad = [p.name for p in parameters if p.type not in PARAMETER_TYPES]
+    if bad:
+        raise ValueError(f"{path}: parameters of unknown type: {bad}")
+    return query
+
+
+def bind(query: CannedQuery, values: dict[str, str]) -> dict[Variable, NamedNode | Literal]:
+    """Turn string parameter values into RDF terms by the query's declared types."""
+    known = {p.name: p for p in query.parameters}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ParameterError(f"{query.name}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}")
+    return {Variable(name): term(known[name], value) for name, value in values.items() if value != ""}
+
+
+def term(parameter: Parameter, value: str) -> NamedNode | Literal:
+    """Make the RDF term of one parameter value, or raise a ParameterError naming it."""
+    try:
+        if parameter.type == "iri":
+            if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
+                raise ValueError("not an absolute http(s) IRI")
+            return NamedNode(value)
+        if parameter.type == "integer":
+            return Literal(str(int(value)), datatype=xsd.integer)
+        if parameter.type == "decimal":
+            return Literal(str(Decimal(value)), datatype=xsd.decimal)
+        return Literal(value)
+    except (ValueError, InvalidOperation) as error:
+        raise ParameterError(f"parameter {parameter.name!r}: {value!r} is not a valid {parameter.type} ({error})") from error

@@ -1,0 +1,214 @@
+"""The gaoxin-kg command line: build, annotate, query, validate, export, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+from . import canned, pipeline
+from .annotate import AnnotationError, disagreements, read_annotation, write_annotation
+from .load import LoadError, validate
+from .read import ReadError
+from .store import DEFAULT_STORE, StoreError, current_version, open_read_only, run_query
+
+STAGES = "read → clean → script → identify → group → segment → extract → annotate → to_rdf → load"
+EXPORT_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE}
+RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON}
+FAILURES = (ReadError, AnnotationError, LoadError, StoreError, pipeline.BuildError, canned.ParameterError, ValueError, SyntaxError, OSError)
+
+
+def parser() -> argparse.ArgumentParser:
+    """Describe the commands and their options."""
+    main = argparse.ArgumentParser(prog="gaoxin-kg", description=f"Build and query the gaoxin-kg graph. Stages: {STAGES}")
+    commands = main.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="build the graph from DIR/raw (and DIR/annotations) into the store")
+    build.add_argument("--data", type=Path, default=Path("data"))
+    build.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    annotate = commands.add_parser("annotate", help="write one annotation file per work into DIR/annotations")
+    annotate.add_argument("--data", type=Path, default=Path("data"))
+    annotate.add_argument("--check", action="store_true", help="list where the extractor disagrees with reviewed files")
+    annotate.add_argument("--force", action="store_true", help="overwrite reviewed files too")
+    query = commands.add_parser("query", help="run SPARQL or a canned query")
+    query.add_argument("sparql", nargs="?")
+    query.add_argument("--canned", metavar="NAME")
+    query.add_argument("--param", action="append", default=[], metavar="K=V")
+    query.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    query.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    commands.add_parser("validate", help="validate the current store against the SHACL shapes").add_argument(
+        "--store", type=Path, default=DEFAULT_STORE
+    )
+    export = commands.add_parser("export", help="write the whole graph to standard output")
+    export.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="nq")
+    export.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    commands.add_parser("queries", help="list the canned queries")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; print a clear message and return 1 on failure."""
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except FAILURES as error:
+        print(f"gaoxin-kg {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build, printing what was read, dropped, merged and produced."""
+    started = time.perf_counter()
+    print(f"building {args.data} → {args.store}  ({STAGES})")
+    stats = pipeline.build(args.data, args.store, report=print)
+    print(
+        f"read {stats.files} files, dropped {stats.dropped_lines} lines, merged {stats.merged} duplicate(s): "
+        f"{stats.works} documents, {stats.measures} measures, {stats.incentives} incentives, {stats.triples} triples "
+        f"in {time.perf_counter() - started:.1f} s → {current_version(args.store)}"
+    )
+    return 0
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    """Write annotation files, or with --check report disagreements with reviewed ones."""
+    directory = args.data / "annotations"
+    works = pipeline.annotated_works(args.data, report=lambda _: None)
+    fresh = {w.work.slug: w for w in fresh_extractions(args.data)}
+    differences = 0
+    for annotated in works:
+        path = directory / f"{annotated.work.slug}.yaml"
+        if args.check:
+            lines = disagreements(annotated, fresh[annotated.work.slug].extraction) if annotated.reviewed else []
+            differences += len(lines)
+            print(f"{path}: {'reviewed' if annotated.reviewed else 'not reviewed'}, {len(lines)} disagreement(s)")
+            print("".join(f"  {line}\n" for line in lines), end="")
+        elif annotated.reviewed and not args.force:
+            print(f"{path}: reviewed, kept (use --force to overwrite)")
+        else:
+            print(f"{write_annotation(fresh[annotated.work.slug], directory)}: written")
+    return 1 if differences else 0
+
+
+def fresh_extractions(data_dir: Path) -> list:  # type: ignore[type-arg]
+    """Run the extractor on every work, ignoring reviewed files."""
+    from .annotate import annotate
+    from .extract import extract
+    from .group import group
+    from .identify import identify
+    from .segment import segment
+
+    expressions = pipeline.read_expressions(data_dir, report=lambda _: None)
+    works = group(expressions, [identify(e) for e in expressions])
+    return [annotate(w, s, extract(w, s)) for w in works for s in [segment(w.primary)]]
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run a SPARQL query or a canned one and print its results."""
+    if bool(args.sparql) == bool(args.canned):
+        raise ValueError("give either a SPARQL query or --canned NAME")
+    substitutions = {}
+    sparql = args.sparql
+    if args.canned:
+        queries = canned.load_all()
+        if args.canned not in queries:
+            raise ValueError(f"no canned query {args.canned!r}; known: {', '.join(queries)}")
+        query = queries[args.canned]
+        sparql = query.sparql
+        substitutions = canned.bind(query, dict(split_param(p) for p in args.param))
+    results = run_query(open_read_only(args.store), sparql, substitutions)
+    print_results(results, args.format)
+    return 0
+
+
+def split_param(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise canned.ParameterError(f"--param {text!r}: expected NAME=VALUE")
+    name, value = text.split("=", 1)
+    return name.strip(), value
+
+
+def print_results(results, form: str) -> None:  # type: ignore[no-untyped-def]
+    """Print query results as a table, CSV, TSV or JSON."""
+    if isinstance(results, QuerySolutions | QueryBoolean):
+        if form == "table":
+            print_table(results)
+        else:
+            sys.stdout.write(results.serialize(format=RESULT_FORMATS[form]).decode("utf-8"))
+    else:
+        sys.stdout.write(results.serialize(format=RdfFormat.TURTLE).decode("utf-8"))
+
+
+def print_table(results) -> None:  # type: ignore[no-untyped-def]
+    """Print SELECT results as an aligned text table (wide characters count twice)."""
+    if isinstance(results, QueryBoolean):
+        print(json.dumps(bool(results)))
+        return
+    names = [v.value for v in results.variables]
+    rows = [[cell_text(solution[name]) for name in names] for solution in results]
+    widths = [max([width(name)] + [width(row[i]) for row in rows]) for i, name in enumerate(names)]
+    for row in [names, ["-" * w for w in widths], *rows]:
+        print("  ".join(cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)).rstrip())
+    print(f"({len(rows)} rows)")
+
+
+def cell_text(term) -> str:  # type: ignore[no-untyped-def]
+    return "" if term is None else term.value
+
+
+def width(text: str) -> int:
+    """Count the columns a text takes in a terminal.
+
+    >>> width("云南省")
+    6
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    validate(current_version(args.store))
+    print(f"{current_version(args.store)}: conforms to ontology/shapes.ttl")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write every quad of the store in N-Quads, TriG or (default graph merged) Turtle."""
+    store = open_read_only(args.store)
+    form = EXPORT_FORMATS[args.format]
+    quads = store.quads_for_pattern(None, None, None, None)
+    if args.format == "ttl":
+        from pyoxigraph import Quad
+
+        quads = (Quad(q.subject, q.predicate, q.object) for q in quads)
+    from pyoxigraph import serialize
+
+    serialize(quads, output=sys.stdout.buffer, format=form, prefixes=prefixes() if form != RdfFormat.N_QUADS else None)
+    return 0
+
+
+def prefixes() -> dict[str, str]:
+    from .vocab import PREFIXES
+
+    return dict(PREFIXES)
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    for name, query in canned.load_all().items():
+        print(f"{name:32} {query.title_zh} / {query.title_en}")
+    return 0
+
+
+COMMANDS = {
+    "build": cmd_build,
+    "annotate": cmd_annotate,
+    "query": cmd_query,
+    "validate": cmd_validate,
+    "export": cmd_export,
+    "queries": cmd_queries,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The one module that mints IRIs: stable across builds, readable ASCII, no raw Chinese.
+
+Names become slugs by their Hanyu Pinyin (pypinyin, no tones): 兰州高新区 →
+``lan-zhou-gao-xin-qu``. A document with a 文号 is named by it (云政发〔2020〕36号 →
+``yunzhengfa-2020-36``); one without is named by its province and a digest of
+its title, or of its wording when it has no title. See "URI policy" in the README.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from pypinyin import lazy_pinyin
+
+from . import reference
+from .records import Expression, Identity
+from .vocab import ID
+
+_DOC_NUMBER = re.compile(r"^(.*?)〔(\d{4})〕(\d+)号$")
+
+
+def slug(name: str) -> str:
+    """Turn a Chinese name into a readable ASCII slug, one pinyin syllable per character.
+
+    >>> slug("兰州高新区")
+    'lan-zhou-gao-xin-qu'
+    >>> slug("省发展改革委")
+    'sheng-fa-zhan-gai-ge-wei'
+    """
+    syllables = lazy_pinyin(name, errors=lambda chars: [c for c in chars if c.isalnum()])
+    text = re.sub(r"[^a-z0-9]+", "-", "-".join(syllables).lower()).strip("-")
+    return text or digest(name)
+
+
+def digest(text: str, length: int = 8) -> str:
+    """Return a short hex digest of a text, for names with nothing readable to go on."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def doc_number_slug(doc_number: str) -> str:
+    """Name a document by its 文号.
+
+    >>> doc_number_slug("国科发区〔2022〕264号")
+    'guokefaqu-2022-264'
+    """
+    match = _DOC_NUMBER.match(doc_number)
+    if not match:
+        return slug(doc_number)
+    prefix, year, number = match.groups()
+    return f"{''.join(lazy_pinyin(prefix))}-{year}-{number}"
+
+
+def work_slug(identity: Identity, primary: Expression) -> str:
+    """Name a work by its 文号, else by province and a digest of its title or wording."""
+    if identity.doc_number_text:
+        return doc_number_slug(identity.doc_number_text)
+    province = reference.by_code(identity.province_code).slug if identity.province_code else "unknown"
+    basis = identity.title_text or re.sub(r"\s+", "", primary.analysis[primary.clean.body_start : primary.clean.body_end])
+    return f"{province}-{digest(basis)}"
+
+
+def work(work_slug_: str) -> str:
+    return f"{ID}doc/{work_slug_}"
+
+
+def graph(work_slug_: str) -> str:
+    return f"{work(work_slug_)}/graph"
+
+
+def expression(work_slug_: str, script: str) -> str:
+    return f"{work(work_slug_)}/{script.lower()}"
+
+
+def source_file(work_slug_: str, script: str) -> str:
+    return f"{expression(work_slug_, script)}/file"
+
+
+def span(work_slug_: str, script: str, start: int, end: int) -> str:
+    return f"{expression(work_slug_, script)}/span/{start}-{end}"
+
+
+def part(work_slug_: str, path: str) -> str:
+    return f"{work(work_slug_)}/part/{path.replace('.', '-')}"
+
+
+def fact(work_slug_: str, kind: str, path: str, index: int) -> str:
+    """Name the index-th fact of a kind (incentive, target, provision) in the measure at path."""
+    return f"{work(work_slug_)}/{kind}/{path.replace('.', '-')}-{index}"
+
+
+def province(code: str) -> str:
+    return f"{ID}province/{reference.by_code(code).slug}"
+
+
+def organisation(province_code: str | None, name: str) -> str:
+    """Name an organisation within its province: 省科技厅 of 云南 → org/yunnan/sheng-kejiting."""
+    where = reference.by_code(province_code).slug if province_code else "national"
+    return f"{ID}org/{where}/{slug(name)}"
+
+
+def government(province_code: str) -> str:
+    return f"{ID}org/{reference.by_code(province_code).slug}/government"
+
+
+def zone(province_code: str | None, name: str) -> str:
+    where = reference.by_code(province_code).slug if province_code else "unknown"
+    return f"{ID}zone/{where}/{slug(name)}"
+
+
+def concept(scheme_name: str, label: str) -> str:
+    """Name a concept of one of the builder's SKOS schemes by its label."""
+    return f"{ID}{scheme_name}/{slug(label)}"
+
+
+def scheme(scheme_name: str) -> str:
+    return f"{ID}scheme/{scheme_name}"
+
+
+def build_run(input_digest: str) -> str:
+    return f"{ID}build/{input_digest[:16]}"
+
+
+REFERENCE_GRAPH = f"{ID}graph/reference"
+ONTOLOGY_GRAPH = f"{ID}graph/ontology"
+BUILD_GRAPH = f"{ID}graph/build"

@@ -1,0 +1,166 @@
+"""The whole build, stage after stage, as a reader would draw it.
+
+    read → clean → script → identify → group → segment → extract
+         → annotate → to_rdf → load
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+
+from . import __version__, iris, reference
+from .annotate import annotate, read_annotation
+from .clean import clean
+from .extract import extract
+from .group import group
+from .identify import identify
+from .load import load
+from .read import read
+from .records import AnnotatedWork, BuildRun, BuildStats, Expression
+from .script import script
+from .segment import segment
+from .to_rdf import to_rdf, zh
+from .vocab import RDF_TYPE, dcterms, gx, prov, rdfs, skos, xsd
+
+Report = Callable[[str], None]
+SCHEMES = {
+    "recipient-type": ("受助对象类型", "Recipient types"),
+    "industry": ("产业", "Industries"),
+    "document-type": ("文件类型", "Document types"),
+    "provinces": ("省级行政区", "Provincial-level divisions (GB/T 2260)"),
+}
+
+
+class BuildError(RuntimeError):
+    """A build that cannot go on; the message names the file."""
+
+
+def raw_files(data_dir: Path) -> list[Path]:
+    """List the raw documents of a data directory, in name order."""
+    raw = data_dir / "raw"
+    if not raw.is_dir():
+        raise BuildError(f"{raw}: no raw/ directory of documents")
+    files = sorted(p for p in raw.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise BuildError(f"{raw}: no documents")
+    return files
+
+
+def read_expressions(data_dir: Path, report: Report) -> list[Expression]:
+    """Read, clean and convert every raw file, reporting what was dropped."""
+    expressions = []
+    for path in raw_files(data_dir):
+        source = read(path)
+        cleaned = clean(source)
+        for line in cleaned.dropped:
+            report(f"  dropped {path.name}:{line.line_no} ({line.reason}): {line.span.quote.strip()[:50]}")
+        for note in (*source.warnings, *cleaned.artefacts):
+            report(f"  warning {path.name}: {note}")
+        expressions.append(script(cleaned))
+    return expressions
+
+
+def annotated_works(data_dir: Path, report: Report) -> list[AnnotatedWork]:
+    """Run the stages up to annotate: reviewed annotation files win over the extractor."""
+    expressions = read_expressions(data_dir, report)
+    works = group(expressions, [identify(e) for e in expressions])
+    by_name = {e.name: e for e in expressions}
+    result = []
+    for work in works:
+        if len(work.expressions) > 1:
+            report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
+        reviewed = data_dir / "annotations" / f"{work.slug}.yaml"
+        annotated = read_annotation(reviewed, by_name) if reviewed.exists() else None
+        if annotated is None or not annotated.reviewed:
+            segments = segment(work.primary)
+            annotated = annotate(work, segments, extract(work, segments))
+        result.append(annotated)
+    return result
+
+
+def input_digest(data_dir: Path) -> str:
+    """Digest the raw files, annotation files and builder version that make a graph."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted([*(data_dir / "raw").glob("*"), *(data_dir / "annotations").glob("*.yaml")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build(data_dir: Path, store_dir: Path, report: Report = print) -> BuildStats:
+    """Build the graph of a data directory into a new store version and switch to it."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    digest = input_digest(data_dir)
+    run = BuildRun(iris.build_run(digest), digest, started, __version__)
+    works = annotated_works(data_dir, report)
+    quads = [q for work in works for q in to_rdf(work, run)]
+    quads += [*reference_quads(), *ontology_quads(), *build_quads(run)]
+    count = load(quads, store_dir, digest)
+    extraction = [w.extraction for w in works]
+    return BuildStats(
+        files=sum(len(w.work.expressions) for w in works),
+        dropped_lines=sum(len(e.clean.dropped) for w in works for e in w.work.expressions),
+        works=len(works),
+        merged=sum(len(w.work.expressions) - 1 for w in works),
+        measures=sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == gx.Measure),
+        incentives=sum(len(x.incentives) for x in extraction),
+        triples=count,
+    )
+
+
+def reference_quads() -> Iterator[Quad]:
+    """Describe the provinces and the builder's SKOS schemes."""
+    graph = NamedNode(iris.REFERENCE_GRAPH)
+    for name, (label_zh, label_en) in SCHEMES.items():
+        scheme = NamedNode(iris.scheme(name))
+        yield Quad(scheme, RDF_TYPE, skos.ConceptScheme, graph)
+        yield Quad(scheme, skos.prefLabel, zh(label_zh), graph)
+        yield Quad(scheme, skos.prefLabel, Literal(label_en, language="en"), graph)
+    for province in reference.provinces():
+        yield from province_quads(province, graph)
+
+
+def province_quads(province: reference.Province, graph: NamedNode) -> Iterator[Quad]:
+    """Describe one province: labels, GB/T 2260 code, Wikidata item where known."""
+    node = NamedNode(iris.province(province.code))
+    yield Quad(node, RDF_TYPE, gx.Province, graph)
+    yield Quad(node, RDF_TYPE, skos.Concept, graph)
+    yield Quad(node, RDF_TYPE, dcterms.Location, graph)
+    yield Quad(node, skos.inScheme, NamedNode(iris.scheme("provinces")), graph)
+    for label in (zh(province.name), Literal(province.name_en, language="en")):
+        yield Quad(node, skos.prefLabel, label, graph)
+        yield Quad(node, rdfs.label, label, graph)
+    yield Quad(node, skos.altLabel, zh(province.short_name), graph)
+    yield Quad(node, skos.notation, Literal(province.code, datatype=gx.GBT2260Code), graph)
+    yield Quad(node, dcterms.source, Literal(province.source), graph)
+    if province.wikidata:
+        yield Quad(node, skos.exactMatch, NamedNode(f"http://www.wikidata.org/entity/{province.wikidata}"), graph)
+
+
+def ontology_quads() -> Iterator[Quad]:
+    """Load the ontology itself into its own named graph, so SPARQL users can read labels."""
+    graph = NamedNode(iris.ONTOLOGY_GRAPH)
+    path = resources.files("ontology").joinpath("gaoxin.ttl")
+    for triple in parse(path.read_bytes(), format=RdfFormat.TURTLE):
+        yield Quad(triple.subject, triple.predicate, triple.object, graph)
+
+
+def build_quads(run: BuildRun) -> Iterator[Quad]:
+    """Describe the build run (PROV-O)."""
+    graph, node = NamedNode(iris.BUILD_GRAPH), NamedNode(run.iri)
+    yield Quad(node, RDF_TYPE, gx.BuildRun, graph)
+    yield Quad(node, RDF_TYPE, prov.Activity, graph)
+    yield Quad(node, prov.startedAtTime, Literal(run.started, datatype=xsd.dateTime), graph)
+    yield Quad(node, prov.endedAtTime, Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=xsd.dateTime), graph)
+    yield Quad(node, gx.softwareVersion, Literal(run.software_version), graph)
+    yield Quad(node, gx.inputDigest, Literal(run.input_digest), graph)
+
+
+def stderr(message: str) -> None:
+    print(message, file=sys.stderr)

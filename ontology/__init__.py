@@ -1,0 +1,1 @@
+"""The gaoxin-kg ontology (gaoxin.ttl) and its SHACL shapes (shapes.ttl)."""

@@ -1,0 +1,1 @@
+"""The gaoxin-kg web server (issue 3)."""
