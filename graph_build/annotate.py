@@ -61,7 +61,7 @@ def as_document(annotated: AnnotatedWork) -> dict[str, Any]:
         "offsets": "Unicode code points into the decoded text of the named file, [start, end)",
         "expressions": [
             {"file": e.name, "sha256": e.clean.source.sha256, "script": e.script, "identity": to_plain(i)}
-            for e, i in zip(work.expressions, work.identities)
+            for e, i in zip(work.expressions, work.identities, strict=False)
         ],
         "primary": work.primary.name,
         "segments": to_plain(annotated.segments),
@@ -144,7 +144,7 @@ def spans_of(annotated: AnnotatedWork) -> list[tuple[str, Span, str]]:
     """List every span of an annotated work with where it stands and the text it quotes."""
     found = []
     work = annotated.work
-    for k, (expression, identity) in enumerate(zip(work.expressions, work.identities)):
+    for k, (expression, identity) in enumerate(zip(work.expressions, work.identities, strict=False)):
         found += [(f"expressions[{k}].identity.{w}", s, expression.text) for w, s in spans_in(identity, "")]
     primary = work.primary.text
     found += [(f"segments[{k}]{w}", s, primary) for k, seg in enumerate(annotated.segments) for w, s in spans_in(seg, "")]

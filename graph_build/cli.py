@@ -11,11 +11,12 @@ from pathlib import Path
 
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
-from . import canned, pipeline
-from .annotate import AnnotationError, disagreements, read_annotation, write_annotation
+from . import canned, evaluate, pipeline
+from .annotate import AnnotationError, disagreements, write_annotation
 from .load import LoadError, validate
 from .read import ReadError
 from .store import DEFAULT_STORE, StoreError, current_version, open_read_only, run_query
+from .vocab import sparql_prefixes
 
 STAGES = "read → clean → script → identify → group → segment → extract → annotate → to_rdf → load"
 EXPORT_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE}
@@ -47,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="nq")
     export.add_argument("--store", type=Path, default=DEFAULT_STORE)
     commands.add_parser("queries", help="list the canned queries")
+    evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file")
+    evaluate.add_argument("--data", type=Path, default=Path("data"))
+    evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"))
     return main
 
 
@@ -111,7 +115,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if bool(args.sparql) == bool(args.canned):
         raise ValueError("give either a SPARQL query or --canned NAME")
     substitutions = {}
-    sparql = args.sparql
+    sparql = sparql_prefixes() + args.sparql if args.sparql else None  # a query's own PREFIX lines override these
     if args.canned:
         queries = canned.load_all()
         if args.canned not in queries:
@@ -201,7 +205,14 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Print precision and recall of the extractor (reviewed files ignored) against the gold."""
+    print(evaluate.table(evaluate.evaluate(fresh_extractions(args.data), args.gold)))
+    return 0
+
+
 COMMANDS = {
+    "evaluate": cmd_evaluate,
     "build": cmd_build,
     "annotate": cmd_annotate,
     "query": cmd_query,

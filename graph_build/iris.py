@@ -94,7 +94,7 @@ def province(code: str) -> str:
 
 
 def organisation(province_code: str | None, name: str) -> str:
-    """Name an organisation within its province: 省科技厅 of 云南 → org/yunnan/sheng-kejiting."""
+    """Name an organisation within its province: 省科技厅 of 云南 → org/yunnan/sheng-ke-ji-ting."""
     where = reference.by_code(province_code).slug if province_code else "national"
     return f"{ID}org/{where}/{slug(name)}"
 
@@ -124,3 +124,4 @@ def build_run(input_digest: str) -> str:
 REFERENCE_GRAPH = f"{ID}graph/reference"
 ONTOLOGY_GRAPH = f"{ID}graph/ontology"
 BUILD_GRAPH = f"{ID}graph/build"
+ENTITIES_GRAPH = f"{ID}graph/entities"

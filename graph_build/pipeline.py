@@ -99,7 +99,8 @@ def build(data_dir: Path, store_dir: Path, report: Report = print) -> BuildStats
     digest = input_digest(data_dir)
     run = BuildRun(iris.build_run(digest), digest, started, __version__)
     works = annotated_works(data_dir, report)
-    quads = [q for work in works for q in to_rdf(work, run)]
+    # dict.fromkeys drops the descriptions of shared entities that several works emit.
+    quads = list(dict.fromkeys(q for work in works for q in to_rdf(work, run)))
     quads += [*reference_quads(), *ontology_quads(), *build_quads(run)]
     count = load(quads, store_dir, digest)
     extraction = [w.extraction for w in works]

@@ -64,7 +64,7 @@ def detect_script(text: str) -> str:
     cjk = _CJK.findall(text)
     if not cjk:
         return "zh-Hans"
-    changed = sum(a != b for a, b in zip(cjk, to_simplified("".join(cjk))))
+    changed = sum(a != b for a, b in zip(cjk, to_simplified("".join(cjk)), strict=False))
     return "zh-Hant" if changed / len(cjk) > TRADITIONAL_SHARE else "zh-Hans"
 
 

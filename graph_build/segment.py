@@ -101,7 +101,8 @@ def make_segments(text: str, view: str, starts: list[tuple[int, int, int, str | 
         path = f"{parent}.{counters[parent]}" if parent else str(counters[parent])
         stack.append((level, path))
         stop = next((s2 for s2, _, l2, _ in starts[k + 1 :] if l2 <= level), end)
-        segments.append(Segment(path, level, number, heading(text, view, s, e, number), trimmed(text, s, stop)))
+        printed = text[s : s + len(number)] if number else None  # the number as written, full-width or not
+        segments.append(Segment(path, level, printed, heading(text, view, s, e, number), trimmed(text, s, stop)))
     return segments
 
 

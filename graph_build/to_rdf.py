@@ -16,7 +16,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from . import iris, reference
 from .records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Segment, Span, Work
 from .segment import leaves
-from .vocab import RDF_TYPE, dcterms, eli, gx, org, oa, prov, rdfs, skos, xsd
+from .vocab import RDF_TYPE, dcterms, eli, gx, oa, org, prov, rdfs, skos, xsd
 
 ZHO = NamedNode("http://publications.europa.eu/resource/authority/language/ZHO")
 MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
@@ -40,18 +40,33 @@ def plain(text: str) -> Literal:
 
 
 class Emitter:
-    """Collect the quads of one named graph."""
+    """Collect the quads of one work's named graph and of the shared entities graph.
+
+    What a document states goes into its own graph; the descriptions of things
+    several documents share (concepts, organisations, zones, cited directives)
+    go into one entities graph, so that querying the union of all graphs never
+    sees the same description twice.
+    """
 
     def __init__(self, graph: str) -> None:
         self.graph = NamedNode(graph)
+        self.entities = NamedNode(iris.ENTITIES_GRAPH)
         self.quads: dict[Quad, None] = {}
 
     def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
         self.quads[Quad(subject, predicate, obj, self.graph)] = None
 
+    def describe(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
+        self.quads[Quad(subject, predicate, obj, self.entities)] = None
+
     def typed(self, subject: NamedNode, *classes: NamedNode) -> NamedNode:
         for cls in classes:
             self.add(subject, RDF_TYPE, cls)
+        return subject
+
+    def entity(self, subject: NamedNode, *classes: NamedNode) -> NamedNode:
+        for cls in classes:
+            self.describe(subject, RDF_TYPE, cls)
         return subject
 
 
@@ -90,8 +105,8 @@ class WorkGraph:
         add(node, oa.hasSource, NamedNode(iris.expression(self.slug, expression.script)))
         add(node, oa.hasSelector, self.out.typed(position, oa.TextPositionSelector))
         add(node, oa.hasSelector, self.out.typed(quote, oa.TextQuoteSelector))
-        add(position, oa.start, Literal(str(span.start), datatype=xsd.nonNegativeInteger))
-        add(position, oa.end, Literal(str(span.end), datatype=xsd.nonNegativeInteger))
+        add(position, oa.start, Literal(str(span.start), datatype=xsd.integer))
+        add(position, oa.end, Literal(str(span.end), datatype=xsd.integer))
         add(quote, oa.exact, plain(span.quote))
         add(quote, oa.prefix, plain(text[max(0, span.start - CONTEXT) : span.start]))
         add(quote, oa.suffix, plain(text[span.end : span.end + CONTEXT]))
@@ -153,10 +168,10 @@ class WorkGraph:
                 if citation.doc_number in seen:
                     continue
                 seen.add(citation.doc_number)
-                cited = self.out.typed(NamedNode(iris.work(iris.doc_number_slug(citation.doc_number))), eli.LegalResource)
-                self.out.add(cited, eli.id_local, plain(citation.doc_number))
+                cited = self.out.entity(NamedNode(iris.work(iris.doc_number_slug(citation.doc_number))), eli.LegalResource)
+                self.out.describe(cited, eli.id_local, plain(citation.doc_number))
                 if citation.title:
-                    self.out.add(cited, eli.title, zh(citation.title))
+                    self.out.describe(cited, eli.title, zh(citation.title))
                 self.out.add(self.work_iri, eli.cites, cited)
                 if citation.implements:
                     self.out.add(self.work_iri, eli.ensures_implementation_of, cited)
@@ -289,11 +304,11 @@ class WorkGraph:
             self.evidence(concept, industry.span)
 
     def emit_zone(self, zone) -> None:  # type: ignore[no-untyped-def]
-        node = self.out.typed(NamedNode(iris.zone(self.province, zone.name)), gx.HighTechZone, dcterms.Location)
-        self.out.add(node, skos.prefLabel, zh(zone.name))
-        self.out.add(node, rdfs.label, zh(zone.name))
+        node = self.out.entity(NamedNode(iris.zone(self.province, zone.name)), gx.HighTechZone, dcterms.Location)
+        self.out.describe(node, skos.prefLabel, zh(zone.name))
+        self.out.describe(node, rdfs.label, zh(zone.name))
         if self.province:
-            self.out.add(node, gx.inProvince, NamedNode(iris.province(self.province)))
+            self.out.describe(node, gx.inProvince, NamedNode(iris.province(self.province)))
         if zone.level:
             self.out.add(node, gx.zoneLevel, LEVELS[zone.level])
         for industry in zone.industries:
@@ -305,25 +320,25 @@ class WorkGraph:
 
     def concept(self, scheme_name: str, label: str) -> NamedNode:
         """Emit a concept of one of the builder's SKOS schemes."""
-        node = self.out.typed(NamedNode(iris.concept(scheme_name, label)), skos.Concept)
-        self.out.add(node, skos.prefLabel, zh(label))
-        self.out.add(node, rdfs.label, zh(label))
-        self.out.add(node, skos.inScheme, NamedNode(iris.scheme(scheme_name)))
+        node = self.out.entity(NamedNode(iris.concept(scheme_name, label)), skos.Concept)
+        self.out.describe(node, skos.prefLabel, zh(label))
+        self.out.describe(node, rdfs.label, zh(label))
+        self.out.describe(node, skos.inScheme, NamedNode(iris.scheme(scheme_name)))
         return node
 
     def organisation(self, name: str) -> NamedNode:
         """Emit a province-specific organisation: 省科技厅 in a 云南 document is 云南省科技厅."""
         full = full_name(name, self.province, self.identity.repairs)
         short = name if name.startswith("省") else None
-        node = self.out.typed(NamedNode(iris.organisation(self.province, short or strip_province(full, self.province))), org.Organization)
-        self.out.add(node, skos.prefLabel, zh(full))
-        self.out.add(node, rdfs.label, zh(full))
+        node = self.out.entity(NamedNode(iris.organisation(self.province, short or strip_province(full, self.province))), org.Organization)
+        self.out.describe(node, skos.prefLabel, zh(full))
+        self.out.describe(node, rdfs.label, zh(full))
         if short:
-            self.out.add(node, gx.shortName, zh(short))
+            self.out.describe(node, gx.shortName, zh(short))
         if self.province:
-            self.out.add(node, gx.inProvince, NamedNode(iris.province(self.province)))
+            self.out.describe(node, gx.inProvince, NamedNode(iris.province(self.province)))
             if self.is_department(full):
-                self.out.add(node, org.subOrganizationOf, self.government())
+                self.out.describe(node, org.subOrganizationOf, self.government())
         return node
 
     def is_department(self, full: str) -> bool:
@@ -334,10 +349,11 @@ class WorkGraph:
         ) is not None and not full.endswith("人民政府") and full.startswith(reference.by_code(self.province).name)
 
     def government(self) -> NamedNode:
-        node = self.out.typed(NamedNode(iris.government(self.province)), org.Organization)
+        node = self.out.entity(NamedNode(iris.government(self.province)), org.Organization)
         label = reference.by_code(self.province).name + "人民政府"
-        self.out.add(node, skos.prefLabel, zh(label))
-        self.out.add(node, rdfs.label, zh(label))
+        self.out.describe(node, skos.prefLabel, zh(label))
+        self.out.describe(node, rdfs.label, zh(label))
+        self.out.describe(node, gx.inProvince, NamedNode(iris.province(self.province)))
         return node
 
 

@@ -1,0 +1,40 @@
+# gaoxin-kg: `make serve` sets up, builds the graph if needed and serves it; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STORE  := var/store
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# The graph is rebuilt when any of its inputs is newer than the last build.
+INPUTS := $(shell find data/raw data/annotations data/reference ontology graph_build -type f -not -name '*.pyc' 2>/dev/null)
+
+.PHONY: serve test install build clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+var/.built: $(BIN)/.installed $(INPUTS)
+	mkdir -p var
+	$(BIN)/gaoxin-kg build --data data --store $(STORE)
+	touch $@
+
+build: var/.built
+
+serve: build
+	@echo "The graph is built in $(STORE). Query it with, for example:"
+	@echo "  $(BIN)/gaoxin-kg queries"
+	@echo "  $(BIN)/gaoxin-kg query --canned national-key-lab-funding"
+	@echo "  $(BIN)/gaoxin-kg query 'SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }'"
+	@echo "(The web server on http://$(HOST):$(PORT)/ arrives with issue 3.)"
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf var build *.egg-info

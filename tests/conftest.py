@@ -1,0 +1,40 @@
+"""Shared fixtures: the seed corpus, its works, and a graph built from it once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph_build import pipeline
+from graph_build.records import AnnotatedWork
+from graph_build.store import open_read_only
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+
+
+@pytest.fixture(scope="session")
+def works() -> list[AnnotatedWork]:
+    """The seed corpus, annotated (reviewed annotation files win)."""
+    return pipeline.annotated_works(DATA, report=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the seed corpus once into a temporary store and return the store link."""
+    store = tmp_path_factory.mktemp("var") / "store"
+    pipeline.build(DATA, store, report=lambda _: None)
+    return store
+
+
+@pytest.fixture(scope="session")
+def store(built_store: Path):  # type: ignore[no-untyped-def]
+    """A read-only handle on the built seed graph."""
+    return open_read_only(built_store)
+
+
+def work_by_file(works: list[AnnotatedWork], name: str) -> AnnotatedWork:
+    """Find the work one raw file belongs to."""
+    return next(w for w in works if name in {e.name for e in w.work.expressions})
