@@ -19,6 +19,11 @@ Decisions worth knowing:
   a number in a clause that grants money (给予, 补助, 奖励, 最高 …) is never a target.
 * 万/亿 multiply the value ("1.5万家" is 15000 家); a count target (家, 个, 项 …)
   gets 数量 appended to its indicator unless it already names a count or a ratio.
+* A zone's place name is the text before 高新区 after the last lead word (推动, 支持,
+  在 …), rejected when it holds a character of a verb or modifier (_NOT_PLACE); so an
+  unusual lead-in may lose a zone, but a verb is not taken for a place.
+* An industry's span leaves out a trailing 产业 ("电子信息产业" → 电子信息); the
+  last item of a list is split at 和/以及 ("高端装备和新材料").
 """
 
 from __future__ import annotations
@@ -109,10 +114,7 @@ def _number(word: str) -> Decimal:
 
 # Role words closing a responsibility list, as in 云南 "…按照职责分工负责",
 # 河北 "…按职责分工负责", "(省科技厅负责)", and "(省科技厅牵头,省财政厅配合)".
-_ROLE_TAIL = re.compile(
-    r"(?:等)?(?:(?:按照?|根据)?(?:各自)?职责(?:分工)?|分工)?(?:分别|共同)?"
-    r"(?:负责|牵头|配合|参与)?(?:落实|实施)?$"
-)
+_ROLE_TAIL = re.compile(r"(?:等)?(?:按照?|根据|依据)?(?:各自)?(?:职责|职能)?(?:分工)?(?:分别|共同)?(?:负责|牵头|配合|参与)?(?:落实|实施)?$")
 _DUTY_END = re.compile(r"(?:负责|牵头|配合|参与)(?:落实|实施)?$")
 # Labelled lists used by other provinces: "(责任单位:省科技厅、省财政厅)",
 # "牵头单位:省科技厅;配合单位:省教育厅".
@@ -151,7 +153,7 @@ def _duty_ranges(sub: str) -> list[tuple[int, int]]:
             ranges.append((lo, first))
     for m in _DUTY_LABEL.finditer(sub):
         if not any(a <= m.start() < b for a, b in groups):
-            end = min((i for i in (sub.find(c, m.end()) for c in "。\n)") if i >= 0), default=len(sub))
+            end = min((i for i in (sub.find(c, m.end()) for c in "。\n)】") if i >= 0), default=len(sub))
             ranges.append((m.start(), end))
     return ranges
 
@@ -189,7 +191,7 @@ def find_departments(text: str, segment: Segment) -> tuple[DepartmentMention, ..
 # Words between 等 and 产业/领域 that keep a list a list of industries (等战略性新兴产业,
 # 等未来产业, 等三大产业, 等科技服务业领域); "等新技术改造…产业", "等制约产业" fail it.
 _MOD = (
-    r"(?:[\d一二三四五六七八九十两几]+[大个])?(?:战略性|新兴|未来|特色|主导|优势|重点|支柱|先导|高新技术"
+    r"(?:[\d一二三四五六七八九十两几]+[大个])?(?:[千百万]亿级)?(?:战略性|新兴|未来|特色|主导|优势|重点|支柱|先导|高新技术"
     r"|高技术|现代|传统|数字|科技|高端|先进|绿色|新型|前沿|核心|服务业|制造业|新)*"
 )
 # End of an enumeration of industries: 河北 "…节能环保等战略性新兴产业领域",
@@ -235,9 +237,9 @@ def _items(sub: str, lo: int, hi: int, *, lead_required: bool) -> list[tuple[int
     items = [(a, b - 2 if b - a > 4 and sub.endswith("产业", a, b) else b) for a, b in items]
     if len(items) >= 2:
         a, b = items[-1]
-        joint = sub.find("和", a + 2, b - 1)
-        if joint > 0:
-            items[-1:] = [(a, joint), (joint + 1, b)]
+        joint = re.compile("以及|和").search(sub, a + 2, b - 1)
+        if joint:
+            items[-1:] = [(a, joint.start()), (joint.end(), b)]
     return [(a, b) for a, b in items if _ITEM_OK.match(sub, a, b) and not _ITEM_BAD.search(sub[a:b])]
 
 
@@ -423,7 +425,7 @@ def _phrase(sub: str, m: re.Match[str]) -> tuple[int, int, str]:
     if m.re is _COUNT:
         end = _clause(sub, m.end())[1]
         return m.start(), end, sub[m.end() : end]
-    lo = _clause(sub, m.start())[0]
+    lo = _clause(sub, m.start(), _CLAUSE_STOPS + "、")[0]
     head = _INDICATOR_HEAD.match(sub, lo, m.start())
     lo = head.end() if head else lo
     words = _INDICATOR_TAIL.sub("", sub[lo : m.start()])

@@ -27,7 +27,10 @@ def test_reads_gb18030(tmp_path: Path) -> None:
 
 def test_html_page_keeps_visible_text_only(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
-    page = f"<html><head><style>p{{}}</style><script>var x='SPAM';</script></head><body><p>{SENTENCE}</p><div style='display: none'>隐藏段落</div></body></html>"
+    page = (
+        "<html><head><style>p{}</style><script>var x='SPAM';</script></head>"
+        f"<body><p>{SENTENCE}</p><div style='display: none'>隐藏段落</div></body></html>"
+    )
     path.write_text(page, encoding="utf-8")
     source = read(path)
     assert SENTENCE in source.text
