@@ -145,7 +145,7 @@ def spans_of(annotated: AnnotatedWork) -> list[tuple[str, Span, str]]:
     found = []
     work = annotated.work
     for k, (expression, identity) in enumerate(zip(work.expressions, work.identities, strict=False)):
-        found += [(f"expressions[{k}].identity.{w}", s, expression.text) for w, s in spans_in(identity, "")]
+        found += [(f"expressions[{k}].identity{w}", s, expression.text) for w, s in spans_in(identity, "")]
     primary = work.primary.text
     found += [(f"segments[{k}]{w}", s, primary) for k, seg in enumerate(annotated.segments) for w, s in spans_in(seg, "")]
     for field in dataclasses.fields(Extraction):
