@@ -9,14 +9,14 @@ import time
 import unicodedata
 from pathlib import Path
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Triple, serialize
 
 from . import canned, evaluate, pipeline
 from .annotate import AnnotationError, disagreements, write_annotation
 from .load import LoadError, validate
 from .read import ReadError
 from .store import DEFAULT_STORE, StoreError, current_version, open_read_only, run_query
-from .vocab import sparql_prefixes
+from .vocab import PREFIXES, sparql_prefixes
 
 STAGES = "read → clean → script → identify → group → segment → extract → annotate → to_rdf → load"
 EXPORT_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE}
@@ -179,24 +179,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write every quad of the store in N-Quads, TriG or (default graph merged) Turtle."""
+    """Write every quad of the store as N-Quads or TriG, or every triple (graphs merged) as Turtle."""
     store = open_read_only(args.store)
     form = EXPORT_FORMATS[args.format]
     quads = store.quads_for_pattern(None, None, None, None)
-    if args.format == "ttl":
-        from pyoxigraph import Quad
-
-        quads = (Quad(q.subject, q.predicate, q.object) for q in quads)
-    from pyoxigraph import serialize
-
-    serialize(quads, output=sys.stdout.buffer, format=form, prefixes=prefixes() if form != RdfFormat.N_QUADS else None)
+    statements = (Triple(q.subject, q.predicate, q.object) for q in quads) if args.format == "ttl" else quads
+    serialize(statements, output=sys.stdout.buffer, format=form, prefixes=None if form == RdfFormat.N_QUADS else dict(PREFIXES))
     return 0
-
-
-def prefixes() -> dict[str, str]:
-    from .vocab import PREFIXES
-
-    return dict(PREFIXES)
 
 
 def cmd_queries(args: argparse.Namespace) -> int:

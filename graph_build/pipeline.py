@@ -38,6 +38,9 @@ SCHEMES = {
 }
 
 
+PROGRESS_FROM = 50
+
+
 class BuildError(RuntimeError):
     """A build that cannot go on; the message names the file."""
 
@@ -56,7 +59,9 @@ def raw_files(data_dir: Path) -> list[Path]:
 def read_expressions(data_dir: Path, report: Report) -> list[Expression]:
     """Read, clean and convert every raw file, reporting what was dropped."""
     expressions = []
-    for path in raw_files(data_dir):
+    paths = raw_files(data_dir)
+    for number, path in enumerate(paths, start=1):
+        progress(number, len(paths), path.name)
         source = read(path)
         cleaned = clean(source)
         for line in cleaned.dropped:
@@ -163,5 +168,10 @@ def build_quads(run: BuildRun) -> Iterator[Quad]:
     yield Quad(node, gx.inputDigest, Literal(run.input_digest), graph)
 
 
-def stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+def progress(done: int, total: int, name: str) -> None:
+    """Draw a progress bar on a terminal's standard error for runs of more than PROGRESS_FROM files."""
+    if total < PROGRESS_FROM or not sys.stderr.isatty():
+        return
+    filled = done * 30 // total
+    end = "\n" if done == total else ""
+    print(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name[:40]:40}", end=end, file=sys.stderr, flush=True)

@@ -109,3 +109,23 @@ def test_failed_build_names_the_file_and_keeps_the_previous_graph(capsys, tmp_pa
 def test_build_without_raw_directory_fails_clearly(capsys, tmp_path: Path, missing: str) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(capsys, "build", "--data", str(tmp_path), "--store", str(tmp_path / "store"))
     assert code == 1 and missing in err
+
+
+@pytest.mark.parametrize(("form", "parser"), [("ttl", "turtle"), ("trig", "trig")])
+def test_export_turtle_and_trig_parse(capsys, built_store: Path, form: str, parser: str) -> None:  # type: ignore[no-untyped-def]
+    import rdflib
+
+    code, out, _ = run(capsys, "export", "--store", str(built_store), "--format", form)
+    assert code == 0
+    graph = rdflib.Dataset() if form == "trig" else rdflib.Graph()
+    graph.parse(data=out, format=parser)
+    assert len(graph) > 0 or sum(len(g) for g in graph.graphs()) > 5000
+
+
+def test_iris_are_stable_across_builds(capsys, built_store: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    query = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && !STRSTARTS(STR(?s), 'https://w3id.org/gaoxin-kg/id/build/')) }"
+    assert run(capsys, "build", "--data", str(DATA), "--store", str(tmp_path / "store"))[0] == 0
+    first = run(capsys, "query", "--store", str(built_store), query, "--format", "csv")[1]
+    second = run(capsys, "query", "--store", str(tmp_path / "store"), query, "--format", "csv")[1]
+    assert sorted(first.splitlines()) == sorted(second.splitlines())
+    assert all(line.isascii() for line in first.splitlines())
