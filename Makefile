@@ -26,11 +26,8 @@ var/.built: $(BIN)/.installed $(INPUTS)
 build: var/.built
 
 serve: build
-	@echo "The graph is built in $(STORE). Query it with, for example:"
-	@echo "  $(BIN)/gaoxin-kg queries"
-	@echo "  $(BIN)/gaoxin-kg query --canned national-key-lab-funding"
-	@echo "  $(BIN)/gaoxin-kg query 'SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }'"
-	@echo "(The web server on http://$(HOST):$(PORT)/ arrives with issue 3.)"
+	@echo "Open http://$(HOST):$(PORT)/ (SPARQL endpoint: http://$(HOST):$(PORT)/sparql); Ctrl-C stops the server."
+	$(BIN)/gaoxin-kg serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .

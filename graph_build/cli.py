@@ -48,6 +48,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="nq")
     export.add_argument("--store", type=Path, default=DEFAULT_STORE)
     commands.add_parser("queries", help="list the canned queries")
+    serve = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint and pages) under gunicorn")
+    serve.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds")
     evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file")
     evaluate.add_argument("--data", type=Path, default=Path("data"))
     evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"))
@@ -200,7 +207,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the current store version (and every later one) until interrupted."""
+    from server.wsgi import serve
+
+    current_version(args.store)  # fail now, clearly, when nothing is built
+    serve(args.store, args.host, args.port, args.workers, args.threads, args.timeout)
+    return 0
+
+
 COMMANDS = {
+    "serve": cmd_serve,
     "evaluate": cmd_evaluate,
     "build": cmd_build,
     "annotate": cmd_annotate,

@@ -1,1 +1,51 @@
-"""The gaoxin-kg web server (issue 3)."""
+"""The gaoxin-kg web server: a Flask application factory with one blueprint per area.
+
+    sparql     /sparql            SPARQL 1.1 Protocol endpoint and the YASGUI editor
+    queries    / and /queries     the home page and the canned-query pages
+    resources  /id/..., /ontology dereferenceable resources and the ontology
+    dumps      /dumps/, /.well-known/void   whole-graph downloads and the dataset description
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import graph
+
+DEFAULTS: dict[str, Any] = {
+    "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
+    "QUERY_TIMEOUT": 30.0,  # seconds a query may run before its process is killed
+    "ROW_CAP": 10_000,  # result rows beyond this are cut, with a visible "truncated" flag
+    "MAX_CONTENT_LENGTH": 1_000_000,  # request bodies beyond this get 413
+    "SERVICE_ALLOW": (),  # endpoint IRI prefixes a SERVICE clause may call; empty: SERVICE refused
+    "QUERY_PROCESSES": 2,  # query processes per server worker
+    "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the application: configuration, store accessor, then the blueprints."""
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    app.config["STORE"] = Path(app.config["STORE"])
+    graph.init_app(app)
+    register_blueprints(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per area (each module that exists)."""
+    from importlib import import_module
+
+    for name in ("queries", "sparql", "resources", "dumps"):
+        try:
+            module = import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+            continue
+        app.register_blueprint(module.blueprint)

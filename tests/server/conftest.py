@@ -1,0 +1,94 @@
+"""Server fixtures: the app on the seed graph, its test client, a real gunicorn server, and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server import create_app
+
+ROOT = Path(__file__).parents[2]
+SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def app(built_store: Path) -> Flask:
+    """The application on the seed graph, with a short query time limit."""
+    return create_app({"STORE": built_store, "QUERY_TIMEOUT": 5.0, "TESTING": True})
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Poll a URL until the server answers, or fail with its output."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stdout.read() if process.stdout else ''}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise TimeoutError(f"server at {url} did not come up in {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def live_server(built_store: Path) -> Iterator[str]:
+    """`gaoxin-kg serve` (gunicorn) on a free loopback port; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(built_store), "--port", str(port)]
+    command += ["--workers", "2", "--threads", "4", "--timeout", "5"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/", process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Headless Debian Chromium driven by Debian's chromedriver (no browser download)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Keep a screenshot of what the browser shows as a test artifact."""
+    path = SCREENSHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
