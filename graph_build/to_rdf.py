@@ -15,6 +15,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from . import iris, reference
 from .records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Segment, Span, Work
+from .script import analysis_view
 from .segment import leaves
 from .vocab import RDF_TYPE, dcterms, eli, gx, oa, org, prov, rdfs, skos, xsd
 
@@ -342,11 +343,12 @@ class WorkGraph:
         return node
 
     def is_department(self, full: str) -> bool:
-        """Tell whether the text says this body is a department of the provincial government."""
+        """Tell whether the addressee line says this body is a department of the provincial government."""
         addressee = self.identity.addressee
-        return bool(addressee) and DEPARTMENTS_OF_GOVERNMENT.search(
-            re.sub(r"[、,，]", "", addressee.quote.replace("辦", "办").replace("廳", "厅"))
-        ) is not None and not full.endswith("人民政府") and full.startswith(reference.by_code(self.province).name)
+        if not addressee or not self.province or full.endswith("人民政府"):
+            return False
+        words = re.sub(r"[、,]", "", analysis_view(addressee.quote))
+        return DEPARTMENTS_OF_GOVERNMENT.search(words) is not None and full.startswith(reference.by_code(self.province).name)
 
     def government(self) -> NamedNode:
         node = self.out.entity(NamedNode(iris.government(self.province)), org.Organization)

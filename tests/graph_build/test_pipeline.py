@@ -77,3 +77,13 @@ def test_departments_are_province_specific(store) -> None:  # type: ignore[no-un
              ?o skos:prefLabel ?label . FILTER(STRENDS(?label, "省科技厅")) } ORDER BY ?label""",
     )
     assert {r["label"] for r in rows} >= {"云南省科技厅", "河北省科技厅", "甘肃省科技厅"}
+
+
+def test_departments_belong_to_the_government_only_where_the_addressee_says_so(store) -> None:  # type: ignore[no-untyped-def]
+    rows = select(
+        store,
+        """SELECT ?government (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o org:subOrganizationOf/skos:prefLabel ?government }
+           GROUP BY ?government ORDER BY ?government""",
+    )
+    governments = {r["government"] for r in rows}
+    assert governments == {"云南省人民政府", "河北省人民政府"}  # 甘肃's measures have no addressee line
