@@ -45,9 +45,9 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) ->
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}: {process.stdout.read() if process.stdout else ''}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=10)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still warming up
             time.sleep(0.2)
     raise TimeoutError(f"server at {url} did not come up in {seconds} s")
 
