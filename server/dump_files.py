@@ -1,0 +1,142 @@
+"""Whole-graph dump files, made once per store version and cached on disk beside the store.
+
+Layout: ``<store>.dumps/<version>/`` (``<store>`` is the store link, ``<version>``
+the name of the version directory it points at) holds ``gaoxin-kg.nq.gz``,
+``gaoxin-kg.trig.gz``, a ``.sha256`` file for each, and other per-version
+derivatives (the VoID statistics). A file is written under an exclusive lock to
+a temporary name and renamed into place, so a reader never sees half a file and
+two workers never write the same file at once. Directories of versions that no
+longer exist are removed when a new version's directory is made.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pyoxigraph import RdfFormat
+
+from graph_build.vocab import PREFIXES
+
+from .graph import Snapshot
+
+
+@dataclass(frozen=True)
+class DumpSpec:
+    """A dump the server offers: its fixed file name, syntax and media type (before gzip)."""
+
+    name: str
+    title: str
+    media_type: str
+    rdf: RdfFormat
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A dump written to disk, with what a downloader checks it by."""
+
+    spec: DumpSpec
+    path: Path
+    size: int
+    sha256: str
+
+
+DUMPS = {
+    spec.name: spec
+    for spec in (
+        DumpSpec("gaoxin-kg.nq.gz", "N-Quads", "application/n-quads", RdfFormat.N_QUADS),
+        DumpSpec("gaoxin-kg.trig.gz", "TriG", "application/trig", RdfFormat.TRIG),
+    )
+}
+
+
+def dumps_root(store_link: Path, configured: Path | str | None = None) -> Path:
+    """Return the directory holding one subdirectory of derived files per store version."""
+    return Path(configured) if configured else store_link.parent / f"{store_link.name}.dumps"
+
+
+def version_directory(root: Path, snapshot: Snapshot) -> Path:
+    """Return (making it, and pruning directories of vanished versions) the directory of one version's files."""
+    directory = root / snapshot.version_id
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)
+        prune(root, snapshot.version.parent)
+    return directory
+
+
+def prune(root: Path, versions: Path) -> None:
+    """Remove the derived files of store versions that no longer exist."""
+    for directory in root.iterdir():
+        if directory.is_dir() and not (versions / directory.name).exists():
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a directory's lock file (across processes and threads)."""
+    with open(directory / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure(directory: Path, name: str, write: Callable[[IO[bytes]], None]) -> Path:
+    """Return a file of the directory, writing it first (atomically, under the lock) if it is missing."""
+    target = directory / name
+    if target.exists():
+        return target
+    with locked(directory):
+        if not target.exists():
+            temporary = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+            try:
+                with open(temporary, "wb") as handle:
+                    write(handle)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, target)
+            finally:
+                temporary.unlink(missing_ok=True)
+    return target
+
+
+def gzip_dump(snapshot: Snapshot, spec: DumpSpec) -> Callable[[IO[bytes]], None]:
+    """Return a writer of the whole store in one syntax, gzipped reproducibly (no name or time in the header)."""
+
+    def write(handle: IO[bytes]) -> None:
+        with gzip.GzipFile(fileobj=handle, mode="wb", filename="", mtime=0) as compressed:
+            prefixes = None if spec.rdf == RdfFormat.N_QUADS else {p: iri for p, iri in PREFIXES.items() if p != "sh"}
+            snapshot.store.dump(compressed, format=spec.rdf, prefixes=prefixes)
+
+    return write
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def dump(directory: Path, snapshot: Snapshot, spec: DumpSpec) -> DumpFile:
+    """Make (once) a dump and its checksum file, and describe them."""
+    path = ensure(directory, spec.name, gzip_dump(snapshot, spec))
+    checksum = ensure(directory, spec.name + ".sha256", lambda handle: handle.write(f"{sha256_of(path)}  {spec.name}\n".encode()))
+    return DumpFile(spec, path, path.stat().st_size, checksum.read_text().split()[0])
+
+
+def all_dumps(directory: Path, snapshot: Snapshot) -> list[DumpFile]:
+    """Make (once) and describe every dump of a version."""
+    return [dump(directory, snapshot, spec) for spec in DUMPS.values()]

@@ -1,0 +1,140 @@
+"""Dereferenceable resources and the ontology.
+
+Every IRI the graph mints, ``https://w3id.org/gaoxin-kg/id/X``, is answered at
+``/id/X`` the legislation.gov.uk way: the identifier names a thing (a document,
+a zone, an incentive), not a page, so ``/id/X`` answers **303 See Other** to a
+format-specific document about it, chosen by content negotiation:
+
+    /page/X          HTML page (title, types, properties, inbound links, named graphs, quoted evidence)
+    /page/X.ttl      Turtle         /page/X.nt     N-Triples     /page/X.jsonld   JSON-LD
+    /page/X.rdf      RDF/XML        /page/X.nq     N-Quads       /page/X.trig     TriG (both keep the named graphs)
+
+The format is chosen in one place (`resource_formats.choose`): a suffix on
+``/id/X.ttl`` or ``/page/X.ttl``, then ``?_format=ttl`` (``?format=ttl`` also works),
+then the ``Accept`` header (on ``/id/`` only: a ``/page/`` URL is one format), else HTML.
+An unknown resource is a 404 page. The RDF holds the resource's own statements
+plus its evidence spans and their selectors.
+
+``/ontology`` documents ontology/gaoxin.ttl (anchors per term: ``/ontology#Incentive``)
+and negotiates Turtle (the file as written), RDF/XML, N-Triples and JSON-LD;
+``/ontology.ttl``, ``/ontology.rdf``, ``/ontology.nt``, ``/ontology.jsonld`` name one format,
+and ``/ontology/shapes.ttl`` serves the SHACL shapes.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
+from pyoxigraph import NamedNode, RdfFormat, Store, parse
+from werkzeug.datastructures import MIMEAccept
+
+from . import graph, ontology_doc
+from .describe import Description, Limits, describe, exists
+from .resource_formats import FORMATS, RESOURCE_FORMATS, Format, choose, requested_name, split_suffix, write_rdf
+
+blueprint = Blueprint("resources", __name__)
+ONTOLOGY_FORMATS = ("html", "ttl", "rdf", "nt", "jsonld")
+
+
+def id_base() -> str:
+    return current_app.config["BASE_IRI"] + "id/"
+
+
+def limits() -> Limits:
+    """Read the page limits from the configuration (RESOURCE_INBOUND_CAP, RESOURCE_QUOTE_CAP, RESOURCE_CONTEXT)."""
+    config = current_app.config
+    return Limits(config.get("RESOURCE_INBOUND_CAP", 50), config.get("RESOURCE_QUOTE_CAP", 30), config.get("RESOURCE_CONTEXT", 120))
+
+
+def known(store: Store, path: str) -> bool:
+    """Tell whether /id/<path> names something in the graph (a path that is no valid IRI names nothing)."""
+    try:
+        node = NamedNode(id_base() + path)
+    except ValueError:
+        return False
+    return exists(store, node)
+
+
+def resolve(store: Store, path: str) -> tuple[str, str | None]:
+    """Find the resource a path names and the format suffix it carries, or answer 404."""
+    if known(store, path):
+        return path, None
+    stem, suffix = split_suffix(path, RESOURCE_FORMATS)
+    if suffix and known(store, stem):
+        return stem, suffix
+    not_found(path)
+
+
+def not_found(path: str) -> NoReturn:
+    """Answer with the 404 page for a resource the graph does not hold."""
+    abort(make_response(render_template("resource_404.html", iri=id_base() + path), 404))
+
+
+def document_url(path: str, form: Format) -> str:
+    return url_for("resources.document", path=path if form.name == "html" else f"{path}.{form.name}")
+
+
+@blueprint.get("/id/<path:path>")
+def identifier(path: str) -> Response:
+    """Answer 303 See Other to the document about the resource, in the negotiated format."""
+    stem, suffix = resolve(graph.current().store, path)
+    form = choose(RESOURCE_FORMATS, suffix, requested_name(request.args), request.accept_mimetypes)
+    response = redirect(document_url(stem, form), 303)
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.get("/page/<path:path>")
+def document(path: str) -> Response:
+    """Serve the document about a resource: HTML, or the RDF format its suffix or ?format= names."""
+    store = graph.current().store
+    stem, suffix = resolve(store, path)
+    form = choose(RESOURCE_FORMATS, suffix, requested_name(request.args), MIMEAccept())
+    description = describe(store, id_base() + stem, current_app.config["BASE_IRI"], limits())
+    response = render_description(description, form, stem)
+    response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in alternates(stem) if f != form)
+    return response
+
+
+def alternates(stem: str) -> list[tuple[Format, str]]:
+    """List every format of a resource's document with its URL."""
+    return [(FORMATS[name], document_url(stem, FORMATS[name])) for name in RESOURCE_FORMATS]
+
+
+def render_description(description: Description, form: Format, stem: str) -> Response:
+    """Render a description as HTML or as RDF, in one place."""
+    if form.rdf is None:
+        query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{description.iri}> {{ ?s ?p ?o }} }} LIMIT 100"
+        html = render_template("resource.html", d=description, alternates=alternates(stem)[1:], graph_query="/sparql?" + urlencode({"query": query}))
+        return make_response(html)
+    return Response(write_rdf(description.quads, form), mimetype=form.media_type)
+
+
+@blueprint.get("/ontology")
+@blueprint.get("/ontology.<suffix>")
+def ontology(suffix: str | None = None) -> Response:
+    """Serve the ontology: HTML documentation, or Turtle, RDF/XML, N-Triples, JSON-LD."""
+    if suffix is not None and suffix not in ONTOLOGY_FORMATS:
+        abort(404)
+    form = choose(ONTOLOGY_FORMATS, suffix, requested_name(request.args), request.accept_mimetypes)
+    if form.rdf is None:
+        response = make_response(render_template("ontology.html", doc=ontology_doc.document(), formats=ontology_alternates()))
+    elif form.rdf == RdfFormat.TURTLE:
+        response = Response(ontology_doc.turtle(), mimetype=form.media_type)
+    else:
+        response = Response(write_rdf(parse(ontology_doc.turtle(), format=RdfFormat.TURTLE), form), mimetype=form.media_type)
+    if suffix is None:
+        response.vary.add("Accept")
+    return response
+
+
+def ontology_alternates() -> list[tuple[Format, str]]:
+    return [(FORMATS[n], url_for("resources.ontology", suffix=n)) for n in ONTOLOGY_FORMATS[1:]]
+
+
+@blueprint.get("/ontology/shapes.ttl")
+def shapes() -> Response:
+    """Serve the SHACL shapes every build is validated against."""
+    return Response(ontology_doc.shapes(), mimetype="text/turtle")
