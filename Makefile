@@ -6,7 +6,7 @@ STORE  := var/store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The graph is rebuilt when any of its inputs is newer than the last build.
-INPUTS := $(shell find data/raw data/annotations data/reference ontology graph_build -type f -not -name '*.pyc' 2>/dev/null)
+INPUTS := $(shell find data/raw data/annotations data/reference ontology graph_build queries -type f -not -name '*.pyc' 2>/dev/null)
 
 .PHONY: serve test install build clean
 

@@ -22,11 +22,16 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pyoxigraph import Literal, NamedNode, Variable
+from pyoxigraph import Literal, NamedNode, Quad, Variable
 
-from .vocab import xsd
+from . import iris
+from .vocab import BASE, RDF_TYPE, Namespace, rdfs, xsd
 
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal")
+# The canned queries as data in the graph (SIB sparql-examples convention, https://github.com/sib-swiss/sparql-examples).
+ENDPOINT = BASE + "sparql"
+sh = Namespace("http://www.w3.org/ns/shacl#")
+schema = Namespace("https://schema.org/")
 
 
 class ParameterError(ValueError):
@@ -110,3 +115,46 @@ def term(parameter: Parameter, value: str) -> NamedNode | Literal:
         return Literal(value)
     except (ValueError, InvalidOperation) as error:
         raise ParameterError(f"parameter {parameter.name!r}: {value!r} is not a valid {parameter.type} ({error})") from error
+
+
+def header(query: CannedQuery) -> dict:
+    """Return the whole parsed ``#+`` header of a canned query, including keys the record does not keep.
+
+    >>> header(CannedQuery("q", "题", "Q", "d", "t", (), "#+ chart: {type: bar, x: a, y: b}\\nSELECT ?a ?b {}\\n", Path("q.rq")))
+    {'chart': {'type': 'bar', 'x': 'a', 'y': 'b'}}
+    """
+    return yaml.safe_load("\n".join(line[2:].removeprefix(" ") for line in query.sparql.splitlines() if line.startswith("#+"))) or {}
+
+
+def body(query: CannedQuery) -> str:
+    """Return the query text without its ``#+`` header lines: plain SPARQL for an editor or another endpoint.
+
+    >>> body(CannedQuery("q", "题", "Q", "d", "t", (), "#+ title: {zh: 题, en: Q}\\n\\nSELECT ?x {}\\n", Path("q.rq")))
+    'SELECT ?x {}\\n'
+    """
+    return "".join(line for line in query.sparql.splitlines(keepends=True) if not line.startswith("#+")).lstrip("\n")
+
+
+def as_rdf(directory: Path | None = None) -> list[Quad]:
+    """Describe every canned query as a ``sh:SPARQLSelectExecutable`` in the queries graph."""
+    graph = NamedNode(iris.QUERIES_GRAPH)
+    return [Quad(s, p, o, graph) for query in load_all(directory).values() for s, p, o in query_triples(query)]
+
+
+def query_triples(query: CannedQuery) -> list[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    """Describe one canned query: its text, bilingual labels and comments, theme and endpoint."""
+    node = NamedNode(iris.canned_query(query.name))
+    description_zh = header(query).get("description_zh")
+    triples = [
+        (node, RDF_TYPE, sh.SPARQLExecutable),
+        (node, RDF_TYPE, sh.SPARQLSelectExecutable),
+        (node, sh.select, Literal(body(query))),
+        (node, rdfs.label, Literal(query.title_zh, language="zh-Hans")),
+        (node, rdfs.label, Literal(query.title_en, language="en")),
+        (node, rdfs.comment, Literal(query.description, language="en")),
+        (node, schema.target, NamedNode(ENDPOINT)),
+        (node, schema.keywords, Literal(query.theme)),
+    ]
+    if description_zh:
+        triples.append((node, rdfs.comment, Literal(description_zh, language="zh-Hans")))
+    return triples

@@ -117,6 +117,10 @@ def scheme(scheme_name: str) -> str:
     return f"{ID}scheme/{scheme_name}"
 
 
+def canned_query(name: str) -> str:
+    return f"{ID}query/{name}"
+
+
 def build_run(input_digest: str) -> str:
     return f"{ID}build/{input_digest[:16]}"
 
@@ -125,3 +129,4 @@ REFERENCE_GRAPH = f"{ID}graph/reference"
 ONTOLOGY_GRAPH = f"{ID}graph/ontology"
 BUILD_GRAPH = f"{ID}graph/build"
 ENTITIES_GRAPH = f"{ID}graph/entities"
+QUERIES_GRAPH = f"{ID}graph/queries"

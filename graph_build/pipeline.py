@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
-from . import __version__, iris, reference
+from . import __version__, canned, iris, reference
 from .annotate import annotate, read_annotation
 from .clean import clean
 from .extract import extract
@@ -107,6 +107,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print) -> BuildStats
     # dict.fromkeys drops the descriptions of shared entities that several works emit.
     quads = list(dict.fromkeys(q for work in works for q in to_rdf(work, run)))
     quads += [*reference_quads(), *ontology_quads(), *build_quads(run)]
+    quads += canned.as_rdf()  # the canned queries, as SHACL SPARQL executables
     count = load(quads, store_dir, digest)
     extraction = [w.extraction for w in works]
     return BuildStats(

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVICE_ALLOW": (),  # endpoint IRI prefixes a SERVICE clause may call; empty: SERVICE refused
     "QUERY_PROCESSES": 2,  # query processes per server worker
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
+    "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)
 }
 
 

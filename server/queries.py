@@ -1,0 +1,413 @@
+"""The home page and the canned-query pages: one result per request, rendered as HTML, CSV or JSON.
+
+    /                          what the dataset is, how big it is, and the canned queries by theme
+    /queries                   every canned query (queries/*.rq) by theme; also /queries.csv, /queries.json
+    /queries/NAME              a query's description, parameter form, results, chart and SPARQL
+    /queries/NAME.csv|.json    the same result as data
+
+The format is chosen in one place, `output_format`: a .csv/.json suffix, then
+``?_format=``, then the Accept header. URL parameters starting with ``_`` are
+reserved; every other one is a query parameter, bound as an RDF term by
+``graph_build.canned.bind`` and never pasted into the query text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from pyoxigraph import Literal, NamedNode
+
+from graph_build import canned
+from graph_build.canned import CannedQuery, ParameterError
+from graph_build.store import StoreError
+
+from . import charts, executor, graph
+from .result_table import XSD, Cell, Table, csv_text, json_text, read_results
+
+blueprint = Blueprint("queries", __name__)
+
+JSON_RESULTS = "application/sparql-results+json"
+FORMATS = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
+DATES = {XSD + "date", XSD + "dateTime", XSD + "gYear"}
+LONG_TEXT = 16  # characters from which a text cell gets room to wrap as a paragraph
+THEMES = {  # theme key → (zh, en), in the order the pages list them
+    "documents": ("政策文件", "Documents"),
+    "money": ("资金激励", "Money and incentives"),
+    "departments": ("责任部门", "Departments"),
+    "industries": ("园区与产业", "Zones and industries"),
+    "targets": ("目标与数值规定", "Targets and numeric provisions"),
+}
+PREFIXES = """PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+# The choice lists of parameter dropdowns, by the `choices` key of a parameter: each query gives ?value and ?label.
+CHOICES = {
+    "provinces": PREFIXES + """SELECT DISTINCT ?value ?label WHERE {
+  ?document eli:is_realized_by ?expression ; eli:jurisdiction ?value .
+  ?value skos:prefLabel ?label FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
+    "recipient-types": PREFIXES + """SELECT ?value ?label WHERE {
+  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/recipient-type> ; skos:prefLabel ?label } ORDER BY ?label""",
+    "industries": PREFIXES + """SELECT ?value ?label WHERE {
+  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/industry> ; skos:prefLabel ?label } ORDER BY ?label""",
+    "documents": PREFIXES + """SELECT ?value (SAMPLE(?name) AS ?label) WHERE {
+  ?value eli:is_realized_by ?expression . OPTIONAL { ?value eli:title ?name } } GROUP BY ?value ORDER BY ?label""",
+    "directives": PREFIXES + """SELECT ?value (SAMPLE(CONCAT(?value, " ", COALESCE(?title, ""))) AS ?label) WHERE {
+  ?document eli:ensures_implementation_of ?directive . ?directive eli:id_local ?value .
+  OPTIONAL { ?directive eli:title ?title } } GROUP BY ?value ORDER BY ?value""",
+}
+COUNTS = PREFIXES + """SELECT ?documents ?measures ?incentives ?provinces WHERE {
+  { SELECT (COUNT(DISTINCT ?d) AS ?documents) WHERE { ?d eli:is_realized_by ?e } }
+  { SELECT (COUNT(DISTINCT ?m) AS ?measures) WHERE { ?m a gx:Measure } }
+  { SELECT (COUNT(DISTINCT ?i) AS ?incentives) WHERE { ?i a gx:Incentive } }
+  { SELECT (COUNT(DISTINCT ?p) AS ?provinces) WHERE { ?d eli:is_realized_by ?e ; eli:jurisdiction ?p } } }"""
+STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
+COUNT_LABELS = {"documents": "政策文件 documents", "measures": "政策措施 measures", "incentives": "激励措施 incentives", "provinces": "省份 provinces"}
+
+
+def executor_error(name: str) -> type[Exception]:
+    """Return the executor's exception class of that name, or a stand-in that is never raised."""
+    return getattr(executor, name, None) or type(name, (Exception,), {})
+
+
+QueryTimeout = executor_error("QueryTimeout")
+QueryUnavailable = executor_error("QueryUnavailable")
+
+
+class PageError(Exception):
+    """A request this blueprint answers with an error status and a message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# -- records ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """A canned query with the header keys its page needs beyond the CannedQuery record."""
+
+    query: CannedQuery
+    description_zh: str | None
+    chart: dict[str, Any] | None
+
+    @property
+    def name(self) -> str:
+        return self.query.name
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a parameter dropdown."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One parameter of the form: its current value and, when it has a choice list, the options."""
+
+    name: str
+    label: str
+    type: str
+    value: str
+    options: tuple[Choice, ...] | None
+
+
+@dataclass(frozen=True)
+class CellView:
+    """How one cell shows in an HTML table."""
+
+    text: str
+    href: str | None = None
+    css: str = ""
+    lang: str | None = None
+    title: str | None = None
+
+
+# -- the catalogue -----------------------------------------------------------------
+
+
+@blueprint.record_once
+def load_catalogue(state: BlueprintSetupState) -> None:
+    """Load every canned query once, when the app is made, so a malformed file fails at start."""
+    state.app.extensions["gaoxin_queries"] = catalogue_of(state.app)
+
+
+def catalogue_of(app: Flask) -> dict[str, Page]:
+    """Read the canned queries (from QUERY_DIR when configured) into pages, by name."""
+    queries = canned.load_all(app.config.get("QUERY_DIR"))
+    return {name: page_of(query) for name, query in queries.items()}
+
+
+def page_of(query: CannedQuery) -> Page:
+    header = canned.header(query)
+    return Page(query, header.get("description_zh"), header.get("chart"))
+
+
+def catalogue() -> dict[str, Page]:
+    return current_app.extensions["gaoxin_queries"]
+
+
+def by_theme(pages: list[Page]) -> list[tuple[str, str, list[Page]]]:
+    """Group pages by theme in THEMES order (unknown themes last): (zh label, en label, pages)."""
+    themes = [*THEMES, *sorted({p.query.theme for p in pages} - set(THEMES))]
+    labels = [THEMES.get(theme, (theme, theme)) for theme in themes]
+    groups = [(zh, en, [p for p in pages if p.query.theme == theme]) for theme, (zh, en) in zip(themes, labels, strict=True)]
+    return [group for group in groups if group[2]]
+
+
+def find_page(name: str) -> Page:
+    page = catalogue().get(name)
+    if page is None:
+        raise PageError(404, f"no canned query named {name!r}; see /queries for the list")
+    return page
+
+
+# -- running queries ---------------------------------------------------------------------
+
+
+def run(sparql: str, substitutions: dict[str, NamedNode | Literal] | None = None) -> Table:
+    """Run a query through the executor and read its JSON results into a table."""
+    result = executor.execute(sparql, result_format=JSON_RESULTS, substitutions=substitutions)
+    return capped(read_results(result.body, result.truncated))
+
+
+def capped(table: Table) -> Table:
+    """Cut a table to ROW_CAP rows, marking it truncated (whether or not the executor already did)."""
+    cap = current_app.config.get("ROW_CAP")
+    if cap is None or len(table.rows) <= cap:
+        return table
+    return Table(table.columns, table.rows[:cap], True)
+
+
+def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
+    """Run a canned query with its parameters bound as RDF terms (a ParameterError names a bad one)."""
+    bound = canned.bind(query, values)
+    return run(query.sparql, {variable.value: term for variable, term in bound.items()})
+
+
+def parameter_values() -> dict[str, str]:
+    """Return the request's query parameters, leaving out the reserved ones (starting with "_")."""
+    return {name: value for name, value in request.args.items() if not name.startswith("_")}
+
+
+def choice_list(name: str) -> tuple[Choice, ...]:
+    return tuple(Choice(row["value"] or "", row["label"] or row["value"] or "") for row in run(CHOICES[name]).records())
+
+
+def fields(query: CannedQuery, values: dict[str, str]) -> list[Field]:
+    """Describe the query's parameter form, filling dropdowns from the graph."""
+    return [
+        Field(p.name, p.label, p.type, values.get(p.name, ""), choice_list(p.choices) if p.choices in CHOICES else None)
+        for p in query.parameters
+    ]
+
+
+# -- formats -----------------------------------------------------------------------------
+
+
+def output_format(suffix: str | None) -> str:
+    """Choose the output format: a .csv/.json suffix, then ?_format=, then the Accept header."""
+    if suffix:
+        return suffix
+    chosen = request.args.get("_format")
+    if chosen is not None:
+        if chosen not in FORMATS:
+            raise ParameterError(f"parameter '_format': {chosen!r} is not one of {', '.join(FORMATS)}")
+        return chosen
+    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default=FORMATS["html"])
+    return next(name for name, media_type in FORMATS.items() if media_type == best)
+
+
+def split_suffix(name: str) -> tuple[str, str | None]:
+    """Split a data suffix off a name.
+
+    >>> split_suffix("documents.csv"), split_suffix("documents")
+    (('documents', 'csv'), ('documents', None))
+    """
+    stem, dot, suffix = name.rpartition(".")
+    return (stem, suffix) if dot and suffix in FORMATS and suffix != "html" else (name, None)
+
+
+def respond(fmt: str, table: Table, about: dict[str, Any], html: Callable[[], str], urls: dict[str, str]) -> Response:
+    """Render one result in the chosen format, with Link headers to its other formats."""
+    if fmt == "csv":
+        response = Response(csv_text(table), mimetype="text/csv")
+    elif fmt == "json":
+        response = Response(json_text(table, about), mimetype="application/json")
+    else:
+        response = Response(html(), mimetype="text/html")
+    response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{FORMATS[other]}"' for other, url in urls.items() if other != fmt)
+    response.vary.add("Accept")
+    if table.truncated:
+        response.headers["X-Gaoxin-Truncated"] = "true"  # as the SPARQL endpoint says it; CSV has no place for it
+    return response
+
+
+def query_urls(name: str, values: dict[str, str]) -> dict[str, str]:
+    """Link one canned query's result, with the same parameters, as HTML, CSV and JSON."""
+    params = {key: value for key, value in values.items() if value != ""}
+    return {fmt: url_for("queries.query_page", name=name if fmt == "html" else f"{name}.{fmt}", **params) for fmt in FORMATS}
+
+
+def catalogue_urls() -> dict[str, str]:
+    """Link the list of canned queries as HTML, CSV and JSON."""
+    return {fmt: url_for("queries.catalogue_page", suffix=None if fmt == "html" else fmt) for fmt in FORMATS}
+
+
+# -- HTML views ---------------------------------------------------------------------------
+
+
+def view(value: Cell | None) -> CellView:
+    """Show a cell: IRIs of this dataset link to their /id/ page, numbers align right."""
+    if value is None:
+        return CellView("")
+    if value.kind == "uri":
+        return iri_view(value.value)
+    css = "number" if value.is_number else "date" if value.datatype in DATES else "long" if len(value.value) > LONG_TEXT else ""
+    return CellView(value.value, css=css, lang=value.lang)
+
+
+def iri_view(iri: str) -> CellView:
+    base = current_app.config["BASE_IRI"]
+    if iri.startswith(base + "id/"):
+        path = iri[len(base) :]
+        return CellView(path.removeprefix("id/"), href=f"{request.script_root}/{path}", css="iri", title=iri)
+    link = iri if iri.startswith(("http://", "https://")) else None  # never a javascript: link
+    return CellView(iri, href=link, css="iri")
+
+
+def table_view(table: Table) -> dict[str, Any]:
+    """Prepare a table for the _results.html partial: cells to show and which columns are numeric."""
+    numeric = [any(row[i] is not None and row[i].is_number for row in table.rows) for i in range(len(table.columns))]
+    return {"columns": list(zip(table.columns, numeric, strict=True)), "rows": [[view(c) for c in row] for row in table.rows],
+            "truncated": table.truncated, "count": len(table.rows)}
+
+
+def editor_url(query: CannedQuery) -> str:
+    """Link the query's SPARQL into the YASGUI editor, which reads #query=."""
+    return f"{request.script_root}/sparql#query={quote(canned.body(query), safe='')}"
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+def home() -> str:
+    """Show what the dataset is, its size counted from the graph, and the canned queries by theme."""
+    record = graph_counts()
+    counts = [(label, record[name]) for name, label in COUNT_LABELS.items()]
+    return render_template("home.html", counts=counts, themes=by_theme(list(catalogue().values())))
+
+
+def graph_counts() -> dict[str, str]:
+    """Count documents, measures, incentives and provinces of the served graph, once per store version.
+
+    The home page must answer at once, also in a worker whose query processes are still
+    starting (health checks and the test server probe "/"), so this one fixed, index-only
+    query runs in-process on the read-only snapshot rather than through the executor.
+    """
+    snapshot = graph.current()
+    cached = current_app.extensions.get("gaoxin_home_counts")
+    if cached is None or cached[0] != snapshot.version_id:
+        solution = next(iter(snapshot.store.query(COUNTS, use_default_graph_as_union=True)))
+        cached = (snapshot.version_id, {name: solution[name].value for name in COUNT_LABELS})
+        current_app.extensions["gaoxin_home_counts"] = cached
+    return cached[1]
+
+
+@blueprint.get("/queries", defaults={"suffix": None})
+@blueprint.get("/queries.<suffix>")
+def catalogue_page(suffix: str | None) -> Response:
+    """List every canned query by theme, as HTML, CSV or JSON."""
+    if suffix not in (None, "csv", "json"):
+        raise PageError(404, f"no format {suffix!r}; use .csv or .json")
+    g.format = fmt = output_format(suffix)
+    pages = list(catalogue().values())
+    urls = catalogue_urls()
+    return respond(fmt, catalogue_table(pages), {}, lambda: render_template("queries.html", themes=by_theme(pages), urls=urls), urls)
+
+
+def catalogue_table(pages: list[Page]) -> Table:
+    """Describe the canned queries as a table, for the CSV and JSON twins of the list."""
+    columns = ("name", "title_zh", "title_en", "theme", "description", "description_zh", "parameters", "page")
+    rows = [
+        (p.name, p.query.title_zh, p.query.title_en, p.query.theme, p.query.description, p.description_zh or "",
+         " ".join(f"{x.name}:{x.type}" for x in p.query.parameters), url_for("queries.query_page", name=p.name, _external=True))
+        for p in pages
+    ]
+    return Table(columns, tuple(tuple(Cell(v, "literal") for v in row) for row in rows))
+
+
+@blueprint.get("/queries/<name>")
+def query_page(name: str) -> Response:
+    """Run one canned query with the request's parameters and show the result in the chosen format."""
+    stem, suffix = split_suffix(name)
+    g.format = fmt = output_format(suffix)
+    page = find_page(stem)
+    values = parameter_values()
+    table = run_canned(page.query, values)
+    urls = query_urls(stem, values)
+    about = {"query": stem, "title": {"zh": page.query.title_zh, "en": page.query.title_en}, "parameters": values}
+    return respond(fmt, table, about, lambda: query_html(page, values, table, urls), urls)
+
+
+def query_html(page: Page, values: dict[str, str], table: Table, urls: dict[str, str]) -> str:
+    """Render the HTML page of a canned query: most specific template first."""
+    return render_template(
+        [f"queries_query-{page.name}.html", "queries_query.html"],
+        page=page, fields=fields(page.query, values), table=table_view(table), urls=urls,
+        chart=charts.chart(page.chart, table.records()), sparql=canned.body(page.query), editor_url=editor_url(page.query),
+    )
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def error_response(status: int, message: str) -> Response:
+    """Answer an error in the format the request asked for (HTML unless it got that far)."""
+    fmt = g.get("format", "html")
+    if fmt == "json":
+        return Response(json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False), status, mimetype="application/json")
+    if fmt == "csv":
+        return Response(message + "\n", status, mimetype="text/plain")
+    html = render_template("queries_error.html", status=status, title=STATUS_TITLES.get(status, "Error"), message=message)
+    return Response(html, status, mimetype="text/html")
+
+
+@blueprint.errorhandler(PageError)
+def page_error(error: PageError) -> Response:
+    return error_response(error.status, error.message)
+
+
+@blueprint.errorhandler(ParameterError)
+def parameter_error(error: ParameterError) -> Response:
+    return error_response(400, str(error))
+
+
+@blueprint.errorhandler(QueryTimeout)
+def query_timeout(error: Exception) -> Response:
+    reason = getattr(error, "message", str(error))
+    return error_response(504, f"查询超时，已停止。 The query took too long and was stopped ({reason}).")
+
+
+@blueprint.errorhandler(QueryUnavailable)
+def query_unavailable(error: Exception) -> Response:
+    reason = getattr(error, "message", str(error))
+    return error_response(503, f"服务器暂时无法执行查询，请稍后再试。 The server cannot run the query now; try again later ({reason}).")
+
+
+@blueprint.errorhandler(StoreError)
+def no_graph(error: StoreError) -> Response:
+    return error_response(503, f"还没有构建图谱。 No graph is built yet ({error}).")
