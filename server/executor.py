@@ -1,24 +1,41 @@
-"""Run SPARQL queries for the server (first version: in-process, no time limit yet).
+"""Run SPARQL queries for the server: read-only, SERVICE refused, each in a child process under a time limit.
 
-API used by every blueprint (keep it when the internals change):
+API used by every blueprint (keep it when the internals change)::
 
     execute(sparql, result_format=..., substitutions=..., default_graph_uris=..., named_graph_uris=...) -> QueryResult
 
 ``result_format`` is a media type: for SELECT/ASK one of application/sparql-results+json,
 application/sparql-results+xml, text/csv, text/tab-separated-values; for
 CONSTRUCT/DESCRIBE one of text/turtle, application/n-triples, application/rdf+xml,
-application/ld+json. ``substitutions`` maps variable names to pyoxigraph terms.
+application/ld+json (a type that does not fit the query form falls back to JSON or
+Turtle). ``substitutions`` maps variable names (``"x"``, ``"?x"`` or a ``Variable``) to
+pyoxigraph terms; each must be in the SELECT projection. With no graph URIs the
+default graph is the union of all named graphs (unless the query says FROM).
+
+Errors are exceptions, all subclasses of ``QueryError`` with a readable ``message``:
+``QuerySyntaxError`` (``line``, ``column``), ``QueryRefused`` (``reason`` "update" or
+"service"), ``QueryTimeout`` (``seconds``), ``QueryUnavailable`` (no graph built, or
+every query process busy), ``QueryFailed`` (the engine failed while running it).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Variable
+from flask import Flask, current_app
+from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
-from . import graph
+from graph_build.store import StoreError, current_version
+
+from . import sparql_text
+from .query_process import ChildLost, PoolBusy, QueryPool, Task, TermTuple
 
 JSON = "application/sparql-results+json"
+POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 
 @dataclass(frozen=True)
@@ -31,26 +48,173 @@ class QueryResult:
     truncated: bool = False
 
 
+class QueryError(Exception):
+    """A query that could not be answered; `message` says why in one sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QuerySyntaxError(QueryError):
+    """A query the SPARQL parser rejects, with the position it names."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+class QueryRefused(QueryError):
+    """A request this read-only endpoint does not run: an update, or a SERVICE clause."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class QueryTimeout(QueryError):
+    """A query stopped (its process killed) at the time limit."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"query exceeded the {seconds:g} s time limit and was stopped")
+        self.seconds = seconds
+
+
+class QueryUnavailable(QueryError):
+    """No query could be run now: no graph is built, or every query process is busy."""
+
+
+class QueryFailed(QueryError):
+    """The engine failed while running a query."""
+
+
+class Executor:
+    """The query processes of one server process, started on first use in that process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pool: QueryPool | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def pool(self) -> QueryPool:
+        """Return this process's pool, starting it (again, after a fork) when needed."""
+        if self._pool is None or self._pid != os.getpid():
+            with self._lock:
+                if self._pool is None or self._pid != os.getpid():
+                    self._pool, self._pid = QueryPool(self.size), os.getpid()
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the query processes of this process."""
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool = None
+
+
+def init_app(app: Flask) -> None:
+    """Attach the executor; a server (not a test app) starts its query processes now, beside its own start-up."""
+    executor = app.extensions.setdefault("gaoxin_executor", Executor(int(app.config["QUERY_PROCESSES"])))
+    if not app.testing:
+        threading.Thread(target=executor.pool, name="gaoxin-query-pool-start", daemon=True).start()
+
+
+def executor_of(app: Flask) -> Executor:
+    """Return the app's executor, attaching one if no blueprint did."""
+    return app.extensions.setdefault("gaoxin_executor", Executor(int(app.config["QUERY_PROCESSES"])))
+
+
 def execute(
     sparql: str,
     result_format: str = JSON,
-    substitutions: dict[str, NamedNode | Literal] | None = None,
-    default_graph_uris: list[str] | None = None,
-    named_graph_uris: list[str] | None = None,
+    substitutions: Mapping[str | Variable, NamedNode | BlankNode | Literal] | None = None,
+    default_graph_uris: Iterable[str] | None = None,
+    named_graph_uris: Iterable[str] | None = None,
+    *,
+    row_cap: int | None = None,
+    timeout: float | None = None,
 ) -> QueryResult:
-    """Run a query on the current graph and serialize its result."""
-    store = graph.current().store
-    options: dict = {"substitutions": {Variable(k): v for k, v in (substitutions or {}).items()}}
-    if default_graph_uris:
-        options["default_graph"] = [NamedNode(u) for u in default_graph_uris]
-    else:
-        options["use_default_graph_as_union"] = True
-    if named_graph_uris:
-        options["named_graphs"] = [NamedNode(u) for u in named_graph_uris]
-    results = store.query(sparql, **options)
-    if isinstance(results, QuerySolutions | QueryBoolean):
-        kind = "solutions" if isinstance(results, QuerySolutions) else "boolean"
-        form = QueryResultsFormat.from_media_type(result_format) or QueryResultsFormat.JSON
-        return QueryResult(kind, results.serialize(format=form), form.media_type)
-    form = RdfFormat.from_media_type(result_format) or RdfFormat.TURTLE
-    return QueryResult("graph", results.serialize(format=form), form.media_type)
+    """Run a read-only query on the current graph in a query process and serialize its result."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    check(sparql, tuple(app.config["SERVICE_ALLOW"]))
+    task = Task(
+        version=str(graph_version(app)),
+        sparql=sparql,
+        media_type=result_format,
+        row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
+        substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
+        **dataset(sparql, default_graph_uris, named_graph_uris),
+    )
+    return run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+
+
+def check(sparql: str, service_allow: tuple[str, ...]) -> None:
+    """Refuse updates and SERVICE clauses the allow-list does not permit, before anything runs."""
+    if sparql_text.operation(sparql) == "update":
+        raise QueryRefused("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not allowed", "update")
+    clause = sparql_text.refused_service(sparql, service_allow)
+    if clause is not None:
+        target = f"<{clause.endpoint}>" if clause.endpoint else "a variable endpoint" if clause.variable else "an endpoint"
+        allowed = f"only endpoints under {', '.join(service_allow)} are" if service_allow else "federated queries are not"
+        message = f"SERVICE clause at line {clause.line}, column {clause.column} (calling {target}) refused: {allowed} allowed on this endpoint"
+        raise QueryRefused(message, "service")
+
+
+def graph_version(app: Flask) -> os.PathLike[str]:
+    """Return the store version directory the store link points at now."""
+    try:
+        return current_version(app.config["STORE"])
+    except StoreError as error:
+        raise QueryUnavailable(str(error)) from error
+
+
+def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:
+    """Choose the dataset: the protocol's graphs, else the query's FROM, else the union of all graphs."""
+    default, named = tuple(default or ()), tuple(named or ())
+    if default or named:
+        return {"default_graphs": default, "named_graphs": named, "union_default_graph": False}
+    return {"union_default_graph": not sparql_text.has_dataset_clause(sparql)}
+
+
+def variable_name(key: str | Variable) -> str:
+    """Return a substitution key's variable name without its ? or $."""
+    return key.value if isinstance(key, Variable) else key.lstrip("?$")
+
+
+def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
+    """Describe a term as a (kind, value, datatype, language) tuple that crosses the process boundary."""
+    if isinstance(term, NamedNode):
+        return ("iri", term.value, None, None)
+    if isinstance(term, BlankNode):
+        return ("bnode", term.value, None, None)
+    if isinstance(term, Literal):
+        return ("literal", term.value, term.datatype.value, term.language)
+    raise TypeError(f"cannot substitute {term!r}: only IRIs, blank nodes and literals")
+
+
+def run(app: Flask, task: Task, timeout: float) -> QueryResult:
+    """Run a task in the app's query processes and turn the reply into a result or an exception."""
+    try:
+        reply = executor_of(app).pool().run(task, timeout)
+    except TimeoutError:
+        raise QueryTimeout(timeout) from None
+    except (PoolBusy, ChildLost) as error:
+        raise QueryUnavailable(str(error)) from error
+    if reply.status == "syntax":
+        raise syntax_error(reply.message)
+    if reply.status != "ok":
+        raise QueryFailed(reply.message)
+    return QueryResult(reply.kind, reply.body, reply.media_type, reply.truncated)
+
+
+def syntax_error(message: str) -> QuerySyntaxError:
+    """Name the line and column of a parser message ("error at 1:6: expected ...").
+
+    >>> syntax_error("error at 1:6: expected one of ...").message
+    'syntax error at line 1, column 6: expected one of ...'
+    """
+    match = POSITION.match(message)
+    if match is None:
+        return QuerySyntaxError(f"syntax error: {message}")
+    line, column = int(match.group(1)), int(match.group(2))
+    return QuerySyntaxError(f"syntax error at line {line}, column {column}: {message[match.end():]}", line, column)
