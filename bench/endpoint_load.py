@@ -137,27 +137,34 @@ def hammer(url: str, deadline: float) -> tuple[list[float], int]:
     return times, errors
 
 
+def targets(base: str) -> list[tuple[str, str]]:
+    """Name the URLs under load: a SPARQL point lookup and one canned-query page."""
+    return [("GET /sparql point lookup", lookup_url(base)), ("GET /queries/national-key-lab-funding (canned page)", base + "/queries/national-key-lab-funding")]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print its figures."""
+    """Run the benchmark on each target and print its figures."""
     options = arguments(argv)
     use_wrk = options.client == "wrk" or (options.client == "auto" and shutil.which("wrk") is not None)
     port = free_port()
     server = start_server(options, port)
+    results = []
     try:
-        url = lookup_url(f"http://127.0.0.1:{port}")
-        for _ in range(20):
-            requests.get(url, timeout=30)  # warm every worker and query process
-        figures = run_wrk(url, options) if use_wrk else run_python(url, options)
+        for label, url in targets(f"http://127.0.0.1:{port}"):
+            for _ in range(20):
+                requests.get(url, timeout=30)  # warm every worker and query process
+            results.append((label, run_wrk(url, options) if use_wrk else run_python(url, options)))
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(f"command: {shlex.join([sys.executable, *sys.argv])}")
     print(machine())
     print(f"server: gaoxin-kg serve --workers {options.workers} --threads {options.threads} (store {options.store.resolve()})")
-    print(f"load: {figures.client}, {options.connections} connections, {options.duration:g} s, GET /sparql point lookup")
-    print(f"result: {figures.per_second:.0f} req/s, p50 {figures.p50_ms:.2f} ms, p99 {figures.p99_ms:.2f} ms", end="")
-    print(f" ({figures.requests} requests, {figures.errors} errors)")
-    return 1 if figures.errors else 0
+    for label, figures in results:
+        print(f"load: {figures.client}, {options.connections} connections, {options.duration:g} s, {label}")
+        print(f"  result: {figures.per_second:.0f} req/s, p50 {figures.p50_ms:.2f} ms, p99 {figures.p99_ms:.2f} ms", end="")
+        print(f" ({figures.requests} requests, {figures.errors} errors)")
+    return 1 if any(figures.errors for _, figures in results) else 0
 
 
 if __name__ == "__main__":
