@@ -88,7 +88,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     """Write annotation files, or with --check report disagreements with reviewed ones."""
     directory = args.data / "annotations"
     works = pipeline.annotated_works(args.data, report=lambda _: None)
-    fresh = {w.work.slug: w for w in fresh_extractions(args.data)}
+    fresh = {w.work.slug: w for w in pipeline.extracted_works(args.data)}
     differences = 0
     for annotated in works:
         path = directory / f"{annotated.work.slug}.yaml"
@@ -102,19 +102,6 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         else:
             print(f"{write_annotation(fresh[annotated.work.slug], directory)}: written")
     return 1 if differences else 0
-
-
-def fresh_extractions(data_dir: Path) -> list:  # type: ignore[type-arg]
-    """Run the extractor on every work, ignoring reviewed files."""
-    from .annotate import annotate
-    from .extract import extract
-    from .group import group
-    from .identify import identify
-    from .segment import segment
-
-    expressions = pipeline.read_expressions(data_dir, report=lambda _: None)
-    works = group(expressions, [identify(e) for e in expressions])
-    return [annotate(w, s, extract(w, s)) for w in works for s in [segment(w.primary)]]
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -203,7 +190,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Print precision and recall of the extractor (reviewed files ignored) against the gold."""
-    print(evaluate.table(evaluate.evaluate(fresh_extractions(args.data), args.gold)))
+    print(evaluate.table(evaluate.evaluate(pipeline.extracted_works(args.data), args.gold)))
     return 0
 
 

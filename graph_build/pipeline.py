@@ -23,7 +23,7 @@ from .group import group
 from .identify import identify
 from .load import load
 from .read import read
-from .records import AnnotatedWork, BuildRun, BuildStats, Expression
+from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
 from .script import script
 from .segment import segment
 from .to_rdf import to_rdf, zh
@@ -72,22 +72,37 @@ def read_expressions(data_dir: Path, report: Report) -> list[Expression]:
     return expressions
 
 
-def annotated_works(data_dir: Path, report: Report) -> list[AnnotatedWork]:
-    """Run the stages up to annotate: reviewed annotation files win over the extractor."""
+def works_of(data_dir: Path, report: Report) -> list[Work]:
+    """Run the stages up to group: the works of a data directory."""
     expressions = read_expressions(data_dir, report)
     works = group(expressions, [identify(e) for e in expressions])
-    by_name = {e.name: e for e in expressions}
-    result = []
     for work in works:
         if len(work.expressions) > 1:
             report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
+    return works
+
+
+def extracted(work: Work) -> AnnotatedWork:
+    """Run segment, extract and annotate on one work."""
+    segments = segment(work.primary)
+    return annotate(work, segments, extract(work, segments))
+
+
+def annotated_works(data_dir: Path, report: Report) -> list[AnnotatedWork]:
+    """Run the stages up to annotate: reviewed annotation files win over the extractor."""
+    works = works_of(data_dir, report)
+    by_name = {e.name: e for work in works for e in work.expressions}
+    result = []
+    for work in works:
         reviewed = data_dir / "annotations" / f"{work.slug}.yaml"
         annotated = read_annotation(reviewed, by_name) if reviewed.exists() else None
-        if annotated is None or not annotated.reviewed:
-            segments = segment(work.primary)
-            annotated = annotate(work, segments, extract(work, segments))
-        result.append(annotated)
+        result.append(annotated if annotated is not None and annotated.reviewed else extracted(work))
     return result
+
+
+def extracted_works(data_dir: Path) -> list[AnnotatedWork]:
+    """Run the extractor on every work, ignoring annotation files."""
+    return [extracted(work) for work in works_of(data_dir, report=lambda _: None)]
 
 
 def input_digest(data_dir: Path) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from . import iris, reference
+from .group import merged
 from .records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Segment, Span, Work
 from .script import analysis_view
 from .segment import leaves
@@ -385,8 +386,6 @@ def strip_province(full: str, province_code: str | None) -> str:
 
 
 def merged_identity(work: Work) -> Identity:
-    from .group import merged
-
     return merged(work.identities)
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from graph_build.cli import fresh_extractions
 from graph_build.evaluate import evaluate, table
+from graph_build.pipeline import extracted_works
 
 DATA = Path(__file__).parents[2] / "data"
 # Floors set from the figures measured when the extractor landed; a regression fails the suite.
@@ -25,7 +25,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def scores():  # type: ignore[no-untyped-def]
-    return {s.kind: s for s in evaluate(fresh_extractions(DATA), DATA / "gold/seeds.yaml")}
+    return {s.kind: s for s in evaluate(extracted_works(DATA), DATA / "gold/seeds.yaml")}
 
 
 def test_prints_precision_and_recall(scores, capsys) -> None:  # type: ignore[no-untyped-def]
