@@ -6,9 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 import requests
@@ -38,12 +41,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: IO[str], seconds: float = 30.0) -> None:
     """Poll a URL until the server answers, or fail with its output."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.stdout.read() if process.stdout else ''}")
+            log.seek(0)
+            raise RuntimeError(f"server exited with {process.returncode}: {log.read()}")
         try:
             requests.get(url, timeout=10)
             return
@@ -52,20 +56,28 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) ->
     raise TimeoutError(f"server at {url} did not come up in {seconds} s")
 
 
+@contextmanager
+def serving(store: Path, *options: str) -> Iterator[str]:
+    """Run `gaoxin-kg serve` (gunicorn) on a store at a free loopback port; yield its base URL, then stop it."""
+    port = free_port()
+    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(store), "--port", str(port), *options]
+    # The access log goes to a file: a pipe nobody reads would fill up and stall the server.
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base + "/static/site.css", process, log)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
 @pytest.fixture(scope="session")
 def live_server(built_store: Path) -> Iterator[str]:
-    """`gaoxin-kg serve` (gunicorn) on a free loopback port; yields its base URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(built_store), "--port", str(port)]
-    command += ["--workers", "2", "--threads", "4", "--timeout", "5"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/", process)
+    """`gaoxin-kg serve` on the seed graph (2 workers, 4 threads, 5 s time limit); yields its base URL."""
+    with serving(built_store, "--workers", "2", "--threads", "4", "--timeout", "5") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")

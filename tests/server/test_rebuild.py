@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 import requests
 
 from graph_build import pipeline
-from tests.server.conftest import ROOT, free_port, wait_until_up
+from tests.server.conftest import ROOT, serving
 
 DATA = ROOT / "data"
 COUNT = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d <http://data.europa.eu/eli/ontology#is_realized_by> ?e }"
@@ -30,16 +28,8 @@ def three_document_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     data, store = tmp_path / "data", tmp_path / "store"
     shutil.copytree(DATA / "raw", data / "raw", ignore=shutil.ignore_patterns("001_*"))
     pipeline.build(data, store, report=lambda _: None)
-    port = free_port()
-    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(store), "--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/sparql?query=ASK%7B%7D", process)
+    with serving(store, "--workers", "2") as base:
         yield base, data, store
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def test_rebuild_is_served_without_failed_requests(three_document_server) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,6 @@ query shows that nothing changed); its bad-update tests keep their 4xx.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ import requests
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
 from server import create_app
-from tests.server.conftest import ROOT, free_port, wait_until_up
+from tests.server.conftest import serving
 
 DATA = Path(__file__).parent / "w3c_protocol"
 KASEI = "http://kasei.us/2009/09/sparql/data/"
@@ -75,22 +73,14 @@ def w3c_client(w3c_store: Path) -> Iterator[Send]:
 @pytest.fixture(scope="module")
 def w3c_http(w3c_store: Path) -> Iterator[Send]:
     """`gaoxin-kg serve` on the manifest's graphs, on a free loopback port."""
-    port = free_port()
-    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(w3c_store), "--port", str(port), "--workers", "1", "--timeout", "5"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    with serving(w3c_store, "--workers", "1", "--timeout", "5") as base:
 
-    def send(method: str, path: str, body: bytes | str | None = None, headers: dict[str, str] | None = None) -> Reply:
-        data = body.encode() if isinstance(body, str) else body
-        response = requests.request(method, base + path, data=data, headers=headers or {}, timeout=30, allow_redirects=False)
-        return Reply(response.status_code, response.headers.get("Content-Type", ""), response.content)
+        def send(method: str, path: str, body: bytes | str | None = None, headers: dict[str, str] | None = None) -> Reply:
+            data = body.encode() if isinstance(body, str) else body
+            response = requests.request(method, base + path, data=data, headers=headers or {}, timeout=30, allow_redirects=False)
+            return Reply(response.status_code, response.headers.get("Content-Type", ""), response.content)
 
-    try:
-        wait_until_up(base + "/static/site.css", process)
         yield send
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(params=["test_client", "http"])
