@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from . import reference
-from .clean import DOC_TYPES, PROVINCE_SLOT, SIGNATURE_DATE, artefact_tokens
+from .clean import DOC_TYPES, SIGNATURE_DATE, artefact_tokens
 from .records import Citation, Expression, Identity, Span
 from .script import analysis_view
 
@@ -255,7 +255,3 @@ def find_citations(text: str, view: str, start: int, end: int, own: Span | None)
         citations.append(Citation(number, match.group(1), Span.of(text, match.start(), match.end()), implements))
     return tuple(citations)
 
-
-def province_slot_tokens(view: str) -> list[str]:
-    """List the tokens standing in "X省人民政府" slots of a text."""
-    return [match.group(1) for match in PROVINCE_SLOT.finditer(view)]

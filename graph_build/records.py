@@ -9,7 +9,7 @@ found in the analysis text is an offset into the source text too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 
@@ -261,7 +261,6 @@ class BuildStats:
     measures: int = 0
     incentives: int = 0
     triples: int = 0
-    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
