@@ -47,18 +47,19 @@ class Line:
 
 def clean(source: SourceText) -> CleanText:
     """Locate the body of a scraped page and report the lines dropped around and inside it."""
-    lines = split_lines(source.text)
+    view = analysis_view(source.text)
+    lines = split_lines(source.text, view)
     first = body_first_line(lines)
     last = body_last_line(lines, first)
     dropped = [drop(source.text, line, reason_outside(line, first)) for line in lines if outside(line, first, last)]
     dropped += [drop(source.text, line, "spam") for line in lines[first : last + 1] if is_spam(line.view)]
     body_start, body_end = lines[first].start, lines[last].end
-    return CleanText(source, body_start, body_end, tuple(dropped), tuple(find_artefacts(lines)))
+    return CleanText(source, view, body_start, body_end, tuple(dropped), tuple(find_artefacts(lines)))
 
 
-def split_lines(text: str) -> list[Line]:
+def split_lines(text: str, view: str) -> list[Line]:
     """Split a text into numbered lines with offsets and their analysis view."""
-    view, lines, start = analysis_view(text), [], 0
+    lines, start = [], 0
     for no, raw in enumerate(text.split("\n"), start=1):
         lines.append(Line(no, start, start + len(raw), view[start : start + len(raw)]))
         start += len(raw) + 1

@@ -15,7 +15,6 @@ from collections import Counter
 from . import reference
 from .clean import DOC_TYPES, SIGNATURE_DATE, artefact_tokens
 from .records import Citation, Expression, Identity, Span
-from .script import analysis_view
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[(]\s*(?:19|20)\d{2}\s*[〕\])]\s*\d{1,4}\s*号")
 HEADER_LABEL = re.compile(r"^\s*(文号|发文字号|公开日期|发布日期|成文日期)\s*[:]?\s*(.*)$")
@@ -33,7 +32,7 @@ TAIL_LINES = 8  # how many body lines may carry the signature
 
 def identify(expression: Expression) -> Identity:
     """Read the identity of a document from one of its expressions."""
-    text, view = expression.text, analysis_view(expression.text)
+    text, view = expression.text, expression.clean.view
     start, end = expression.clean.body_start, expression.clean.body_end
     title = find_title(text, view, start)
     doc_number = find_doc_number(text, view, start)

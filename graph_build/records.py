@@ -67,6 +67,7 @@ class CleanText:
     """A source text with its body located and its noise reported."""
 
     source: SourceText
+    view: str  # the source folded and simplified (script.analysis_view), same length, nothing blanked
     body_start: int
     body_end: int
     dropped: tuple[DroppedLine, ...]

@@ -78,7 +78,7 @@ def analysis_view(text: str) -> str:
 def script(clean: CleanText) -> Expression:
     """Make the expression of a cleaned text: its script and its analysis text, noise blanked."""
     text = clean.source.text
-    view = list(analysis_view(text))
+    view = list(clean.view)
     for line in clean.dropped:
         view[line.span.start : line.span.end] = " " * (line.span.end - line.span.start)
     body = text[clean.body_start : clean.body_end]

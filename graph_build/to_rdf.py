@@ -15,7 +15,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from . import iris, reference
 from .group import merged
-from .records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Segment, Span, Work
+from .records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Provision, Segment, Span, Target, Work, ZoneMention
 from .script import analysis_view
 from .segment import leaves
 from .vocab import RDF_TYPE, dcterms, eli, gx, oa, org, prov, rdfs, skos, xsd
@@ -272,14 +272,14 @@ class WorkGraph:
             self.out.add(node, value_term, decimal(money.yuan))
             self.out.add(node, text_term, plain(money.surface))
 
-    def emit_target(self, node: NamedNode, item) -> None:  # type: ignore[no-untyped-def]
+    def emit_target(self, node: NamedNode, item: Target) -> None:
         self.out.typed(node, gx.QuantitativeTarget)
         self.emit_quantity(node, item.comparator, item.value, item.unit)
         self.out.add(node, gx.indicator, zh(item.indicator))
         if item.year:
             self.out.add(node, gx.targetYear, Literal(str(item.year), datatype=xsd.gYear))
 
-    def emit_provision(self, node: NamedNode, item) -> None:  # type: ignore[no-untyped-def]
+    def emit_provision(self, node: NamedNode, item: Provision) -> None:
         self.out.typed(node, gx.NumericProvision)
         self.emit_quantity(node, item.comparator, item.value, item.unit)
         self.out.add(node, gx.provisionKind, plain(item.kind))
@@ -305,7 +305,7 @@ class WorkGraph:
             self.out.add(self.part(industry.measure), gx.prioritisesIndustry, concept)
             self.evidence(concept, industry.span)
 
-    def emit_zone(self, zone) -> None:  # type: ignore[no-untyped-def]
+    def emit_zone(self, zone: ZoneMention) -> None:
         node = self.out.entity(NamedNode(iris.zone(self.province, zone.name)), gx.HighTechZone, dcterms.Location)
         self.out.describe(node, skos.prefLabel, zh(zone.name))
         self.out.describe(node, rdfs.label, zh(zone.name))
