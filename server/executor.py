@@ -31,7 +31,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
 from graph_build.store import StoreError, current_version
 
-from . import sparql_text
+from . import graph, sparql_text
 from .query_process import ChildLost, PoolBusy, QueryPool, Task, TermTuple
 
 JSON = "application/sparql-results+json"
@@ -137,8 +137,10 @@ def execute(
     """Run a read-only query on the current graph in a query process and serialize its result."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     check(sparql, tuple(app.config["SERVICE_ALLOW"]))
+    version = graph_version(app)
+    graph.note_version(os.fspath(version).rsplit("/", 1)[-1])
     task = Task(
-        version=str(graph_version(app)),
+        version=str(version),
         sparql=sparql,
         media_type=result_format,
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),

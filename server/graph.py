@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, g, has_request_context
 from pyoxigraph import Store
 
 from graph_build.store import current_version
@@ -54,8 +54,25 @@ class Graph:
 def init_app(app: Flask) -> None:
     """Attach the graph accessor to the app (opened lazily, after any fork)."""
     app.extensions["gaoxin_graph"] = Graph(app.config["STORE"])
+    app.after_request(add_version_header)
 
 
 def current() -> Snapshot:
     """Return the snapshot of the graph the current request should read."""
-    return current_app.extensions["gaoxin_graph"].current()
+    snapshot = current_app.extensions["gaoxin_graph"].current()
+    note_version(snapshot.version_id)
+    return snapshot
+
+
+def note_version(version_id: str) -> None:
+    """Remember which graph version answered this request (sent as X-Gaoxin-Graph-Version)."""
+    if has_request_context():
+        g.gaoxin_graph_version = version_id
+
+
+def add_version_header(response: Response) -> Response:
+    """Tell the client which graph version its answer came from, so caches and checks can rely on it."""
+    version = g.get("gaoxin_graph_version")
+    if version:
+        response.headers["X-Gaoxin-Graph-Version"] = version
+    return response

@@ -101,7 +101,7 @@ def too_large(_error: RequestEntityTooLarge) -> Response:
 def cors(response: Response) -> Response:
     """Let pages on any origin query the endpoint (it is public and read-only)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "X-Gaoxin-Truncated"
+    response.headers["Access-Control-Expose-Headers"] = "X-Gaoxin-Truncated, X-Gaoxin-Graph-Version"
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"

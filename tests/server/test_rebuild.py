@@ -60,3 +60,9 @@ def test_rebuild_is_served_without_failed_requests(three_document_server) -> Non
     assert failures == []
     assert set(seen) <= {3, 4} and len(seen) > 10
     assert documents(base) == 4
+
+
+def test_answers_name_the_graph_version_they_came_from(client, built_store: Path) -> None:  # type: ignore[no-untyped-def]
+    version = built_store.resolve().name
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).headers["X-Gaoxin-Graph-Version"] == version
+    assert client.get("/queries/documents").headers["X-Gaoxin-Graph-Version"] == version
