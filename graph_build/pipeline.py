@@ -2,6 +2,13 @@
 
     read → clean → script → identify → group → segment → extract
          → annotate → to_rdf → load
+
+:func:`build` runs the per-file stages (read … identify) and the per-work
+stages (segment … annotate, then to_rdf with each document's SHACL
+validation) on both cores, caches every result by content (jobs.py,
+cache.py), groups all files in the parent, and streams the quads into the
+store without holding them all. :func:`annotated_works` runs the same stages
+serially, for the annotate and evaluate commands and the tests.
 """
 
 from __future__ import annotations
@@ -13,20 +20,23 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from . import __version__, canned, iris, reference
 from .annotate import annotate, read_annotation
+from .cache import Cache, default_directory
 from .clean import clean
 from .extract import extract
-from .group import group
+from .group import clusters, group, make_work
 from .identify import identify
-from .load import load
+from .jobs import PLACEHOLDER_RUN, AnnotateTask, Facts, Rendered, RenderTask, Scanned, ScanTask, annotate_work, cached_rendering, render_work, scan, work_key
+from .load import LoadError, load_with, validate_shared, write_nquads
+from .parallel import Workers, default_jobs
 from .read import read
 from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
 from .script import script
 from .segment import segment
-from .to_rdf import to_rdf, zh
+from .to_rdf import zh
 from .vocab import RDF_TYPE, dcterms, gx, prov, rdfs, skos, xsd
 
 Report = Callable[[str], None]
@@ -113,27 +123,101 @@ def input_digest(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def build(data_dir: Path, store_dir: Path, report: Report = print) -> BuildStats:
+def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int | None = None, cache_dir: Path | None = None) -> BuildStats:
     """Build the graph of a data directory into a new store version and switch to it."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
     digest = input_digest(data_dir)
     run = BuildRun(iris.build_run(digest), digest, started, __version__)
-    works = annotated_works(data_dir, report)
-    # dict.fromkeys drops the descriptions of shared entities that several works emit.
-    quads = list(dict.fromkeys(q for work in works for q in to_rdf(work, run)))
-    quads += [*reference_quads(), *ontology_quads(), *build_quads(run)]
-    quads += canned.as_rdf()  # the canned queries, as SHACL SPARQL executables
-    count = load(quads, store_dir, digest)
-    extraction = [w.extraction for w in works]
+    paths = raw_files(data_dir)
+    cache = Cache(cache_dir or default_directory(store_dir))
+    with Workers(jobs or default_jobs(len(paths))) as workers:
+        scanned = scan_files(paths, workers, cache, report)
+        works = group_files(scanned, report)
+        facts = annotate_works(works, scanned, data_dir, workers, cache)
+        # Cross-work stages go here: `facts` holds every work's Extraction, in work order, before to_rdf.
+        rendered = render_works(facts, workers, cache)
+    refuse_invalid(rendered)
+    count = load_with(lambda version: write_nquads(graph_chunks(rendered, run), version), store_dir, digest, validate_shared)
+    cache.prune({s.key for s in scanned} | {f.key for f in facts})
     return BuildStats(
-        files=sum(len(w.work.expressions) for w in works),
-        dropped_lines=sum(len(e.clean.dropped) for w in works for e in w.work.expressions),
-        works=len(works),
-        merged=sum(len(w.work.expressions) - 1 for w in works),
-        measures=sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == gx.Measure),
-        incentives=sum(len(x.incentives) for x in extraction),
+        files=len(scanned),
+        dropped_lines=sum(r.dropped_lines for r in rendered),
+        works=len(rendered),
+        merged=len(scanned) - len(rendered),
+        measures=sum(r.measures for r in rendered),
+        incentives=sum(r.incentives for r in rendered),
         triples=count,
+        works_from_cache=sum(f.cached for f in facts),
     )
+
+
+def scan_files(paths: list[Path], workers: Workers, cache: Cache, report: Report) -> list[Scanned]:
+    """Run read, clean, script and identify on every raw file, reporting what was dropped."""
+    scanned = []
+    for number, result in enumerate(workers.map(scan, [ScanTask(path, cache) for path in paths]), start=1):
+        progress(number, len(paths), result.expression.name)
+        for note in result.notes:
+            report(note)
+        scanned.append(result)
+    return scanned
+
+
+def group_files(scanned: list[Scanned], report: Report) -> list[tuple[Work, list[Scanned]]]:
+    """Group the scanned files into works (MinHash candidates, exact Jaccard), with the files of each."""
+    works = []
+    for members in clusters([s.fingerprint for s in scanned]):
+        work = make_work([scanned[i].expression for i in members], [scanned[i].identity for i in members])
+        by_name = {scanned[i].expression.name: scanned[i] for i in members}
+        works.append((work, [by_name[e.name] for e in work.expressions]))
+        if len(members) > 1:
+            report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
+    refuse_shared_names([w for w, _ in works])
+    return works
+
+
+def refuse_shared_names(works: list[Work]) -> None:
+    """Raise a BuildError when two works would get the same IRI (their named graphs would mix)."""
+    seen: dict[str, Work] = {}
+    for work in works:
+        if (other := seen.setdefault(work.slug, work)) is not work:
+            names = ", ".join(e.name for e in (*other.expressions, *work.expressions))
+            raise BuildError(f"{names}: two different documents get the same IRI doc/{work.slug} (same 文号, or same title without 文号)")
+
+
+def annotate_works(works: list[tuple[Work, list[Scanned]]], scanned: list[Scanned], data_dir: Path, workers: Workers, cache: Cache) -> list[Facts]:
+    """Run segment, extract and annotate on every work whose inputs changed; take the others from the cache."""
+    tasks = []
+    for work, files in works:
+        annotation = data_dir / "annotations" / f"{work.slug}.yaml"
+        annotation = annotation if annotation.exists() else None
+        entry = work_key([s.key for s in files], annotation)
+        tasks.append(AnnotateTask(entry, cache, None if cache.path("work", entry).exists() else work, annotation))
+    return list(workers.map(annotate_work, tasks))
+
+
+def render_works(facts: list[Facts], workers: Workers, cache: Cache) -> list[Rendered]:
+    """Run to_rdf and each document's SHACL validation on the works not rendered before."""
+    cached = {f.key: hit for f in facts if (hit := cached_rendering(cache, f.key)) is not None}
+    fresh = iter(workers.map(render_work, [RenderTask(f.key, cache) for f in facts if f.key not in cached]))
+    return [cached[f.key] if f.key in cached else next(fresh) for f in facts]
+
+
+def refuse_invalid(rendered: list[Rendered]) -> None:
+    """Raise a LoadError naming every document whose quads do not conform, before anything is written."""
+    failed = [r for r in rendered if r.violations]
+    if failed:
+        names = ", ".join(f"{r.slug} ({', '.join(r.files)})" for r in failed)
+        raise LoadError(f"the built graph does not conform to ontology/shapes.ttl: {len(failed)} document(s): {names}\n{failed[0].violations}")
+
+
+def graph_chunks(rendered: list[Rendered], run: BuildRun) -> Iterator[bytes]:
+    """Yield the whole graph as N-Quads: each work's graph, the shared entities (each quad once), the rest."""
+    placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{run.iri}>".encode()
+    for work in rendered:
+        yield work.nquads.read_bytes().replace(placeholder, real)
+    seen: set[str] = set()
+    yield "".join(line for work in rendered for line in work.entities if not (line in seen or seen.add(line))).encode("utf-8")
+    yield serialize([*reference_quads(), *ontology_quads(), *build_quads(run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
 
 
 def reference_quads() -> Iterator[Quad]:

@@ -262,6 +262,7 @@ class BuildStats:
     measures: int = 0
     incentives: int = 0
     triples: int = 0
+    works_from_cache: int = 0  # works whose segment … annotate results came from the build cache
 
 
 @dataclass(frozen=True)
