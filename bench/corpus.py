@@ -157,7 +157,7 @@ def titles(index: int, seed: int) -> Iterator[str]:
     """Give one document's candidate titles, the first unused of which it takes."""
     rng = random.Random(f"{seed}:title:{index}")
     while True:
-        yield f"关于{rng.choice(TOPICS)}的{rng.choice(DOC_TYPES)}（{rng.randint(2021, 2030)}—{rng.randint(2031, 2035)}年）"
+        yield f"关于{rng.choice(TOPICS)}的{rng.randint(2021, 2025)}—{rng.randint(2026, 2035)}年{rng.choice(DOC_TYPES)}"
 
 
 def document(index: int, seed: int, title: str, draft: bool) -> str:
@@ -204,7 +204,8 @@ def corpus(n: int, seed: int = 0) -> Iterator[Document]:
     used: set[str] = set()
     for index in range(n):
         draft = index % 50 == 7  # a few drafts without 文号, each with a revised near-duplicate
-        title = next(t for t in titles(index, seed) if t not in used) if draft else next(titles(index, seed))
+        # A document without 文号 is named by its title, so a draft's title is one no other draft has.
+        title = next(t for t in titles(index, seed) if t not in used) if draft else f"关于{TOPICS[index % 7]}的{DOC_TYPES[index % 5]}"
         used.add(title)
         text = document(index, seed, title, draft)
         yield Document(f"doc{index:05d}.txt", text)
