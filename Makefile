@@ -8,7 +8,7 @@ PORT   ?= 8000
 # The graph is rebuilt when any of its inputs is newer than the last build.
 INPUTS := $(shell find data/raw data/annotations data/reference ontology graph_build queries -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: serve test install build clean
+.PHONY: serve test install build clean bench bench-build
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ serve: build
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Benchmarks print figures (see README, Performance). bench-build: the scale corpus at 100, 1,000 and 10,000 documents.
+BENCH_SIZES ?= 100 1000 10000
+
+bench-build: install
+	$(BIN)/python bench/build.py --sizes $(BENCH_SIZES)
+
+bench: bench-build
 
 clean:
 	rm -rf var build *.egg-info

@@ -135,9 +135,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     cache = Cache(cache_dir or default_directory(store_dir))
     clock = Clock(report)
     with Workers(jobs or default_jobs(len(paths))) as workers:
-        scanned = clock("read … identify", scan_files(paths, workers, cache, report))
-        works = clock("group", group_files(scanned, report))
-        facts = clock("segment … annotate", annotate_works(works, data_dir, workers, cache))
+        file_keys, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction, in work order, before to_rdf.
         rendered = clock("to_rdf + per-document SHACL", render_works(facts, workers, cache))
     refuse_invalid(rendered)
@@ -147,17 +145,24 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         digest,
         lambda version: clock("shared-graph checks", validate_shared(version)),
     )
-    cache.prune({s.key for s in scanned} | {f.key for f in facts})
+    cache.prune(set(file_keys) | {f.key for f in facts})
     return BuildStats(
-        files=len(scanned),
+        files=len(file_keys),
         dropped_lines=sum(r.dropped_lines for r in rendered),
         works=len(rendered),
-        merged=len(scanned) - len(rendered),
+        merged=len(file_keys) - len(rendered),
         measures=sum(r.measures for r in rendered),
         incentives=sum(r.incentives for r in rendered),
         triples=count,
         works_from_cache=sum(f.cached for f in facts),
     )
+
+
+def annotated_facts(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, clock: Clock, report: Report) -> tuple[list[str], list[Facts]]:
+    """Run the stages read … annotate; return the files' cache keys and the works' facts, letting the texts go."""
+    scanned = clock("read … identify", scan_files(paths, workers, cache, report))
+    works = clock("group", group_files(scanned, report))
+    return [s.key for s in scanned], clock("segment … annotate", annotate_works(works, data_dir, workers, cache))
 
 
 def scan_files(paths: list[Path], workers: Workers, cache: Cache, report: Report) -> list[Scanned]:
