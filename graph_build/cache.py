@@ -58,14 +58,18 @@ class Cache:
 
     def get(self, kind: str, entry: str) -> Any | None:
         """Return the cached record for a key, or None."""
+        return self.get_record(kind, entry, ".pickle")
+
+    def get_record(self, kind: str, entry: str, suffix: str) -> Any | None:
+        """Return the record pickled under a key with a suffix, or None."""
         try:
-            return pickle.loads(self.path(kind, entry).read_bytes())
+            return pickle.loads(self.path(kind, entry, suffix).read_bytes())
         except (FileNotFoundError, EOFError, pickle.UnpicklingError):
             return None
 
     def put(self, kind: str, entry: str, value: Any, suffix: str = ".pickle") -> Path:
         """Store a record (or raw bytes, with another suffix) under a key, atomically."""
-        data = value if isinstance(value, bytes) and suffix != ".pickle" else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = value if isinstance(value, bytes) else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         path = self.path(kind, entry, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")

@@ -13,6 +13,7 @@ IRI in, so cached quads serve any later build.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -92,7 +93,7 @@ class Facts:
 class AnnotateTask:
     key: str
     cache: Cache
-    work: Work | None  # None when the cache holds the result: nothing heavy to send
+    work: Work
     annotation: Path | None  # the work's annotation file, if there is one
 
 
@@ -102,14 +103,20 @@ def work_key(file_keys: list[str], annotation: Path | None) -> str:
 
 
 def annotate_work(task: AnnotateTask) -> Facts:
-    """Run segment, extract and annotate on one work (reviewed annotation files win), or take it from the cache."""
-    annotated = task.cache.get("work", task.key) if task.work is None else None
-    cached = annotated is not None
-    if annotated is None:
-        assert task.work is not None, "a work missing from the cache is sent with its expressions"
-        annotated = annotated_work(task.work, task.annotation)
-        task.cache.put("work", task.key, annotated)
-    return Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached)
+    """Run segment, extract and annotate on one work (reviewed annotation files win) and cache the result."""
+    annotated = annotated_work(task.work, task.annotation)
+    task.cache.put("work", task.key, annotated)
+    facts = Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached=False)
+    task.cache.put("work", task.key, facts, suffix=".facts")
+    return facts
+
+
+def cached_facts(cache_: Cache, entry: str) -> Facts | None:
+    """Return a work's cached facts (small: no texts) if its annotated record is cached too."""
+    if not cache_.path("work", entry).exists():
+        return None
+    facts = cache_.get_record("work", entry, ".facts")
+    return dataclasses.replace(facts, cached=True) if facts is not None else None
 
 
 def annotated_work(work: Work, annotation: Path | None) -> AnnotatedWork:

@@ -31,7 +31,21 @@ from .clean import clean
 from .extract import extract
 from .group import clusters, group, make_work
 from .identify import identify
-from .jobs import PLACEHOLDER_RUN, AnnotateTask, Facts, Rendered, RenderTask, Scanned, ScanTask, annotate_work, cached_rendering, render_work, scan, work_key
+from .jobs import (
+    PLACEHOLDER_RUN,
+    AnnotateTask,
+    Facts,
+    Rendered,
+    RenderTask,
+    Scanned,
+    ScanTask,
+    annotate_work,
+    cached_facts,
+    cached_rendering,
+    render_work,
+    scan,
+    work_key,
+)
 from .load import LoadError, load_with, validate_shared, write_nquads
 from .parallel import Workers, default_jobs
 from .read import read
@@ -200,13 +214,16 @@ def refuse_shared_names(works: list[Work]) -> None:
 
 def annotate_works(works: list[tuple[Work, list[Scanned]]], data_dir: Path, workers: Workers, cache: Cache) -> list[Facts]:
     """Run segment, extract and annotate on every work whose inputs changed; take the others from the cache."""
-    tasks = []
+    tasks, cached = [], {}
     for work, files in works:
         annotation = data_dir / "annotations" / f"{work.slug}.yaml"
         annotation = annotation if annotation.exists() else None
         entry = work_key([s.key for s in files], annotation)
-        tasks.append(AnnotateTask(entry, cache, None if cache.path("work", entry).exists() else work, annotation))
-    return list(workers.map(annotate_work, tasks))
+        if (hit := cached_facts(cache, entry)) is not None:
+            cached[entry] = hit
+        tasks.append(AnnotateTask(entry, cache, work, annotation))
+    fresh = iter(workers.map(annotate_work, [t for t in tasks if t.key not in cached]))
+    return [cached[t.key] if t.key in cached else next(fresh) for t in tasks]
 
 
 def render_works(facts: list[Facts], workers: Workers, cache: Cache) -> list[Rendered]:
