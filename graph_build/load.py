@@ -76,14 +76,34 @@ def write_store(quads: Iterable[Quad], directory: Path) -> int:
     return count
 
 
+BATCH_BYTES = 32 << 20  # N-Quads per bulk_load call: the loader's memory grows with what one call reads
+
+
 def write_nquads(chunks: Iterable[bytes], directory: Path) -> int:
-    """Bulk-load a stream of N-Quads chunks into a new on-disk store and return how many quads it holds."""
+    """Bulk-load a stream of N-Quads chunks (whole lines each) into a new on-disk store and return how many quads it holds."""
     store = Store(str(directory))
-    store.bulk_load(input=io.BufferedReader(ChunkReader(iter(chunks)), buffer_size=1 << 20), format=RdfFormat.N_QUADS)
+    for batch in batches(chunks, BATCH_BYTES):
+        store.bulk_load(input=io.BufferedReader(ChunkReader(iter(batch)), buffer_size=1 << 20), format=RdfFormat.N_QUADS)
     store.flush()
     count = len(store)
     del store
     return count
+
+
+def batches(chunks: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
+    """Group chunks into lists of at least `size` bytes (the last may be smaller).
+
+    >>> list(batches([b"ab", b"c", b"de"], 3))
+    [[b'ab', b'c'], [b'de']]
+    """
+    batch: list[bytes] = []
+    for chunk in chunks:
+        batch.append(chunk)
+        if sum(map(len, batch)) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class ChunkReader(io.RawIOBase):
