@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "ROW_CAP": 10_000,  # result rows beyond this are cut, with a visible "truncated" flag
     "MAX_CONTENT_LENGTH": 1_000_000,  # request bodies beyond this get 413
     "SERVICE_ALLOW": (),  # endpoint IRI prefixes a SERVICE clause may call; empty: SERVICE refused
+    "SERVICE_ENDPOINTS": {},  # name → endpoint URL, replacing the SERVICE IRI a canned query declares under that name
+    "ENDPOINT": None,  # a remote SPARQL 1.1 endpoint holding the graph, served instead of STORE (server/remote.py)
+    "ENDPOINT_VERSION_TTL": 5.0,  # seconds the remote build's version id is cached
     "QUERY_PROCESSES": 2,  # query processes per server worker
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
     "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)

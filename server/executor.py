@@ -16,6 +16,9 @@ Errors are exceptions, all subclasses of ``QueryError`` with a readable ``messag
 ``QuerySyntaxError`` (``line``, ``column``), ``QueryRefused`` (``reason`` "update" or
 "service"), ``QueryTimeout`` (``seconds``), ``QueryUnavailable`` (no graph built, or
 every query process busy), ``QueryFailed`` (the engine failed while running it).
+
+With ``ENDPOINT`` configured the same checks run first, then the query goes to that
+remote SPARQL endpoint instead (`server.remote.answer`), under the same row cap and time limit.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 from graph_build.store import StoreError, current_version
 
 from . import graph, sparql_text
-from .query_process import ChildLost, PoolBusy, QueryPool, Task, TermTuple
+from .query_process import ChildLost, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -115,7 +118,7 @@ class Executor:
 def init_app(app: Flask) -> None:
     """Attach the executor; a server (not a test app) starts its query processes now, beside its own start-up."""
     executor = app.extensions.setdefault("gaoxin_executor", Executor(int(app.config["QUERY_PROCESSES"])))
-    if not app.testing:
+    if not app.testing and not app.config.get("ENDPOINT"):  # a remote endpoint runs the queries: no local processes
         threading.Thread(target=executor.pool, name="gaoxin-query-pool-start", daemon=True).start()
 
 
@@ -140,14 +143,15 @@ def execute(
     version = graph_version(app)
     graph.note_version(os.fspath(version).rsplit("/", 1)[-1])
     task = Task(
-        version=str(version),
+        version=os.fspath(version),
         sparql=sparql,
         media_type=result_format,
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
         substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
         **dataset(sparql, default_graph_uris, named_graph_uris),
     )
-    return run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+    seconds = float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout)
+    return run_remote(app, task, seconds) if app.config.get("ENDPOINT") else run(app, task, seconds)
 
 
 def check(sparql: str, service_allow: tuple[str, ...]) -> None:
@@ -162,9 +166,11 @@ def check(sparql: str, service_allow: tuple[str, ...]) -> None:
         raise QueryRefused(message, "service")
 
 
-def graph_version(app: Flask) -> os.PathLike[str]:
-    """Return the store version directory the store link points at now."""
+def graph_version(app: Flask) -> os.PathLike[str] | str:
+    """Return the store version directory the store link points at now (for a remote endpoint: its build's digest)."""
     try:
+        if app.config.get("ENDPOINT"):
+            return graph.current().version_id
         return current_version(app.config["STORE"])
     except StoreError as error:
         raise QueryUnavailable(str(error)) from error
@@ -202,6 +208,24 @@ def run(app: Flask, task: Task, timeout: float) -> QueryResult:
         raise QueryTimeout(timeout) from None
     except (PoolBusy, ChildLost) as error:
         raise QueryUnavailable(str(error)) from error
+    return result_of(reply)
+
+
+def run_remote(app: Flask, task: Task, timeout: float) -> QueryResult:
+    """Run a task on the remote endpoint the app serves (ENDPOINT) under the same limits, and read the reply the same way."""
+    from . import remote
+
+    try:
+        reply = remote.answer(app.extensions["gaoxin_graph"].endpoint, task, timeout)
+    except TimeoutError:
+        raise QueryTimeout(timeout) from None
+    except StoreError as error:
+        raise QueryUnavailable(str(error)) from error
+    return result_of(reply)
+
+
+def result_of(reply: Reply) -> QueryResult:
+    """Turn a query's reply into a result, or into the exception that names its error."""
     if reply.status == "syntax":
         raise syntax_error(reply.message)
     if reply.status != "ok":

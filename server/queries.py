@@ -27,7 +27,7 @@ from graph_build import canned
 from graph_build.canned import CannedQuery, ParameterError
 from graph_build.store import StoreError
 
-from . import charts, executor, graph
+from . import charts, executor, federation, graph
 from .result_table import XSD, Cell, Table, csv_text, json_text, read_results
 
 blueprint = Blueprint("queries", __name__)
@@ -78,6 +78,7 @@ def executor_error(name: str) -> type[Exception]:
 
 QueryTimeout = executor_error("QueryTimeout")
 QueryUnavailable = executor_error("QueryUnavailable")
+QueryRefused = executor_error("QueryRefused")
 
 
 class PageError(Exception):
@@ -192,9 +193,15 @@ def capped(table: Table) -> Table:
 
 
 def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
-    """Run a canned query with its parameters bound as RDF terms (a ParameterError names a bad one)."""
+    """Run a canned query with its parameters bound as RDF terms (a ParameterError names a bad one), federated ones on their configured endpoint."""
     bound = canned.bind(query, values)
-    return run(query.sparql, {variable.value: term for variable, term in bound.items()})
+    configured = current_app.config.get("SERVICE_ENDPOINTS") or {}
+    try:
+        return run(federation.prepare(query, configured), {variable.value: term for variable, term in bound.items()})
+    except QueryRefused as error:
+        if error.reason != "service":
+            raise
+        raise PageError(400, federation.explain(query, configured, error.message)) from error
 
 
 def parameter_values() -> dict[str, str]:

@@ -26,8 +26,8 @@ class GaoxinServer(BaseApplication):  # type: ignore[misc]
         return create_app(self.config_for_app)
 
 
-def serve(store: Path, host: str, port: int, workers: int = 2, threads: int = 4, timeout: float = 30.0) -> None:
-    """Serve the graph in `store` on host:port until interrupted."""
+def serve(store: Path, host: str, port: int, workers: int = 2, threads: int = 4, timeout: float = 30.0, config: dict[str, Any] | None = None) -> None:
+    """Serve the graph in `store` (or the ENDPOINT of `config`) on host:port until interrupted."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -37,5 +37,7 @@ def serve(store: Path, host: str, port: int, workers: int = 2, threads: int = 4,
         "control_socket_disable": True,  # gunicorn 27 otherwise creates ~/.gunicorn/
         "accesslog": "-",
     }
-    print(f"gaoxin-kg: serving {store} on http://{host}:{port}/  (SPARQL endpoint: http://{host}:{port}/sparql)", flush=True)
-    GaoxinServer({"STORE": store, "QUERY_TIMEOUT": timeout}, options).run()
+    config = {key: value for key, value in (config or {}).items() if value}
+    source = config.get("ENDPOINT") or store
+    print(f"gaoxin-kg: serving {source} on http://{host}:{port}/  (SPARQL endpoint: http://{host}:{port}/sparql)", flush=True)
+    GaoxinServer({"STORE": store, "QUERY_TIMEOUT": timeout, **config}, options).run()
