@@ -97,7 +97,7 @@ def sparql_term(value: Term) -> str:
     """
     if isinstance(value, NamedNode | Literal):
         return str(value)
-    raise ValueError(f"cannot send {value!r} to a remote endpoint: only IRIs and literals can be bound")
+    raise ValueError(f"cannot send {value!r} to a remote endpoint: a blank node cannot be bound, only IRIs and literals")
 
 
 def variable_name(key: str | Variable) -> str:

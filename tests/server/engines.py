@@ -15,6 +15,23 @@ import pytest
 
 from tests.server.conftest import free_port, wait_until_up
 
+# TEST VALUES: Wikidata-shaped, not Wikidata's data. Only the three item IDs are real (data/reference/provinces.csv);
+# the populations are invented round numbers and the codes are the GB/T 2260 province prefixes.
+WIKIDATA_SAMPLE = """\
+# Test sample made by tests/server/engines.py. TEST VALUES, NOT REAL POPULATIONS.
+<http://www.wikidata.org/entity/Q43194> <http://www.w3.org/2000/01/rdf-schema#label> "云南省"@zh .
+<http://www.wikidata.org/entity/Q43194> <http://www.wikidata.org/prop/direct/P442> "53" .
+<http://www.wikidata.org/entity/Q43194> <http://www.wikidata.org/prop/direct/P1082> "3000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://www.wikidata.org/entity/Q42392> <http://www.w3.org/2000/01/rdf-schema#label> "甘肃省"@zh .
+<http://www.wikidata.org/entity/Q42392> <http://www.wikidata.org/prop/direct/P442> "62" .
+<http://www.wikidata.org/entity/Q42392> <http://www.wikidata.org/prop/direct/P1082> "1000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://www.wikidata.org/entity/Q21208> <http://www.w3.org/2000/01/rdf-schema#label> "河北省"@zh .
+<http://www.wikidata.org/entity/Q21208> <http://www.wikidata.org/prop/direct/P442> "13" .
+<http://www.wikidata.org/entity/Q21208> <http://www.wikidata.org/prop/direct/P1082> "2000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://example.org/test/not-one-of-ours> <http://www.wikidata.org/prop/direct/P442> "99" .
+<http://example.org/test/not-one-of-ours> <http://www.wikidata.org/prop/direct/P1082> "9000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+"""
+
 
 def oxigraph_binary() -> str:
     """Return the oxigraph CLI installed beside this interpreter; skip only where it is genuinely missing, fail in CI."""
@@ -49,3 +66,12 @@ def oxigraph_serving(location: Path, union_default_graph: bool = False) -> Itera
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+@contextmanager
+def wikidata_sample_serving(directory: Path) -> Iterator[str]:
+    """Serve the Wikidata-shaped test sample from `directory` with `oxigraph serve-read-only`; yield its query endpoint URL."""
+    (directory / "sample.nt").write_text(WIKIDATA_SAMPLE, encoding="utf-8")
+    load([directory / "sample.nt"], directory / "db")
+    with oxigraph_serving(directory / "db") as endpoint:
+        yield endpoint

@@ -14,26 +14,10 @@ import requests
 from graph_build import canned
 from server import create_app, federation, sparql_text
 from tests.server.conftest import serving
-from tests.server.engines import load, oxigraph_serving
+from tests.server.engines import wikidata_sample_serving
 
 NAME = "provinces-wikidata-population"
 WIKIDATA = "https://query.wikidata.org/sparql"
-# TEST VALUES: Wikidata-shaped, not Wikidata's data. Only the three item IDs are real (data/reference/provinces.csv);
-# the populations are invented round numbers and the codes are the GB/T 2260 province prefixes.
-SAMPLE = """\
-# Test sample made by tests/server/test_federation.py. TEST VALUES, NOT REAL POPULATIONS.
-<http://www.wikidata.org/entity/Q43194> <http://www.w3.org/2000/01/rdf-schema#label> "云南省"@zh .
-<http://www.wikidata.org/entity/Q43194> <http://www.wikidata.org/prop/direct/P442> "53" .
-<http://www.wikidata.org/entity/Q43194> <http://www.wikidata.org/prop/direct/P1082> "3000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
-<http://www.wikidata.org/entity/Q42392> <http://www.w3.org/2000/01/rdf-schema#label> "甘肃省"@zh .
-<http://www.wikidata.org/entity/Q42392> <http://www.wikidata.org/prop/direct/P442> "62" .
-<http://www.wikidata.org/entity/Q42392> <http://www.wikidata.org/prop/direct/P1082> "1000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
-<http://www.wikidata.org/entity/Q21208> <http://www.w3.org/2000/01/rdf-schema#label> "河北省"@zh .
-<http://www.wikidata.org/entity/Q21208> <http://www.wikidata.org/prop/direct/P442> "13" .
-<http://www.wikidata.org/entity/Q21208> <http://www.wikidata.org/prop/direct/P1082> "2000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
-<http://example.org/test/not-one-of-ours> <http://www.wikidata.org/prop/direct/P442> "99" .
-<http://example.org/test/not-one-of-ours> <http://www.wikidata.org/prop/direct/P1082> "9000000"^^<http://www.w3.org/2001/XMLSchema#decimal> .
-"""
 # fmt: off
 EXPECTED = [  # (our province, Wikidata's label, test population), by population, largest first
     ("云南省", "云南省", "3000000"),
@@ -45,11 +29,8 @@ EXPECTED = [  # (our province, Wikidata's label, test population), by population
 
 @pytest.fixture(scope="module")
 def wikidata_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Wikidata-shaped sample in `oxigraph serve-read-only` on loopback; yields its query endpoint URL."""
-    directory = tmp_path_factory.mktemp("wikidata-sample")
-    (directory / "sample.nt").write_text(SAMPLE, encoding="utf-8")
-    load([directory / "sample.nt"], directory / "db")
-    with oxigraph_serving(directory / "db") as endpoint:
+    """A Wikidata-shaped test sample in `oxigraph serve-read-only` on loopback; yields its query endpoint URL."""
+    with wikidata_sample_serving(tmp_path_factory.mktemp("wikidata-sample")) as endpoint:
         yield endpoint
 
 
