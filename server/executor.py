@@ -219,8 +219,8 @@ def run_remote(app: Flask, task: Task, timeout: float) -> QueryResult:
         reply = remote.answer(app.extensions["gaoxin_graph"].endpoint, task, timeout)
     except TimeoutError:
         raise QueryTimeout(timeout) from None
-    except StoreError as error:
-        raise QueryUnavailable(str(error)) from error
+    except (StoreError, OSError) as error:  # unreachable, or the connection dropped while the answer streamed in
+        raise QueryUnavailable(str(error) or type(error).__name__) from error
     return result_of(reply)
 
 
