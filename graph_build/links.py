@@ -135,7 +135,8 @@ def recipient_concept(row: reference.RecipientType) -> Iterator[Quad]:
     yield Quad(node, skos.prefLabel, zh(row.label), ENTITIES)
     yield Quad(node, rdfs.label, zh(row.label), ENTITIES)
     yield Quad(node, skos.inScheme, NamedNode(iris.scheme("recipient-type")), ENTITIES)
-    yield Quad(node, skos.prefLabel, en(row.label_en), REFERENCE)
+    # English as skos:altLabel, not a second prefLabel: queries that join a recipient type's prefLabel keep one row each.
+    yield Quad(node, skos.altLabel, en(row.label_en), REFERENCE)
     if row.broader:
         yield Quad(node, skos.broader, NamedNode(iris.concept("recipient-type", row.broader)), REFERENCE)
 
