@@ -108,6 +108,22 @@ def zone(province_code: str | None, name: str) -> str:
     return f"{ID}zone/{where}/{slug(name)}"
 
 
+def division(code: str) -> str:
+    """Name a prefecture- or county-level division within its province: 620100 兰州市 → division/gansu/lan-zhou-shi."""
+    found = reference.division_by_code(code)
+    return f"{ID}division/{reference.by_code(found.province_code).slug}/{slug(found.name)}"
+
+
+def place(code: str) -> str:
+    """Name the division of a GB/T 2260 code: a province or a division below one."""
+    return province(code) if code.endswith("0000") else division(code)
+
+
+def classified(scheme_name: str, code: str) -> str:
+    """Name a class of a national classification by its code: sei-2018/4, gbt-4754-2017/27."""
+    return f"{ID}{scheme_name}/{code}"
+
+
 def concept(scheme_name: str, label: str) -> str:
     """Name a concept of one of the builder's SKOS schemes by its label."""
     return f"{ID}{scheme_name}/{slug(label)}"

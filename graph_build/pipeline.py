@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
-from . import __version__, canned, iris, reference
+from . import __version__, canned, iris, links, reference
 from .annotate import annotate, read_annotation
 from .clean import clean
 from .extract import extract
@@ -35,6 +35,9 @@ SCHEMES = {
     "industry": ("产业", "Industries"),
     "document-type": ("文件类型", "Document types"),
     "provinces": ("省级行政区", "Provincial-level divisions (GB/T 2260)"),
+    "divisions": ("地级与县级行政区", "Prefecture- and county-level divisions (GB/T 2260)"),
+    "sei-2018": ("战略性新兴产业分类(2018)", "Strategic emerging industries classification (2018)"),
+    "gbt-4754-2017": ("国民经济行业分类(GB/T 4754-2017)", "Industrial classification for national economic activities (GB/T 4754-2017)"),
 }
 
 
@@ -121,6 +124,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print) -> BuildStats
     works = annotated_works(data_dir, report)
     # dict.fromkeys drops the descriptions of shared entities that several works emit.
     quads = list(dict.fromkeys(q for work in works for q in to_rdf(work, run)))
+    quads += links.document_links(quads, report)  # zones, industries, recipient types → data/reference
     quads += [*reference_quads(), *ontology_quads(), *build_quads(run)]
     quads += canned.as_rdf()  # the canned queries, as SHACL SPARQL executables
     count = load(quads, store_dir, digest)
@@ -146,6 +150,7 @@ def reference_quads() -> Iterator[Quad]:
         yield Quad(scheme, skos.prefLabel, Literal(label_en, language="en"), graph)
     for province in reference.provinces():
         yield from province_quads(province, graph)
+    yield from links.reference_link_quads()
 
 
 def province_quads(province: reference.Province, graph: NamedNode) -> Iterator[Quad]:

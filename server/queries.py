@@ -42,6 +42,7 @@ THEMES = {  # theme key → (zh, en), in the order the pages list them
     "departments": ("责任部门", "Departments"),
     "industries": ("园区与产业", "Zones and industries"),
     "targets": ("目标与数值规定", "Targets and numeric provisions"),
+    "places": ("地区与代码", "Places and codes"),
 }
 PREFIXES = """PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
 PREFIX eli: <http://data.europa.eu/eli/ontology#>
@@ -53,9 +54,11 @@ CHOICES = {
   ?document eli:is_realized_by ?expression ; eli:jurisdiction ?value .
   ?value skos:prefLabel ?label FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "recipient-types": PREFIXES + """SELECT ?value ?label WHERE {
-  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/recipient-type> ; skos:prefLabel ?label } ORDER BY ?label""",
+  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/recipient-type> ; skos:prefLabel ?label
+  FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "industries": PREFIXES + """SELECT ?value ?label WHERE {
-  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/industry> ; skos:prefLabel ?label } ORDER BY ?label""",
+  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/industry> ; skos:prefLabel ?label
+  FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "documents": PREFIXES + """SELECT ?value (SAMPLE(?name) AS ?label) WHERE {
   ?value eli:is_realized_by ?expression . OPTIONAL { ?value eli:title ?name } } GROUP BY ?value ORDER BY ?label""",
     "directives": PREFIXES + """SELECT ?value (SAMPLE(CONCAT(?value, " ", COALESCE(?title, ""))) AS ?label) WHERE {
