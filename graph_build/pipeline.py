@@ -35,6 +35,7 @@ SCHEMES = {
     "industry": ("产业", "Industries"),
     "document-type": ("文件类型", "Document types"),
     "provinces": ("省级行政区", "Provincial-level divisions (GB/T 2260)"),
+    "policy-instrument": ("政策工具", "Policy instruments (Rothwell & Zegveld)"),
 }
 
 
