@@ -35,7 +35,7 @@ RULES_FILE = "instruments.yaml"
 # The closing list of departments "(省科技厅、省财政厅…按照职责分工负责)" names bodies, not instruments (省人力资源社会保障厅 is no talent policy).
 RESPONSIBLE = re.compile(r"\([^()]*负责[^()]*\)\s*$")
 NUMBER = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[.、](?!\d))")
-CUE_EVIDENCE = 5  # cue spans emitted as evidence per coding; the annotation file keeps them all
+CUE_EVIDENCE = 3  # cue spans emitted as evidence per coding; the annotation file keeps them all
 
 
 class RulesError(ValueError):

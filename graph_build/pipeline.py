@@ -24,6 +24,7 @@ from .identify import identify
 from .load import load
 from .read import read
 from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
+from .research import research_quads
 from .script import script
 from .segment import segment
 from .to_rdf import to_rdf, zh
@@ -124,6 +125,8 @@ def build(data_dir: Path, store_dir: Path, report: Report = print) -> BuildStats
     quads = list(dict.fromkeys(q for work in works for q in to_rdf(work, run)))
     quads += [*reference_quads(), *ontology_quads(), *build_quads(run)]
     quads += canned.as_rdf()  # the canned queries, as SHACL SPARQL executables
+    # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
+    quads += research_quads(works, run, report)
     count = load(quads, store_dir, digest)
     extraction = [w.extraction for w in works]
     return BuildStats(
