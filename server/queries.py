@@ -42,6 +42,7 @@ THEMES = {  # theme key → (zh, en), in the order the pages list them
     "departments": ("责任部门", "Departments"),
     "industries": ("园区与产业", "Zones and industries"),
     "targets": ("目标与数值规定", "Targets and numeric provisions"),
+    "research": ("研究功能：政策工具与扩散", "Research: policy instruments and diffusion"),
 }
 PREFIXES = """PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
 PREFIX eli: <http://data.europa.eu/eli/ontology#>
