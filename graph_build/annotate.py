@@ -126,6 +126,7 @@ def read_annotation(path: Path, expressions: dict[str, Expression]) -> Annotated
     segments = from_plain(tuple[Segment, ...], document["segments"], f"{path}: segments")
     fields = {f.name: document.get(f.name, []) for f in dataclasses.fields(Extraction)}
     extraction = build_record(Extraction, fields, str(path))
+    check_instruments(extraction.instruments, path)
     # Measures the file does not code keep the rules' codes: a file written before instruments existed still gets them.
     extraction = dataclasses.replace(extraction, instruments=instruments.complete(extraction.instruments, instruments.code_instruments(work, segments)))
     annotated = AnnotatedWork(work, segments, extraction, reviewed=bool(document.get("reviewed")))
@@ -140,6 +141,14 @@ def check_quotes(annotated: AnnotatedWork, path: Path) -> None:
             span.check(text)
         except ValueError as error:
             raise AnnotationError(f"{path}: {where}: {error}") from error
+
+
+def check_instruments(codings: tuple[InstrumentCoding, ...], path: Path) -> None:
+    """Raise an AnnotationError naming the item whose instrument type is not one of the scheme's fourteen."""
+    known = [c.label for c in instruments.scheme().instruments]
+    for k, coding in enumerate(codings):
+        if coding.instrument not in known:
+            raise AnnotationError(f"{path}: instruments[{k}]: unknown instrument type {coding.instrument!r}; known: {'、'.join(known)}")
 
 
 def spans_of(annotated: AnnotatedWork) -> list[tuple[str, Span, str]]:
