@@ -89,6 +89,16 @@ def fact(work_slug_: str, kind: str, path: str, index: int) -> str:
     return f"{work(work_slug_)}/{kind}/{path.replace('.', '-')}-{index}"
 
 
+def instrument_coding(work_slug_: str, path: str, instrument: str) -> str:
+    """Name the coding of the measure at path with one policy-instrument type."""
+    return f"{part(work_slug_, path)}/instrument/{slug(instrument)}"
+
+
+def similarity_link(left: tuple[str, str], right: tuple[str, str]) -> str:
+    """Name the similarity link between two measures, each given as (work slug, path)."""
+    return f"{ID}similarity/{left[0]}/{left[1].replace('.', '-')}/{right[0]}/{right[1].replace('.', '-')}"
+
+
 def province(code: str) -> str:
     return f"{ID}province/{reference.by_code(code).slug}"
 
@@ -146,3 +156,4 @@ ONTOLOGY_GRAPH = f"{ID}graph/ontology"
 BUILD_GRAPH = f"{ID}graph/build"
 ENTITIES_GRAPH = f"{ID}graph/entities"
 QUERIES_GRAPH = f"{ID}graph/queries"
+SIMILARITY_GRAPH = f"{ID}graph/similarity"

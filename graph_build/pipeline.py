@@ -24,6 +24,7 @@ from .identify import identify
 from .load import load
 from .read import read
 from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
+from .research import research_quads
 from .script import script
 from .segment import segment
 from .to_rdf import to_rdf, zh
@@ -38,6 +39,7 @@ SCHEMES = {
     "divisions": ("地级与县级行政区", "Prefecture- and county-level divisions (GB/T 2260)"),
     "sei-2018": ("战略性新兴产业分类(2018)", "Strategic emerging industries classification (2018)"),
     "gbt-4754-2017": ("国民经济行业分类(GB/T 4754-2017)", "Industrial classification for national economic activities (GB/T 4754-2017)"),
+    "policy-instrument": ("政策工具", "Policy instruments (Rothwell & Zegveld)"),
 }
 
 
@@ -127,6 +129,8 @@ def build(data_dir: Path, store_dir: Path, report: Report = print) -> BuildStats
     quads += links.document_links(quads, report)  # zones, industries, recipient types → data/reference
     quads += [*reference_quads(), *ontology_quads(), *build_quads(run)]
     quads += canned.as_rdf()  # the canned queries, as SHACL SPARQL executables
+    # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
+    quads += research_quads(works, run, report)
     count = load(quads, store_dir, digest)
     extraction = [w.extraction for w in works]
     return BuildStats(

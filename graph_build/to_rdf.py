@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from . import iris, reference
+from . import instruments, iris, reference
 from .group import merged
 from .records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Provision, Segment, Span, Target, Work, ZoneMention
 from .script import analysis_view
@@ -241,6 +241,7 @@ class WorkGraph:
                 self.evidence(node, item.span)
                 emit(node, item)
         self.emit_mentions()
+        instruments.emit_codings(self)  # policy-instrument codes (research features, issue 4)
 
     def emit_incentive(self, node: NamedNode, item: Incentive) -> None:
         """Emit an incentive: recipient, amounts in yuan, rate, frequency, payer."""

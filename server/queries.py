@@ -43,6 +43,7 @@ THEMES = {  # theme key → (zh, en), in the order the pages list them
     "industries": ("园区与产业", "Zones and industries"),
     "targets": ("目标与数值规定", "Targets and numeric provisions"),
     "places": ("地区与代码", "Places and codes"),
+    "research": ("研究功能：政策工具与扩散", "Research: policy instruments and diffusion"),
 }
 PREFIXES = """PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
 PREFIX eli: <http://data.europa.eu/eli/ontology#>

@@ -1,0 +1,270 @@
+"""Diffusion: link the measures of different works that say the same thing, with a score and the wording they share.
+
+The method, deterministic for a given set of inputs:
+
+1. **Normalise** each measure: its words (``instruments.measure_body``: without
+   the printed number and the closing list of responsible departments) in the
+   analysis text (simplified, full-width folded); province names and the
+   zones the extractor found become ``#``, every run of digits ``0``; only
+   letters, digits and ``#`` are kept (punctuation and white space go). Each
+   kept character remembers its source offsets, so shared wording found in the
+   normalised text is cut back out of the source text as a span.
+2. **Vectors**: TF-IDF of character 2- to 4-grams (scikit-learn's
+   ``TfidfVectorizer``: sublinear term frequency, smoothed idf, unit length).
+   Chinese has no spaces, and character n-grams are the usual unit of Chinese
+   text-reuse and policy-similarity work; 2-grams catch the terms that carry a
+   measure (揭榜, 攻关), 3- and 4-grams catch reused phrasing. The idf comes from
+   all measures of the build, so boilerplate every document repeats
+   (支持高新区, 高质量发展) weighs little and a rare phrase weighs much.
+3. **Score**: the cosine of two vectors. Two measures of different works are
+   linked when it is at least ``THRESHOLD``; chosen by reading every seed pair
+   around it (README, "Research features"): above it, pairs answer the same
+   national item (the 65-year age limit for foreign talent in 云南 and 河北,
+   揭榜 in the two 云南 documents); below it, topics drift apart.
+4. **Candidates without comparing all pairs**: the exact prefix filter of
+   all-pairs similarity search (Bayardo, Ma & Srikant 2007, "Scaling up all
+   pairs similarity search", WWW). Order the n-grams from most to least
+   frequent; a vector's *prefix* is its run of most frequent n-grams whose
+   weights have a norm below the threshold, and only the rest of it is indexed.
+   If y meets no indexed n-gram of x, then x·y ≤ ‖prefix(x)‖·‖y‖ < threshold,
+   so every pair that can reach the threshold shares an indexed n-gram: the
+   candidates are the non-zeros of X·Sᵀ (S the indexed parts), computed in row
+   chunks with sparse matrices; only they are scored exactly.
+5. **Shared wording**: ``difflib.SequenceMatcher`` (no junk heuristic) on the two
+   normalised texts; each matching block of at least ``SHARED_MIN`` characters
+   becomes a pair of spans, one in each source text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from pyoxigraph import Literal, NamedNode, Quad
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from . import iris, reference
+from .instruments import measure_body
+from .records import AnnotatedWork, BuildRun, SharedWording, SimilarityLink, Span
+from .segment import leaves
+from .vocab import RDF_TYPE, gx, oa, prov, xsd
+
+THRESHOLD = 0.1
+NGRAMS = (2, 4)
+SHARED_MIN = 6  # normalised characters
+CHUNK = 2000  # rows of X multiplied at a time
+PLACE, DIGITS = "#", "0"
+METHOD = gx.CharNgramTfidfCosine
+
+
+@dataclass(frozen=True)
+class MeasureText:
+    """One measure's normalised text, with the source offsets each of its characters stands for."""
+
+    key: tuple[str, str]  # (work slug, measure path)
+    script: str
+    source: str
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+
+def place_names() -> list[str]:
+    """List the province names to mask, longest first so 云南省 wins over 云南."""
+    names = {n for p in reference.provinces() for n in (p.name, p.short_name)}
+    return sorted(names, key=lambda n: (-len(n), n))
+
+
+def masked_ranges(view: str, start: int, end: int, zones: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Find the places (provinces, zones) and digit runs in view[start:end], as absolute offsets."""
+    pattern = "|".join(re.escape(n) for n in place_names())
+    found = [(start + m.start(), start + m.end()) for m in re.finditer(pattern, view[start:end])]
+    found += [(s, e) for s, e in zones if start <= s and e <= end]
+    found += [(start + m.start(), start + m.end()) for m in re.finditer(r"\d+", view[start:end])]
+    return sorted(found)
+
+
+def normalise(view: str, start: int, end: int, masks: list[tuple[int, int]]) -> tuple[str, list[int], list[int]]:
+    """Normalise view[start:end]: masks become one placeholder, only letters and digits stay; keep each character's offsets.
+
+    >>> normalise("在云南省内,给予100万元。", 0, 14, [(1, 4), (8, 11)])
+    ('在#内给予0万元', [0, 1, 4, 6, 7, 8, 11, 12], [1, 4, 5, 7, 8, 11, 12, 13])
+    """
+    chars, starts, ends = [], [], []
+    mask_at = {s: e for s, e in masks}
+    i = start
+    while i < end:
+        if i in mask_at:
+            chars.append(DIGITS if view[i].isdigit() else PLACE)
+            starts.append(i)
+            ends.append(mask_at[i])
+            i = mask_at[i]
+            continue
+        if view[i].isalnum():
+            chars.append(view[i])
+            starts.append(i)
+            ends.append(i + 1)
+        i += 1
+    return "".join(chars), starts, ends
+
+
+def measure_texts(works: list[AnnotatedWork]) -> list[MeasureText]:
+    """Normalise every measure of every work, in work and reading order."""
+    result = []
+    for annotated in works:
+        expression = annotated.work.primary
+        view = expression.analysis
+        zones = [(z.span.start, z.span.end) for z in annotated.extraction.zones]
+        for measure in leaves(annotated.segments):
+            start, end = measure_body(view, measure)
+            text, starts, ends = normalise(view, start, end, drop_overlaps(masked_ranges(view, start, end, zones)))
+            result.append(MeasureText((annotated.work.slug, measure.path), expression.script, expression.text, text, tuple(starts), tuple(ends)))
+    return result
+
+
+def drop_overlaps(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep the first of overlapping ranges (sorted by start), so a zone name inside a province name is masked once.
+
+    >>> drop_overlaps([(0, 4), (2, 6), (6, 8)])
+    [(0, 4), (6, 8)]
+    """
+    kept: list[tuple[int, int]] = []
+    for s, e in ranges:
+        if not kept or s >= kept[-1][1]:
+            kept.append((s, e))
+    return kept
+
+
+# ---- scoring ----------------------------------------------------------------------
+
+
+def vectors(texts: list[str]) -> sparse.csr_matrix:
+    """Turn normalised texts into unit TF-IDF vectors of character n-grams."""
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, lowercase=False, sublinear_tf=True, dtype=np.float64)
+    return vectorizer.fit_transform(texts).tocsr()
+
+
+def indexed_part(matrix: sparse.csr_matrix, threshold: float) -> sparse.csr_matrix:
+    """Drop from each row its most frequent n-grams while their weight norm stays below the threshold (the prefix filter)."""
+    frequency = np.asarray((matrix > 0).sum(axis=0)).ravel()
+    rank = np.empty_like(frequency)
+    rank[np.lexsort((np.arange(len(frequency)), -frequency))] = np.arange(len(frequency))  # most frequent first, ties by column
+    rows = []
+    for i in range(matrix.shape[0]):
+        row = matrix.getrow(i)
+        order = np.argsort(rank[row.indices], kind="stable")
+        squares = np.cumsum(row.data[order] ** 2)
+        prefix = int(np.searchsorted(squares, threshold**2, side="left"))  # norm of the dropped prefix < threshold
+        keep = np.zeros(len(row.indices), dtype=bool)
+        keep[order[prefix:]] = True
+        rows.append(sparse.csr_matrix((row.data[keep], row.indices[keep], [0, int(keep.sum())]), shape=(1, matrix.shape[1])))
+    return sparse.vstack(rows, format="csr") if rows else matrix
+
+
+def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: float) -> np.ndarray:
+    """Return the sorted pairs (i < j, different works) that share an indexed n-gram: all that can reach the threshold."""
+    indexed = indexed_part(matrix, threshold).T.tocsr()
+    found = []
+    for first in range(0, matrix.shape[0], CHUNK):
+        product = (matrix[first : first + CHUNK] @ indexed).tocoo()
+        rows, cols = product.row + first, product.col
+        keep = works[rows] != works[cols]
+        found.append(np.stack([np.minimum(rows[keep], cols[keep]), np.maximum(rows[keep], cols[keep])], axis=1))
+    pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+    return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def scores(matrix: sparse.csr_matrix, pairs: np.ndarray) -> np.ndarray:
+    """Compute the exact cosine of each pair of rows."""
+    if not len(pairs):
+        return np.empty(0)
+    return np.concatenate(
+        [np.asarray(matrix[pairs[k : k + CHUNK, 0]].multiply(matrix[pairs[k : k + CHUNK, 1]]).sum(axis=1)).ravel() for k in range(0, len(pairs), CHUNK)]
+    )
+
+
+def shared_wording(left: MeasureText, right: MeasureText) -> tuple[SharedWording, ...]:
+    """Cut the matching blocks of two normalised texts back out of their sources as pairs of spans."""
+    matcher = difflib.SequenceMatcher(None, left.text, right.text, autojunk=False)
+    return tuple(
+        SharedWording(source_span(left, block.a, block.size), source_span(right, block.b, block.size))
+        for block in matcher.get_matching_blocks()
+        if block.size >= SHARED_MIN
+    )
+
+
+def source_span(measure: MeasureText, at: int, size: int) -> Span:
+    return Span.of(measure.source, measure.starts[at], measure.ends[at + size - 1])
+
+
+def diffuse(works: list[AnnotatedWork], threshold: float = THRESHOLD) -> list[SimilarityLink]:
+    """Link every pair of measures of different works whose similarity reaches the threshold, in a fixed order."""
+    measures = [m for m in measure_texts(works) if m.text]
+    if len(measures) < 2:
+        return []
+    matrix = vectors([m.text for m in measures])
+    work_ids = np.array([sorted({m.key[0] for m in measures}).index(m.key[0]) for m in measures])
+    pairs = candidate_pairs(matrix, work_ids, threshold)
+    values = scores(matrix, pairs)
+    links = [link(measures[i], measures[j], value) for (i, j), value in zip(pairs.tolist(), values.tolist(), strict=True) if value >= threshold]
+    return sorted(links, key=lambda x: (x.left, x.right))
+
+
+def link(a: MeasureText, b: MeasureText, value: float) -> SimilarityLink:
+    """Make the link of two measures, the smaller key on the left."""
+    left, right = sorted((a, b), key=lambda m: m.key)
+    return SimilarityLink(left.key, right.key, Decimal(str(round(value, 3))), shared_wording(left, right))
+
+
+# ---- RDF ----------------------------------------------------------------------------
+
+
+def similarity_quads(links: list[SimilarityLink], works: list[AnnotatedWork], run: BuildRun) -> Iterator[Quad]:
+    """Describe every link in the similarity graph: an oa:Annotation linking two measures, with score, method and shared wording."""
+    graph = NamedNode(iris.SIMILARITY_GRAPH)
+    scripts = {w.work.slug: w.work.primary.script for w in works}
+    sources = {w.work.slug: w.work.primary.text for w in works}
+    for item in links:
+        node = NamedNode(iris.similarity_link(item.left, item.right))
+        for predicate, obj in link_triples(item, node, run):
+            yield Quad(node, predicate, obj, graph)
+        for k, shared in enumerate(item.shared, start=1):
+            passage = NamedNode(f"{node.value}/shared/{k}")
+            yield Quad(node, gx.sharedWording, passage, graph)
+            yield Quad(passage, RDF_TYPE, gx.SharedWording, graph)
+            yield Quad(passage, gx.position, Literal(str(k), datatype=xsd.integer), graph)
+            for side, key, span in (("left", item.left, shared.left), ("right", item.right, shared.right)):
+                yield from span_quads(passage, NamedNode(f"{passage.value}/{side}"), key[0], scripts[key[0]], span, sources[key[0]], graph)
+
+
+def link_triples(item: SimilarityLink, node: NamedNode, run: BuildRun) -> list[tuple[NamedNode, NamedNode | Literal]]:
+    """List what a link says about itself."""
+    return [
+        (RDF_TYPE, gx.SimilarityLink),
+        (RDF_TYPE, oa.Annotation),
+        (oa.motivatedBy, oa.linking),
+        (oa.hasTarget, NamedNode(iris.part(*item.left))),
+        (oa.hasTarget, NamedNode(iris.part(*item.right))),
+        (gx.similarityScore, Literal(str(item.score), datatype=xsd.decimal)),
+        (gx.similarityMethod, METHOD),
+        (prov.wasGeneratedBy, NamedNode(run.iri)),
+    ]
+
+
+def span_quads(subject: NamedNode, node: NamedNode, slug: str, script: str, span: Span, text: str, graph: NamedNode) -> Iterator[Quad]:
+    """Describe one span of shared wording as evidence, the way to_rdf describes every span."""
+    position, quote = NamedNode(node.value + "/position"), NamedNode(node.value + "/quote")
+    yield Quad(subject, gx.evidence, node, graph)
+    yield Quad(node, RDF_TYPE, oa.SpecificResource, graph)
+    yield Quad(node, oa.hasSource, NamedNode(iris.expression(slug, script)), graph)
+    for selector, kind in ((position, oa.TextPositionSelector), (quote, oa.TextQuoteSelector)):
+        yield Quad(node, oa.hasSelector, selector, graph)
+        yield Quad(selector, RDF_TYPE, kind, graph)
+    yield Quad(position, oa.start, Literal(str(span.start), datatype=xsd.integer), graph)
+    yield Quad(position, oa.end, Literal(str(span.end), datatype=xsd.integer), graph)
+    yield Quad(quote, oa.exact, Literal(span.quote), graph)
