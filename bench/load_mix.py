@@ -141,6 +141,7 @@ class Report:
     switches: list[Switch]
     versions_seen: Counter
     memory: Memory
+    expected: dict[str, Expected]
 
     def latencies(self, kind: str) -> list[float]:
         return sorted(o.seconds for o in self.outcomes if o.target.kind == kind)
@@ -180,7 +181,7 @@ def data_dir(root: Path, left_out: tuple[str, ...]) -> Path:
 def build(data: Path, store: Path) -> None:
     """Rebuild the graph into the store link the way an operator does: `gaoxin-kg build` in its own process."""
     command = [sys.executable, "-m", "graph_build.cli", "build", "--data", str(data), "--store", str(store)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"gaoxin-kg build failed: {done.stderr[-2000:]}")
 
@@ -503,13 +504,13 @@ def run(plan: Plan, workdir: Path, log: Callable[[str], None] = lambda _: None) 
         memory = Memory()
         sample(master, memory, memory.baseline)
         log(f"warm-up: {len(warmed)} requests; baseline RSS taken")
-        outcomes, switches, seconds = load(plan, base, mix, store, data, (master, memory), log)
-        log(f"load: {len(outcomes)} requests in {seconds:.1f} s; waiting {plan.settle:g} s before sampling RSS again")
+        loaded = load(plan, base, mix, store, data, (master, memory), log)
+        log(f"load: {len(loaded.outcomes)} requests in {loaded.seconds:.1f} s; waiting {plan.settle:g} s before sampling RSS again")
         time.sleep(plan.settle)
         sample(master, memory, memory.after)
-        for switch in switches:  # V1 may be pruned by now (two versions are kept); V2 and V3 are still there
+        for switch in loaded.switches:  # V1 may be pruned by now (two versions are kept); V2 and V3 are still there
             expected[switch.version] = expect(versions_dir(store) / switch.version, mix.targets, base)
-    return summarise(plan, warmed, outcomes, seconds, switches, expected, memory)
+    return summarise(plan, warmed, loaded, expected, memory)
 
 
 def prepare(store: Path) -> tuple[Mix, list[tuple[str, ...]]]:
@@ -521,18 +522,32 @@ def prepare(store: Path) -> tuple[Mix, list[tuple[str, ...]]]:
     return mix, left_out
 
 
-def load(plan: Plan, base: str, mix: Mix, store: Path, data: list[Path], server: tuple[int, Memory],
-         log: Callable[[str], None]) -> tuple[list[Outcome], list[Switch], float]:
-    """Run the clients, the rebuilds and the memory sampler together; return outcomes, switches and the seconds loaded."""
+@dataclass(frozen=True)
+class Loaded:
+    """What the load phase produced: every outcome, the switches made, its length, and any rebuild that failed."""
+
+    outcomes: list[Outcome]
+    switches: list[Switch]
+    seconds: float
+    broken: list[str]
+
+
+def load(plan: Plan, base: str, mix: Mix, store: Path, data: list[Path], server: tuple[int, Memory], log: Callable[[str], None]) -> Loaded:
+    """Run the clients, the rebuilds and the memory sampler together until V3 has been served a while."""
     started = time.monotonic()
     stop = threading.Event()
     switches: list[Switch] = []
+    broken: list[str] = []
     results: list[list[Outcome]] = [[] for _ in range(plan.clients)]
 
     def rebuilds() -> None:
         for fraction, directory in zip(plan.rebuild_at, data, strict=True):
             time.sleep(max(0.0, started + fraction * plan.seconds - time.monotonic()))
-            switches.append(rebuild(directory, store, started))
+            try:
+                switches.append(rebuild(directory, store, started))
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+                broken.append(f"rebuild {len(switches) + 1} failed: {error}")
+                return
             log(f"rebuild {len(switches)}: {switches[-1].started:.1f}-{switches[-1].ended:.1f} s → {switches[-1].version} ({switches[-1].documents} documents)")
 
     def sampler() -> None:
@@ -541,7 +556,7 @@ def load(plan: Plan, base: str, mix: Mix, store: Path, data: list[Path], server:
 
     def until() -> bool:
         elapsed = time.monotonic() - started
-        if elapsed > 4 * plan.seconds + 120:  # a hard bound, should a rebuild hang
+        if broken or elapsed > 4 * plan.seconds + 120:  # a failed rebuild ends the run; the bound holds should one hang
             return True
         return len(switches) == len(data) and elapsed >= max(plan.seconds, switches[-1].ended + plan.tail)
 
@@ -554,7 +569,7 @@ def load(plan: Plan, base: str, mix: Mix, store: Path, data: list[Path], server:
     seconds = time.monotonic() - started
     stop.set()
     sampling.join()
-    return [o for r in results for o in r], switches, seconds
+    return Loaded([o for r in results for o in r], switches, seconds, broken)
 
 
 def rebuild(data: Path, store: Path, started: float) -> Switch:
@@ -567,18 +582,17 @@ def rebuild(data: Path, store: Path, started: float) -> Switch:
     return Switch(began, ended, version.name, len(documents))
 
 
-def summarise(plan: Plan, warmed: list[Outcome], outcomes: list[Outcome], seconds: float, switches: list[Switch],
-              expected: dict[str, Expected], memory: Memory) -> Report:
-    """Judge every outcome (the warm-up's too) and gather the figures of the load."""
-    failures, wrong = [], []
-    for outcome in warmed + outcomes:
+def summarise(plan: Plan, warmed: list[Outcome], loaded: Loaded, expected: dict[str, Expected], memory: Memory) -> Report:
+    """Judge every outcome (the warm-up's too) and gather the figures of the load; a failed rebuild is a failure."""
+    failures, wrong = list(loaded.broken), []
+    for outcome in warmed + loaded.outcomes:
         verdict, why = judge(outcome, expected)
         if verdict == "failure":
             failures.append(why)
         elif verdict == "wrong":
             wrong.append(why)
-    seen = Counter(o.version for o in outcomes if o.version)
-    return Report(plan.clients, seconds, outcomes, failures, wrong, switches, seen, memory)
+    seen = Counter(o.version for o in loaded.outcomes if o.version)
+    return Report(plan.clients, loaded.seconds, loaded.outcomes, failures, wrong, loaded.switches, seen, memory, expected)
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -7,9 +7,11 @@ figures are printed by bench/load_test.py, which runs the same load for longer.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from bench.load_mix import TOLERANCE_FLOOR_KB, TOLERANCE_FRACTION, Plan, Report, run
+from bench.load_mix import TOLERANCE_FLOOR_KB, TOLERANCE_FRACTION, Plan, Report, judge, run
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +56,12 @@ def test_memory_returns_to_its_baseline(report: Report) -> None:
     grown = {f"{memory.roles[pid]} {pid}": (memory.baseline[pid], memory.after[pid]) for pid in lasting if not memory.growth_ok(pid)}
     assert grown == {}, f"RSS (kB) grew beyond max({TOLERANCE_FRACTION:.0%}, {TOLERANCE_FLOOR_KB} kB): {grown}"
 
+
+
+def test_the_checks_catch_an_answer_from_another_version_and_an_error_status(report: Report) -> None:
+    (first,) = set(report.expected) - {s.version for s in report.switches}
+    count = next(o for o in report.outcomes if o.target.fact == "count" and o.version == first)
+    assert judge(count, report.expected) == ("ok", "")
+    assert judge(replace(count, version=report.switches[0].version), report.expected)[0] == "wrong"  # 4 documents in V1, 3 in V2
+    assert judge(replace(count, version="20000101T000000000000-unknown"), report.expected)[0] == "wrong"
+    assert judge(replace(count, status=503), report.expected)[0] == "failure"
