@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load_mix import TOLERANCE_FLOOR_KB, TOLERANCE_FRACTION, Plan, Report, machine, percentile, run  # noqa: E402
+from bench.load_mix import Plan, Report, machine, percentile, run  # noqa: E402
+from bench.server_memory import TOLERANCE_FLOOR_KB, TOLERANCE_FRACTION  # noqa: E402
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:

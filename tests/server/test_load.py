@@ -11,7 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from bench.load_mix import TOLERANCE_FLOOR_KB, TOLERANCE_FRACTION, Plan, Report, judge, run
+from bench.load_mix import Plan, Report, judge, run
+from bench.server_memory import TOLERANCE_FLOOR_KB, TOLERANCE_FRACTION
 
 
 @pytest.fixture(scope="module")
