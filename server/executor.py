@@ -29,7 +29,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
 from graph_build.store import StoreError, current_version
@@ -167,13 +167,23 @@ def check(sparql: str, service_allow: tuple[str, ...]) -> None:
 
 
 def graph_version(app: Flask) -> os.PathLike[str] | str:
-    """Return the store version directory the store link points at now (for a remote endpoint: its build's digest)."""
+    """Return the graph version this request reads: the one current on its first query.
+
+    A canned page runs several queries (its result, then its dropdowns); were each to
+    follow the link, a rebuild switching it between them would give a page mixing two
+    graphs under one X-Gaoxin-Graph-Version (the load test, bench/load_test.py, caught it).
+    For a remote endpoint the version is its build's digest.
+    """
+    pinned = g.get("gaoxin_query_version") if has_request_context() else None
+    if pinned is not None:
+        return pinned
     try:
-        if app.config.get("ENDPOINT"):
-            return graph.current().version_id
-        return current_version(app.config["STORE"])
+        version = graph.current().version_id if app.config.get("ENDPOINT") else current_version(app.config["STORE"])
     except StoreError as error:
         raise QueryUnavailable(str(error)) from error
+    if has_request_context():
+        g.gaoxin_query_version = version
+    return version
 
 
 def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:

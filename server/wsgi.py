@@ -34,6 +34,11 @@ def serve(store: Path, host: str, port: int, workers: int = 2, threads: int = 4,
         "threads": threads,
         "worker_class": "gthread",
         "timeout": int(timeout) + 30,  # gunicorn's own watchdog sits above the query time limit
+        # An idle kept-alive connection is closed after this many seconds; a client whose next request
+        # crosses that close gets "connection closed without response". gunicorn's 2 s default was hit
+        # once by bench/load_test.py (64 clients starved of CPU); gthread parks idle connections in its
+        # poller, not in a thread, so a longer wait costs only a socket.
+        "keepalive": 5,
         "control_socket_disable": True,  # gunicorn 27 otherwise creates ~/.gunicorn/
         "accesslog": "-",
     }
