@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 30.0,  # seconds a query may run before its process is killed
     "ROW_CAP": 10_000,  # result rows beyond this are cut, with a visible "truncated" flag
     "MAX_CONTENT_LENGTH": 1_000_000,  # request bodies beyond this get 413
+    "MAX_QUERY_LENGTH": 100_000,  # SPARQL queries longer than this (characters) get 413, before any parsing
+    "MAX_QUERY_DEPTH": 100,  # SPARQL queries nesting { ( [ deeper than this get 400 (the parser recurses: ~4000 crash it)
+    "MAX_PARAMETER_LENGTH": 2_000,  # canned-query parameter values longer than this (characters) get 400
     "SERVICE_ALLOW": (),  # endpoint IRI prefixes a SERVICE clause may call; empty: SERVICE refused
     "QUERY_PROCESSES": 2,  # query processes per server worker
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for

@@ -198,8 +198,13 @@ def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
 
 
 def parameter_values() -> dict[str, str]:
-    """Return the request's query parameters, leaving out the reserved ones (starting with "_")."""
-    return {name: value for name, value in request.args.items() if not name.startswith("_")}
+    """Return the request's query parameters, leaving out the reserved ones (starting with "_") and refusing overlong ones."""
+    values = {name: value for name, value in request.args.items() if not name.startswith("_")}
+    limit = current_app.config.get("MAX_PARAMETER_LENGTH", 2_000)
+    for name, value in values.items():
+        if len(name) + len(value) > limit:
+            raise ParameterError(f"parameter {name[:80]!r}: {len(name) + len(value)} characters long; at most {limit} are accepted")
+    return values
 
 
 def choice_list(name: str) -> tuple[Choice, ...]:

@@ -73,7 +73,8 @@ class Operation:
 
 @blueprint.record_once
 def setup(state: BlueprintSetupState) -> None:
-    """Attach the query processes to the app the blueprint is registered on."""
+    """Check the SERVICE allow-list and attach the query processes to the app the blueprint is registered on."""
+    sparql_text.allow_entries(state.app.config["SERVICE_ALLOW"])  # a malformed entry fails at start, naming it
     executor.init_app(state.app)
 
 
@@ -176,6 +177,7 @@ def operation_from(params: list[tuple[str, str]], body_query: str | None = None)
 
 def answer(operation: Operation) -> Response:
     """Run a query and send its result in the negotiated format, or the reason it failed."""
+    check_shape(operation.query or "")
     form = sparql_text.operation(operation.query or "")
     if form == "update":
         raise ProtocolError(403, UPDATE_REFUSED)
@@ -196,6 +198,16 @@ def answer(operation: Operation) -> Response:
     if result.truncated:
         response.headers["X-Gaoxin-Truncated"] = "true"
     return response
+
+
+def check_shape(query: str) -> None:
+    """Refuse a query too long (413) or nested too deep (400) to hand to the parser, before reading it further."""
+    length, depth = current_app.config["MAX_QUERY_LENGTH"], current_app.config["MAX_QUERY_DEPTH"]
+    if len(query) > length:
+        raise ProtocolError(413, f"the query is {len(query)} characters long; at most {length} are accepted")
+    where = sparql_text.too_deep(query, depth)
+    if where is not None:
+        raise ProtocolError(400, f"the query nests {{ }}, ( ) or [ ] deeper than {depth} levels (line {where[0]}, column {where[1]})")
 
 
 def negotiate(types: dict[str, str], names: dict[str, str], format_name: str | None, form: str) -> str:
