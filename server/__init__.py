@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import graph
+from . import graph, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.config["STORE"] = Path(app.config["STORE"])
     graph.init_app(app)
+    security.init_app(app)
     register_blueprints(app)
     return app
 
