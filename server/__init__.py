@@ -4,6 +4,7 @@
     queries    / and /queries     the home page and the canned-query pages
     resources  /id/..., /ontology dereferenceable resources and the ontology
     dumps      /dumps/, /.well-known/void   whole-graph downloads and the dataset description
+    api_docs   /openapi.json, /openapi.yaml the OpenAPI description of this HTTP API
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per area (each module that exists)."""
     from importlib import import_module
 
-    for name in ("queries", "sparql", "resources", "dumps"):
+    for name in ("queries", "sparql", "resources", "dumps", "api_docs"):
         try:
             module = import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as error:
