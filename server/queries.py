@@ -67,7 +67,8 @@ COUNTS = PREFIXES + """SELECT ?documents ?measures ?incentives ?provinces WHERE 
   { SELECT (COUNT(DISTINCT ?m) AS ?measures) WHERE { ?m a gx:Measure } }
   { SELECT (COUNT(DISTINCT ?i) AS ?incentives) WHERE { ?i a gx:Incentive } }
   { SELECT (COUNT(DISTINCT ?p) AS ?provinces) WHERE { ?d eli:is_realized_by ?e ; eli:jurisdiction ?p } } }"""
-STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable", 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
+STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable",
+                 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
 COUNT_LABELS = {"documents": "政策文件 documents", "measures": "政策措施 measures", "incentives": "激励措施 incentives", "provinces": "省份 provinces"}
 
 

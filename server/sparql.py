@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from pyoxigraph import NamedNode
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from graph_build import canned
@@ -168,8 +169,19 @@ def operation_from(params: list[tuple[str, str]], body_query: str | None = None)
         raise ProtocolError(400, "the query is empty")
     if len(formats) > 1:
         raise ProtocolError(400, f"format was given {len(formats)} times; give it once, as one of {', '.join(FORMATS)}")
-    graphs = {kind: [value for name, value in params if name == f"{kind}-graph-uri"] for kind in ("default", "named")}
+    graphs = {kind: graph_iris(params, f"{kind}-graph-uri") for kind in ("default", "named")}
     return Operation(queries[0] if queries else None, graphs["default"], graphs["named"], formats[0] if formats else None)
+
+
+def graph_iris(params: list[tuple[str, str]], parameter: str) -> list[str]:
+    """Collect the values of a graph parameter, refusing one that is no absolute IRI (400 naming it)."""
+    values = [value for name, value in params if name == parameter]
+    for value in values:
+        try:
+            NamedNode(value)
+        except ValueError as error:
+            raise ProtocolError(400, f"{parameter}={value[:200]!r} is not an absolute IRI ({error})") from None
+    return values
 
 
 # Answering -------------------------------------------------------------------------------
