@@ -11,9 +11,11 @@ variable name (``?service``) or after the colon of a prefixed name
 The grammar's terminals are those of SPARQL 1.1 §19.8.
 
 An endpoint is compared with the ``SERVICE_ALLOW`` entries as a parsed URL (scheme,
-host, port, path prefix), the way the engine's HTTP client (a WHATWG URL parser)
-will read it: ``http://allowed.example@127.0.0.1/`` goes to 127.0.0.1, ``http://2130706433/``
-and ``http://0x7f.1/`` are 127.0.0.1 too, ``http://%31%32%37.0.0.1/`` is refused. An
+host, port, path prefix), read the way a WHATWG URL parser reads it, the widest reading
+any HTTP client may make: ``http://allowed.example@127.0.0.1/`` goes to 127.0.0.1,
+``http://2130706433/`` and ``http://0x7f.1/`` are 127.0.0.1 too (pyoxigraph 0.5.13's
+client looks those up as names instead: refusing them only refuses more), and
+``http://%31%32%37.0.0.1/`` is refused. An
 endpoint on this machine or a private network (loopback, link-local, private and
 unspecified addresses, ``localhost``, single-label names) is refused unless an entry
 names that very host and port; the entry ``*`` allows any other, public, endpoint.
