@@ -97,3 +97,9 @@ def test_the_editor_runs_a_query_under_the_policy_in_chromium(browser, live_serv
     assert browser.execute_script("return window.__cspViolations") == []
     header = browser.execute_script("return fetch('/sparql').then(r => r.headers.get('Content-Security-Policy'))")
     assert json.dumps(header) and "script-src 'self'" in header
+
+
+def test_doctests() -> None:
+    import doctest
+
+    assert doctest.testmod(security).failed == 0
