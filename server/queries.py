@@ -71,7 +71,8 @@ COUNTS = PREFIXES + """SELECT ?documents ?measures ?incentives ?provinces WHERE 
   { SELECT (COUNT(DISTINCT ?m) AS ?measures) WHERE { ?m a gx:Measure } }
   { SELECT (COUNT(DISTINCT ?i) AS ?incentives) WHERE { ?i a gx:Incentive } }
   { SELECT (COUNT(DISTINCT ?p) AS ?provinces) WHERE { ?d eli:is_realized_by ?e ; eli:jurisdiction ?p } } }"""
-STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
+STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable",
+                 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
 COUNT_LABELS = {"documents": "政策文件 documents", "measures": "政策措施 measures", "incentives": "激励措施 incentives", "provinces": "省份 provinces"}
 
 
@@ -209,8 +210,13 @@ def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
 
 
 def parameter_values() -> dict[str, str]:
-    """Return the request's query parameters, leaving out the reserved ones (starting with "_")."""
-    return {name: value for name, value in request.args.items() if not name.startswith("_")}
+    """Return the request's query parameters, leaving out the reserved ones (starting with "_") and refusing overlong ones."""
+    values = {name: value for name, value in request.args.items() if not name.startswith("_")}
+    limit = current_app.config.get("MAX_PARAMETER_LENGTH", 2_000)
+    for name, value in values.items():
+        if len(name) + len(value) > limit:
+            raise ParameterError(f"parameter {name[:80]!r}: {len(name) + len(value)} characters long; at most {limit} are accepted")
+    return values
 
 
 def choice_list(name: str) -> tuple[Choice, ...]:
@@ -235,9 +241,13 @@ def output_format(suffix: str | None) -> str:
     chosen = request.args.get("_format")
     if chosen is not None:
         if chosen not in FORMATS:
-            raise ParameterError(f"parameter '_format': {chosen!r} is not one of {', '.join(FORMATS)}")
+            raise PageError(406, f"parameter '_format': {chosen[:80]!r} is not one of {', '.join(FORMATS)}")
         return chosen
-    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default=FORMATS["html"])
+    if not request.accept_mimetypes:
+        return "html"
+    best = request.accept_mimetypes.best_match(list(FORMATS.values()))
+    if best is None:
+        raise PageError(406, f"none of the types in Accept ({request.headers['Accept'][:200]}) is offered; offered: {', '.join(FORMATS.values())}")
     return next(name for name, media_type in FORMATS.items() if media_type == best)
 
 
