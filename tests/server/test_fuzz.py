@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -38,15 +39,16 @@ def test_every_route_is_described(app: Flask) -> None:
     assert rules - {"/dumps"} == described
 
 
-def test_the_canned_query_names_are_those_of_the_catalogue(app: Flask) -> None:
-    names = api_docs.description()["components"]["parameters"]["queryName"]["schema"]["enum"]
-    assert sorted(names) == sorted(app.extensions["gaoxin_queries"])
+def test_the_canned_query_names_are_those_of_the_catalogue(app: Flask, client: FlaskClient) -> None:
+    names = client.get("/openapi.json").get_json()["components"]["parameters"]["queryName"]["schema"]["enum"]
+    assert "national-key-lab-funding" in names
+    assert names == sorted(app.extensions["gaoxin_queries"])
 
 
 def test_the_description_is_served_as_yaml_and_json(client: FlaskClient) -> None:
     as_json = client.get("/openapi.json")
     assert as_json.status_code == 200 and as_json.get_json()["openapi"].startswith("3.0")
-    assert client.get("/openapi.yaml").get_data(as_text=True) == api_docs.SOURCE.read_text(encoding="utf-8")
+    assert yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True)) == as_json.get_json()
 
 
 def test_fuzzing_from_the_description_finds_no_server_error(built_store: Path, tmp_path: Path) -> None:

@@ -92,9 +92,9 @@ def remote_backed(engine: str, wikidata: str, tmp_path_factory: pytest.TempPathF
 # -- helpers ---------------------------------------------------------------------------------------------------------------
 
 
-def get(base: str, path: str, **params: str) -> requests.Response:
-    response = requests.get(base + path, params=params, timeout=60)
-    assert response.status_code == 200, f"{base}{path}: {response.status_code} {response.text[:500]}"
+def get(base: str, route: str, **params: str) -> requests.Response:
+    response = requests.get(base + route, params=params, timeout=60)
+    assert response.status_code == 200, f"{base}{route}: {response.status_code} {response.text[:500]}"
     return response
 
 
