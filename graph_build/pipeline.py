@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -167,7 +168,7 @@ def input_digest(data_dir: Path) -> str:
     """Digest the raw files, annotation files and builder version that make a graph."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted([*(data_dir / "raw").glob("*"), *(data_dir / "annotations").glob("*.yaml")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(os.fsencode(path.name) + b"\0" + path.read_bytes())  # a name need not be UTF-8
     return digest.hexdigest()
 
 
