@@ -96,7 +96,7 @@ def body_first_line(lines: list[Line]) -> int:
         return title_start(lines, titles[-1])
     if opener is not None:
         return opener
-    return next(i for i, line in enumerate(lines) if line.view.strip())
+    return next((i for i, line in enumerate(lines) if line.view.strip()), 0)  # a blank text has no body: require_body says so
 
 
 def is_title(lines: list[Line], i: int) -> bool:

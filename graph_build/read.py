@@ -56,6 +56,8 @@ def read(path: Path) -> SourceText:
         warnings.append("HTML page converted to text (scripts, styles and hidden blocks dropped)")
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     text, replaced = replace_non_xml(text)
+    if not text.strip():
+        raise ReadError(path, "empty file: no text once decoded" + (" (an HTML page with nothing visible)" if media_type == "text/html" else ""))
     return SourceText(path.name, text, encoding, hashlib.sha256(data).hexdigest(), media_type, tuple(warnings + replaced))
 
 
