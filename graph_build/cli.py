@@ -6,7 +6,9 @@ import argparse
 import gzip
 import json
 import re
+import signal
 import sys
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -26,7 +28,11 @@ from .vocab import PREFIXES, sparql_prefixes
 STAGES = "read → clean → script → identify → group → segment → extract → annotate → to_rdf → load"
 EXPORT_FORMATS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE}
 RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON}
-FAILURES = (ReadError, AnnotationError, LoadError, StoreError, pipeline.BuildError, canned.ParameterError, ValueError, SyntaxError, OSError)
+class Interrupted(Exception):
+    """The build was asked to stop (SIGTERM)."""
+
+
+FAILURES = (Interrupted, ReadError, AnnotationError, LoadError, StoreError, pipeline.BuildError, canned.ParameterError, ValueError, SyntaxError, OSError)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the graph from DIR/raw (and DIR/annotations) into the store")
     build.add_argument("--data", type=Path, default=Path("data"))
     build.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    build.add_argument("--strict", action="store_true", help="fail the build when any raw file is rejected (default: skip and report it)")
     annotate = commands.add_parser("annotate", help="write one annotation file per work into DIR/annotations")
     annotate.add_argument("--data", type=Path, default=Path("data"))
     annotate.add_argument("--check", action="store_true", help="list where the extractor disagrees with reviewed files")
@@ -83,13 +90,49 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+class BuildReport:
+    """Print a build's report lines, rejections and warnings to standard error; count rejections, failing on one with --strict."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.rejected = 0
+
+    def __call__(self, line: str) -> None:
+        words = line.split(maxsplit=1)
+        if words and words[0] == pipeline.REJECTED:
+            self.rejected += 1
+            if self.strict:
+                raise pipeline.BuildError(f"{line.strip()} (--strict: a rejected file fails the build; the store is unchanged)")
+        print(line, file=sys.stderr if words and words[0] in (pipeline.REJECTED, "warning") else sys.stdout, flush=True)
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """Turn SIGTERM into an exception, so the half-written version is removed and the link stays."""
+    raise Interrupted(f"interrupted by {signal.Signals(signum).name}; the store link was not switched")
+
+
+@contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """Raise Interrupted on SIGTERM while the block runs (signals can only be handled in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build, printing what was read, dropped, merged and produced."""
+    """Build, printing what was read, rejected, dropped, merged and produced."""
     started = time.perf_counter()
     print(f"building {args.data} → {args.store}  ({STAGES})")
-    stats = pipeline.build(args.data, args.store, report=print)
+    report = BuildReport(args.strict)
+    with stopped_by_sigterm():
+        stats = pipeline.build(args.data, args.store, report=report)
     print(
-        f"read {stats.files} files, dropped {stats.dropped_lines} lines, merged {stats.merged} duplicate(s): "
+        f"read {stats.files} files, rejected {report.rejected}, dropped {stats.dropped_lines} lines, merged {stats.merged} duplicate(s): "
         f"{stats.works} documents, {stats.measures} measures, {stats.incentives} incentives, {stats.triples} triples "
         f"in {time.perf_counter() - started:.1f} s → {current_version(args.store)}"
     )

@@ -6,13 +6,22 @@ pySHACL against ontology/shapes.ttl, and only then points the link at it
 (``os.replace`` of a link is atomic on POSIX). A failed or interrupted build
 leaves the link, and so the graph being served, as it was; the previous
 version is kept for rollback.
+
+A version is complete once its marker file (COMPLETE_MARKER) is written, after
+validation. A build killed before that (SIGKILL, power loss) leaves an
+incomplete version directory behind; the next build removes every version
+that is neither complete nor the link's target, under a lock that keeps two
+builds of one store from running at once.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -22,6 +31,7 @@ import rdflib
 from pyoxigraph import Quad, RdfFormat, Store, serialize
 
 KEEP_VERSIONS = 2  # the current version and the one before it
+COMPLETE_MARKER = "GAOXIN-COMPLETE"  # written into a version directory once it is validated; Oxigraph ignores it
 
 
 class LoadError(RuntimeError):
@@ -36,17 +46,59 @@ def load(quads: Iterable[Quad], store_dir: Path, label: str) -> int:
     """Store the quads as a new version, validate it and switch the store link to it; return the quad count."""
     if store_dir.exists() and not store_dir.is_symlink():
         raise LoadError(f"{store_dir}: exists and is not a link made by gaoxin-kg build; move it away or choose another --store")
-    version = versions_dir(store_dir) / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{label[:8]}"
-    version.mkdir(parents=True)
-    try:
-        count = write_store(quads, version)
-        validate(version)
-    except BaseException:
-        shutil.rmtree(version, ignore_errors=True)
-        raise
-    switch(store_dir, version)
-    prune(store_dir)
+    versions_dir(store_dir).mkdir(parents=True, exist_ok=True)
+    with build_lock(store_dir):
+        remove_orphans(store_dir)
+        version = versions_dir(store_dir) / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{label[:8]}"
+        version.mkdir()
+        try:
+            count = write_store(quads, version)
+            validate(version)
+            mark_complete(version)
+        except OSError as error:
+            shutil.rmtree(version, ignore_errors=True)
+            raise LoadError(f"{version}: could not write the new store version ({describe(error)}); the store link was not switched") from error
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        switch(store_dir, version)
+        prune(store_dir)
     return count
+
+
+@contextmanager
+def build_lock(store_dir: Path) -> Iterator[None]:
+    """Hold the store's build lock, or raise LoadError when another build holds it (the kernel frees it if a build dies)."""
+    with open(store_dir.parent / f".{store_dir.name}.build.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LoadError(f"{store_dir}: another gaoxin-kg build is writing this store; wait for it to finish") from None
+        yield
+
+
+def is_complete(version: Path) -> bool:
+    return (version / COMPLETE_MARKER).is_file()
+
+
+def mark_complete(version: Path) -> None:
+    """Write the completeness marker of a validated version and make it durable."""
+    marker = version / COMPLETE_MARKER
+    with open(marker, "w", encoding="utf-8") as handle:
+        handle.write(f"validated {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def remove_orphans(store_dir: Path) -> list[Path]:
+    """Remove what killed builds left: incomplete versions other than the link's target, and temporary links."""
+    current = store_dir.resolve() if store_dir.is_symlink() else None
+    orphans = [p for p in versions_dir(store_dir).iterdir() if p.is_dir() and not is_complete(p) and p.resolve() != current]
+    for orphan in orphans:
+        shutil.rmtree(orphan, ignore_errors=True)
+    for link in store_dir.parent.glob(f".{store_dir.name}.link-*"):
+        link.unlink(missing_ok=True)
+    return orphans
 
 
 def write_store(quads: Iterable[Quad], directory: Path) -> int:
@@ -57,6 +109,14 @@ def write_store(quads: Iterable[Quad], directory: Path) -> int:
     count = len(store)
     del store
     return count
+
+
+def describe(error: OSError) -> str:
+    """Say what an I/O error means, pointing out a full disk or file size limit."""
+    text = str(error)
+    if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or "No space left" in text or "File too large" in text:
+        return f"disk full or file size limit reached: {text}"
+    return text
 
 
 def validate(directory: Path) -> None:
@@ -92,7 +152,7 @@ def switch(store_dir: Path, version: Path) -> None:
 def prune(store_dir: Path) -> None:
     """Remove all versions but the newest few, never the current one."""
     current = store_dir.resolve()
-    versions = sorted(p for p in versions_dir(store_dir).iterdir() if p.is_dir())
+    versions = sorted(p for p in versions_dir(store_dir).iterdir() if p.is_dir() and is_complete(p))
     for old in versions[:-KEEP_VERSIONS]:
         if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
@@ -101,7 +161,7 @@ def prune(store_dir: Path) -> None:
 def rollback(store_dir: Path) -> Path:
     """Point the store link back at the version before the current one and return it."""
     current = store_dir.resolve()
-    older = [p for p in sorted(versions_dir(store_dir).iterdir()) if p.is_dir() and p.resolve() < current]
+    older = [p for p in sorted(versions_dir(store_dir).iterdir()) if p.is_dir() and is_complete(p) and p.resolve() < current]
     if not older:
         raise LoadError(f"{store_dir}: no earlier version to roll back to")
     switch(store_dir, older[-1])

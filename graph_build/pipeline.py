@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -19,10 +21,10 @@ from . import __version__, canned, iris, links, reference
 from .annotate import annotate, read_annotation
 from .clean import clean
 from .extract import extract
-from .group import group
+from .group import group, merged
 from .identify import identify
 from .load import load
-from .read import read
+from .read import ReadError, printable, read
 from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
 from .research import research_quads
 from .script import script
@@ -44,6 +46,7 @@ SCHEMES = {
 
 
 PROGRESS_FROM = 50
+REJECTED = "rejected"  # opens the report line of a file the build skipped
 
 
 class BuildError(RuntimeError):
@@ -62,29 +65,85 @@ def raw_files(data_dir: Path) -> list[Path]:
 
 
 def read_expressions(data_dir: Path, report: Report) -> list[Expression]:
-    """Read, clean and convert every raw file, reporting what was dropped."""
+    """Read, clean and convert every raw file, reporting what was dropped; skip and report files that are no document."""
     expressions = []
     paths = raw_files(data_dir)
     for number, path in enumerate(paths, start=1):
         progress(number, len(paths), path.name)
-        source = read(path)
-        cleaned = clean(source)
+        try:
+            source = read(path)
+            cleaned = clean(source)
+        except ReadError as error:
+            report(f"  {REJECTED} {printable(path)}: {error.reason}")
+            continue
         for line in cleaned.dropped:
             report(f"  dropped {path.name}:{line.line_no} ({line.reason}): {line.span.quote.strip()[:50]}")
         for note in (*source.warnings, *cleaned.artefacts):
-            report(f"  warning {path.name}: {note}")
+            report(f"  warning {located(path.name, note)}")
         expressions.append(script(cleaned))
+    if not expressions:
+        raise BuildError(f"{data_dir / 'raw'}: every file was rejected ({len(paths)} file(s)); nothing to build")
     return expressions
+
+
+def located(name: str, note: str) -> str:
+    """Put the file name before a note's line number, as compilers do.
+
+    >>> located("坏 文件.txt", "line 12: bytes that are not UTF-8 replaced by U+FFFD")
+    '坏 文件.txt:12: bytes that are not UTF-8 replaced by U+FFFD'
+    >>> located("a.html", "HTML page converted to text")
+    'a.html: HTML page converted to text'
+    """
+    match = re.match(r"line (\d+): ", note)
+    return f"{name}:{match.group(1)}: {note[match.end():]}" if match else f"{name}: {note}"
+
+
+def identity_gaps(work: Work) -> list[str]:
+    """Say which of title, 文号 and date none of a work's files states, naming the line where its body starts."""
+    identity, primary = merged(work.identities), work.primary
+    line = primary.text.count("\n", 0, primary.clean.body_start) + 1
+    missing = [
+        what
+        for what, value in (("title", identity.title), ("文号", identity.doc_number), ("date", identity.date_document or identity.date_publication))
+        if value is None
+    ]
+    return [f"  warning {primary.name}:{line}: no {what} found (the body starts here)" for what in missing]
 
 
 def works_of(data_dir: Path, report: Report) -> list[Work]:
     """Run the stages up to group: the works of a data directory."""
     expressions = read_expressions(data_dir, report)
-    works = group(expressions, [identify(e) for e in expressions])
+    works = placed(group(expressions, [identify(e) for e in expressions]), data_dir, report)
     for work in works:
+        for gap in identity_gaps(work):
+            report(gap)
         if len(work.expressions) > 1:
             report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
     return works
+
+
+def placed(works: list[Work], data_dir: Path, report: Report) -> list[Work]:
+    """Keep the works whose province is known (from their text or a reviewed annotation file); reject the others."""
+    kept: list[Work] = []
+    unplaced: list[Work] = []
+    for work in works:
+        (kept if merged(work.identities).province_code or reviewed_province(work, data_dir) else unplaced).append(work)
+    for work in unplaced:
+        for expression in work.expressions:
+            reason = "no province: neither issuer, title, 文号, body nor site code names one (review its annotation file to set it)"
+            report(f"  {REJECTED} {printable(data_dir / 'raw' / expression.name)}: {reason}")
+    if not kept:
+        raise BuildError(f"{data_dir / 'raw'}: every file was rejected; nothing to build")
+    return kept
+
+
+def reviewed_province(work: Work, data_dir: Path) -> str | None:
+    """Return the province a reviewed annotation file gives a work, if there is one."""
+    path = data_dir / "annotations" / f"{work.slug}.yaml"
+    if not path.exists():
+        return None
+    annotated = read_annotation(path, {e.name: e for e in work.expressions})
+    return merged(annotated.work.identities).province_code if annotated.reviewed else None
 
 
 def extracted(work: Work) -> AnnotatedWork:
@@ -114,7 +173,7 @@ def input_digest(data_dir: Path) -> str:
     """Digest the raw files, annotation files and builder version that make a graph."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted([*(data_dir / "raw").glob("*"), *(data_dir / "annotations").glob("*.yaml")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(os.fsencode(path.name) + b"\0" + path.read_bytes())  # a name need not be UTF-8
     return digest.hexdigest()
 
 

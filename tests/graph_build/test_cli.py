@@ -131,9 +131,11 @@ def test_failed_build_names_the_file_and_keeps_the_previous_graph(capsys, tmp_pa
     assert run(capsys, "build", "--data", str(data), "--store", str(store))[0] == 0
     before = store.resolve()
     (data / "raw" / "empty 空.txt").write_bytes(b"")
-    code, _, err = run(capsys, "build", "--data", str(data), "--store", str(store))
+    code, _, err = run(capsys, "build", "--data", str(data), "--store", str(store), "--strict")
     assert code == 1 and "empty 空.txt" in err
     assert store.resolve() == before
+    code, out, err = run(capsys, "build", "--data", str(data), "--store", str(store))  # without --strict: skipped and reported
+    assert code == 0 and f"rejected {data / 'raw' / 'empty 空.txt'}: empty file" in err and "rejected 1," in out
     code, out, _ = run(capsys, "query", "--store", str(store), "--canned", "documents", "--format", "csv")
     assert code == 0 and len(csv_rows(out)) == 4
 
