@@ -99,6 +99,11 @@ def similarity_link(left: tuple[str, str], right: tuple[str, str]) -> str:
     return f"{ID}similarity/{left[0]}/{left[1].replace('.', '-')}/{right[0]}/{right[1].replace('.', '-')}"
 
 
+def country() -> str:
+    """Return the IRI of the country, the jurisdiction of the central government's documents."""
+    return f"{ID}country/china"
+
+
 def province(code: str) -> str:
     return f"{ID}province/{reference.by_code(code).slug}"
 

@@ -127,7 +127,8 @@ def placed(works: list[Work], data_dir: Path, report: Report) -> list[Work]:
     kept: list[Work] = []
     unplaced: list[Work] = []
     for work in works:
-        (kept if merged(work.identities).province_code or reviewed_province(work, data_dir) else unplaced).append(work)
+        identity = merged(work.identities)
+        (kept if identity.province_code or identity.national or reviewed_province(work, data_dir) else unplaced).append(work)
     for work in unplaced:
         for expression in work.expressions:
             reason = "no province: neither issuer, title, 文号, body nor site code names one (review its annotation file to set it)"
@@ -211,8 +212,21 @@ def reference_quads() -> Iterator[Quad]:
         yield Quad(scheme, RDF_TYPE, skos.ConceptScheme, graph)
         yield Quad(scheme, skos.prefLabel, zh(label_zh), graph)
         yield Quad(scheme, skos.prefLabel, Literal(label_en, language="en"), graph)
+    yield from country_quads(graph)
     for province in reference.provinces():
         yield from province_quads(province, graph)
+
+
+def country_quads(graph: NamedNode) -> Iterator[Quad]:
+    """Describe the country, the jurisdiction of national directives (国务院 …)."""
+    node = NamedNode(iris.country())
+    yield Quad(node, RDF_TYPE, gx.Country, graph)
+    yield Quad(node, RDF_TYPE, dcterms.Location, graph)
+    for label in (zh("中华人民共和国"), Literal("People's Republic of China", language="en")):
+        yield Quad(node, skos.prefLabel, label, graph)
+        yield Quad(node, rdfs.label, label, graph)
+    yield Quad(node, skos.altLabel, zh("国家"), graph)
+    yield Quad(node, skos.exactMatch, NamedNode("http://www.wikidata.org/entity/Q148"), graph)
     yield from links.reference_link_quads()
 
 

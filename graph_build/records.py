@@ -115,7 +115,8 @@ class Identity:
     issuer: Span | None = None  # issuing body as written
     issuer_name: str | None = None  # simplified, province resolved, e.g. "云南省人民政府"
     province_code: str | None = None  # GB/T 2260, 6 digits, e.g. "530000"
-    province_evidence: str | None = None  # why that province, in words
+    province_evidence: str | None = None  # why that province (or the country), in words
+    national: bool = False  # issued by the central government (国务院 …): the jurisdiction is the country, not a province
     date_document: str | None = None  # ISO date of signature
     date_document_span: Span | None = None
     date_publication: str | None = None  # ISO date the site published it

@@ -150,6 +150,9 @@ class WorkGraph:
         if self.province:
             add(work, eli.jurisdiction, NamedNode(iris.province(self.province)))
             add(work, gx.provinceEvidence, plain(ident.province_evidence or ""))
+        elif ident.national:
+            add(work, eli.jurisdiction, NamedNode(iris.country()))
+            add(work, gx.provinceEvidence, plain(ident.province_evidence or ""))
         if ident.document_type:
             add(work, eli.type_document, self.concept("document-type", ident.document_type))
         self.emit_citations()

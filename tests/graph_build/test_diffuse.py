@@ -23,9 +23,9 @@ UNRELATED = [
     (("yunzhengfa-2020-36", "6.3"), ("gansu-44eca80e", "3.2")),        # science finance vs. training talent
 ]
 # fmt: on
-FAKE_NATIONAL = """国务院关于促进测试园区高质量发展的若干意见（虚构测试文本）
+FAKE_NATIONAL = """国务院关于促进测试园区高质量发展的若干意见
 各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
-为检验相似措施关联，编写本虚构测试文件，提出以下意见。
+（虚构测试文本）为检验相似措施关联，编写本虚构测试文件，提出以下意见。
 一、集聚创新人才
 （一）放宽外籍人才年龄限制。在国家高新区内企业工作的境外高端人才，经市级以上人民政府科技行政部门（外国人来华工作管理部门）批准，申请工作许可的年龄可放宽至65岁。
 （二）组织关键核心技术攻关。支持高新区以“揭榜挂帅”等方式组织开展关键核心技术攻关，面向国内外征集解决方案。
@@ -101,7 +101,7 @@ def test_national_directive_articles_link_to_the_provincial_measures_that_echo_t
     shutil.copytree(DATA / "annotations", data / "annotations")
     (data / "raw" / "900_fake_national.txt").write_text(FAKE_NATIONAL, encoding="utf-8")
     works = pipeline.annotated_works(data, report=lambda _: None)
-    (national,) = [w.work.slug for w in works if w.work.identities[0].province_code is None]
+    (national,) = [w.work.slug for w in works if w.work.identities[0].national]
     sides = [(a, b) for link in diffuse.diffuse(works) for a, b in ((link.left, link.right), (link.right, link.left))]
     linked = {(other, path) for (slug, path), other in sides if slug == national}
     assert (AGE_LIMIT[0], "1.1") in linked and (AGE_LIMIT[1], "1.1") in linked
