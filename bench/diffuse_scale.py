@@ -59,7 +59,6 @@ def run(count: int, pool: list[str]) -> float:
     for i, j in links:
         diffuse.longest_blocks(texts[i], texts[j])
     done = time.perf_counter()
-    total = (candidates - started) + (done - candidates)  # nearest repeats the candidate step
     print(f"{count:>7} measures  {len(collapsed.texts):>7} texts  {len(pairs):>9} candidates  {len(links):>8} links  "
           f"candidates {candidates - started:6.1f} s  top-k {linked - candidates:6.1f} s  wording {done - linked:6.1f} s  "
           f"similarity stage {linked - candidates + done - linked:6.1f} s  peak RSS {peak_mb()} MB", flush=True)
