@@ -9,30 +9,32 @@ The method, deterministic for a given set of inputs:
    letters, digits and ``#`` are kept (punctuation and white space go). Each
    kept character remembers its source offsets, so shared wording found in the
    normalised text is cut back out of the source text as a span.
-2. **Vectors**: TF-IDF of character 2- to 4-grams (scikit-learn's
-   ``TfidfVectorizer``: sublinear term frequency, smoothed idf, unit length).
-   Chinese has no spaces, and character n-grams are the usual unit of Chinese
-   text-reuse and policy-similarity work; 2-grams catch the terms that carry a
-   measure (揭榜, 攻关), 3- and 4-grams catch reused phrasing. The idf comes from
-   all measures of the build, so boilerplate every document repeats
-   (支持高新区, 高质量发展) weighs little and a rare phrase weighs much.
-3. **Score**: the cosine of two vectors. Two measures of different works are
-   linked when it is at least ``THRESHOLD``; chosen by reading every seed pair
-   around it (README, "Research features"): above it, pairs answer the same
-   national item (the 65-year age limit for foreign talent in 云南 and 河北,
-   揭榜 in the two 云南 documents); below it, topics drift apart.
-4. **Candidates without comparing all pairs**: the exact prefix filter of
-   all-pairs similarity search (Bayardo, Ma & Srikant 2007, "Scaling up all
-   pairs similarity search", WWW). Order the n-grams from most to least
-   frequent; a vector's *prefix* is its run of most frequent n-grams whose
-   weights have a norm below the threshold, and only the rest of it is indexed.
-   If y meets no indexed n-gram of x, then x·y ≤ ‖prefix(x)‖·‖y‖ < threshold,
-   so every pair that can reach the threshold shares an indexed n-gram: the
-   candidates are the non-zeros of X·Sᵀ (S the indexed parts), computed in row
-   chunks with sparse matrices; only they are scored exactly.
-5. **Shared wording**: ``difflib.SequenceMatcher`` (no junk heuristic) on the two
-   normalised texts; each matching block of at least ``SHARED_MIN`` characters
-   becomes a pair of spans, one in each source text.
+2. **Collapse** identical normalised texts (recombined or copied measures often
+   are): the work is done once per distinct text, two measures saying the same
+   text score 1.0.
+3. **Vectors**: TF-IDF of character 2- to 4-grams (sublinear term frequency,
+   smoothed idf, unit length: scikit-learn's ``TfidfVectorizer``, computed in
+   numpy by ``ngrams.tfidf``). Chinese has no spaces, and character n-grams are
+   the usual unit of Chinese text-reuse and policy-similarity work; 2-grams catch
+   the terms that carry a measure (揭榜, 攻关), 3- and 4-grams reused phrasing. The
+   idf comes from all distinct texts, so boilerplate (支持高新区) weighs little.
+4. **Score**: the cosine of two vectors, linked at ``THRESHOLD`` or more; chosen by
+   reading every seed pair around it (README, "Research features").
+5. **Nearest measures**: each measure keeps its ``K`` nearest measures of other
+   works whose score reaches the threshold (ties to the smaller (work, path) key);
+   the links are the union, so a cluster of 2,000 identical measures gives at most
+   2,000·K links, not 2 million pairs.
+6. **Candidates, not all pairs**: only n-grams found in at most ``DF_CAP`` distinct
+   texts index a text (rarer wording says more; frequent n-grams still count in the
+   exact score); per text, the ``CANDIDATES`` texts with the largest dot product on
+   those rare n-grams (sparse products in row chunks) are scored exactly. The cost
+   per text is bounded by its n-grams times DF_CAP, so the stage grows linearly. When
+   no n-gram is more frequent than DF_CAP and no text has more than CANDIDATES
+   partners above the threshold (the seeds), the result is exactly brute force's
+   top-K; beyond, weak topical links are the ones given up.
+7. **Shared wording**: ``difflib.SequenceMatcher`` (no junk heuristic) on the two
+   normalised texts; its ``PASSAGES`` longest matching blocks of at least
+   ``SHARED_MIN`` characters become pairs of spans, one in each source text.
 """
 
 from __future__ import annotations
