@@ -9,30 +9,32 @@ The method, deterministic for a given set of inputs:
    letters, digits and ``#`` are kept (punctuation and white space go). Each
    kept character remembers its source offsets, so shared wording found in the
    normalised text is cut back out of the source text as a span.
-2. **Vectors**: TF-IDF of character 2- to 4-grams (scikit-learn's
-   ``TfidfVectorizer``: sublinear term frequency, smoothed idf, unit length).
-   Chinese has no spaces, and character n-grams are the usual unit of Chinese
-   text-reuse and policy-similarity work; 2-grams catch the terms that carry a
-   measure (揭榜, 攻关), 3- and 4-grams catch reused phrasing. The idf comes from
-   all measures of the build, so boilerplate every document repeats
-   (支持高新区, 高质量发展) weighs little and a rare phrase weighs much.
-3. **Score**: the cosine of two vectors. Two measures of different works are
-   linked when it is at least ``THRESHOLD``; chosen by reading every seed pair
-   around it (README, "Research features"): above it, pairs answer the same
-   national item (the 65-year age limit for foreign talent in 云南 and 河北,
-   揭榜 in the two 云南 documents); below it, topics drift apart.
-4. **Candidates without comparing all pairs**: the exact prefix filter of
-   all-pairs similarity search (Bayardo, Ma & Srikant 2007, "Scaling up all
-   pairs similarity search", WWW). Order the n-grams from most to least
-   frequent; a vector's *prefix* is its run of most frequent n-grams whose
-   weights have a norm below the threshold, and only the rest of it is indexed.
-   If y meets no indexed n-gram of x, then x·y ≤ ‖prefix(x)‖·‖y‖ < threshold,
-   so every pair that can reach the threshold shares an indexed n-gram: the
-   candidates are the non-zeros of X·Sᵀ (S the indexed parts), computed in row
-   chunks with sparse matrices; only they are scored exactly.
-5. **Shared wording**: ``difflib.SequenceMatcher`` (no junk heuristic) on the two
-   normalised texts; each matching block of at least ``SHARED_MIN`` characters
-   becomes a pair of spans, one in each source text.
+2. **Collapse** identical normalised texts (recombined or copied measures often
+   are): the work is done once per distinct text, two measures saying the same
+   text score 1.0.
+3. **Vectors**: TF-IDF of character 2- to 4-grams (sublinear term frequency,
+   smoothed idf, unit length: scikit-learn's ``TfidfVectorizer``, computed in
+   numpy by ``ngrams.tfidf``). Chinese has no spaces, and character n-grams are
+   the usual unit of Chinese text-reuse and policy-similarity work; 2-grams catch
+   the terms that carry a measure (揭榜, 攻关), 3- and 4-grams reused phrasing. The
+   idf comes from all distinct texts, so boilerplate (支持高新区) weighs little.
+4. **Score**: the cosine of two vectors, linked at ``THRESHOLD`` or more; chosen by
+   reading every seed pair around it (README, "Research features").
+5. **Nearest measures**: each measure keeps its ``K`` nearest measures of other
+   works whose score reaches the threshold (ties to the smaller (work, path) key);
+   the links are the union, so a cluster of 2,000 identical measures gives at most
+   2,000·K links, not 2 million pairs.
+6. **Candidates, not all pairs**: only n-grams found in at most ``DF_CAP`` distinct
+   texts index a text (rarer wording says more; frequent n-grams still count in the
+   exact score); per text, the ``CANDIDATES`` texts with the largest dot product on
+   those rare n-grams (sparse products in row chunks) are scored exactly. The cost
+   per text is bounded by its n-grams times DF_CAP, so the stage grows linearly. When
+   no n-gram is more frequent than DF_CAP and no text has more than CANDIDATES
+   partners above the threshold (the seeds), the result is exactly brute force's
+   top-K; beyond, weak topical links are the ones given up.
+7. **Shared wording**: ``difflib.SequenceMatcher`` (no junk heuristic) on the two
+   normalised texts; its ``PASSAGES`` longest matching blocks of at least
+   ``SHARED_MIN`` characters become pairs of spans, one in each source text.
 """
 
 from __future__ import annotations
@@ -46,9 +48,8 @@ from decimal import Decimal
 import numpy as np
 from pyoxigraph import Literal, NamedNode, Quad
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from . import iris, reference
+from . import iris, ngrams, reference
 from .instruments import measure_body
 from .records import AnnotatedWork, BuildRun, SharedWording, SimilarityLink, Span
 from .segment import leaves
@@ -57,7 +58,11 @@ from .vocab import RDF_TYPE, gx, oa, prov, xsd
 THRESHOLD = 0.1
 NGRAMS = (2, 4)
 SHARED_MIN = 6  # normalised characters
-CHUNK = 2000  # rows of X multiplied at a time
+CHUNK = 2000  # rows multiplied or pairs scored at a time
+K = 5  # nearest measures of other works each measure keeps
+DF_CAP = 200  # n-grams in more distinct texts than this make no candidates (they still count in the score)
+CANDIDATES = 20  # candidate partners scored exactly per distinct text
+PASSAGES = 2  # longest shared passages kept per link
 PLACE, DIGITS = "#", "0"
 METHOD = gx.CharNgramTfidfCosine
 
@@ -145,38 +150,41 @@ def drop_overlaps(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def vectors(texts: list[str]) -> sparse.csr_matrix:
     """Turn normalised texts into unit TF-IDF vectors of character n-grams."""
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, lowercase=False, sublinear_tf=True, dtype=np.float64)
-    return vectorizer.fit_transform(texts).tocsr()
+    return ngrams.tfidf(texts, NGRAMS)
 
 
-def indexed_part(matrix: sparse.csr_matrix, threshold: float) -> sparse.csr_matrix:
-    """Drop from each row its most frequent n-grams while their weight norm stays below the threshold (the prefix filter)."""
-    frequency = np.asarray((matrix > 0).sum(axis=0)).ravel()
-    rank = np.empty_like(frequency)
-    rank[np.lexsort((np.arange(len(frequency)), -frequency))] = np.arange(len(frequency))  # most frequent first, ties by column
-    rows = []
-    for i in range(matrix.shape[0]):
-        row = matrix.getrow(i)
-        order = np.argsort(rank[row.indices], kind="stable")
-        squares = np.cumsum(row.data[order] ** 2)
-        prefix = int(np.searchsorted(squares, threshold**2, side="left"))  # norm of the dropped prefix < threshold
-        keep = np.zeros(len(row.indices), dtype=bool)
-        keep[order[prefix:]] = True
-        rows.append(sparse.csr_matrix((row.data[keep], row.indices[keep], [0, int(keep.sum())]), shape=(1, matrix.shape[1])))
-    return sparse.vstack(rows, format="csr") if rows else matrix
+def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: float, df_cap: int = DF_CAP, per_row: int = CANDIDATES) -> np.ndarray:
+    """Return the sorted pairs (i < j, not both of one work) to score: each row's best partners by their shared rare n-grams.
 
-
-def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: float) -> np.ndarray:
-    """Return the sorted pairs (i < j, different works) that share an indexed n-gram: all that can reach the threshold."""
-    indexed = indexed_part(matrix, threshold).T.tocsr()
+    ``works`` gives each row's work, or -1 for a text that stands in several works.
+    """
+    rare = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]) <= df_cap)
+    index = matrix[:, rare].tocsr()
+    postings = index.T.tocsr()
     found = []
     for first in range(0, matrix.shape[0], CHUNK):
-        product = (matrix[first : first + CHUNK] @ indexed).tocoo()
-        rows, cols = product.row + first, product.col
-        keep = works[rows] != works[cols]
-        found.append(np.stack([np.minimum(rows[keep], cols[keep]), np.maximum(rows[keep], cols[keep])], axis=1))
+        product = (index[first : first + CHUNK] @ postings).tocsr()
+        product.sort_indices()
+        product = product.tocoo()
+        rows, cols, values = product.row + first, product.col, product.data
+        keep = (rows != cols) & ((works[rows] != works[cols]) | (works[rows] < 0))
+        rows, cols = best_per_row(rows[keep], cols[keep], values[keep], per_row)
+        found.append(np.stack([np.minimum(rows, cols), np.maximum(rows, cols)], axis=1))
     pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
     return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def best_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep each row's `count` highest values, ties to the lower column (rows ascending, and columns within a row).
+
+    >>> best_per_row(np.array([0, 0, 0, 1]), np.array([1, 2, 3, 0]), np.array([0.5, 0.9, 0.5, 0.1]), 2)
+    (array([0, 0, 1]), array([2, 1, 0]))
+    """
+    order = np.argsort(rows + (1 - np.clip(values, 0, 1)) * 0.5, kind="stable")  # one float key: row, then value downwards
+    rows, cols = rows[order], cols[order]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    return rows[rank < count], cols[rank < count]
 
 
 def scores(matrix: sparse.csr_matrix, pairs: np.ndarray) -> np.ndarray:
@@ -188,31 +196,99 @@ def scores(matrix: sparse.csr_matrix, pairs: np.ndarray) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True)
+class Corpus:
+    """The distinct normalised texts of the measures, and which measures (in key order) say each."""
+
+    texts: list[str]
+    members: list[list[int]]  # measure numbers per text, in key order
+    works: np.ndarray  # per text: its work number, or -1 when it stands in several works
+
+
+def corpus(texts: list[str], works: list[int]) -> Corpus:
+    """Collapse identical texts; `texts` and `works` are per measure, already in key order."""
+    number: dict[str, int] = {}
+    members: list[list[int]] = []
+    for i, text in enumerate(texts):
+        k = number.setdefault(text, len(number))
+        if k == len(members):
+            members.append([])
+        members[k].append(i)
+    sole = np.array([works[m[0]] if len({works[i] for i in m}) == 1 else -1 for m in members], dtype=np.int64)
+    return Corpus(list(number), members, sole)
+
+
+def neighbours(collapsed: Corpus, threshold: float) -> list[list[tuple[float, int]]]:
+    """List, per distinct text, the texts it reaches the threshold with (itself at 1.0 when several measures say it)."""
+    matrix = vectors(collapsed.texts)
+    pairs = candidate_pairs(matrix, collapsed.works, threshold)
+    values = scores(matrix, pairs)
+    found: list[list[tuple[float, int]]] = [[(1.0, u)] if len(m) > 1 else [] for u, m in enumerate(collapsed.members)]
+    for (u, v), value in zip(pairs.tolist(), values.tolist(), strict=True):
+        if value >= threshold:
+            found[u].append((value, v))
+            found[v].append((value, u))
+    return found
+
+
+def nearest(texts: list[str], works: list[int], threshold: float = THRESHOLD, k: int = K) -> dict[tuple[int, int], float]:
+    """Link each measure to its k nearest measures of other works above the threshold (ties to the lower number); return the union."""
+    collapsed = corpus(texts, works)
+    links: dict[tuple[int, int], float] = {}
+    length = k + max_per_work(works)
+    for u, near in enumerate(neighbours(collapsed, threshold)):
+        ranked = ranked_members(collapsed, near, length)
+        for m in collapsed.members[u]:
+            for value, other in [r for r in ranked if works[r[1]] != works[m]][:k]:
+                links[(min(m, other), max(m, other))] = value
+    return links
+
+
+def ranked_members(collapsed: Corpus, near: list[tuple[float, int]], length: int) -> list[tuple[float, int]]:
+    """Rank the measures of the near texts by score, then number; keep the first `length`."""
+    found = [(-value, m) for value, v in near for m in collapsed.members[v][:length]]
+    return [(-value, m) for value, m in sorted(found)[:length]]
+
+
+def max_per_work(works: list[int]) -> int:
+    """Return the most measures one work has, so a ranked list long enough for any of them is kept."""
+    return int(np.bincount(works).max()) if works else 0
+
+
 def shared_wording(left: MeasureText, right: MeasureText) -> tuple[SharedWording, ...]:
-    """Cut the matching blocks of two normalised texts back out of their sources as pairs of spans."""
-    matcher = difflib.SequenceMatcher(None, left.text, right.text, autojunk=False)
-    return tuple(
-        SharedWording(source_span(left, block.a, block.size), source_span(right, block.b, block.size))
-        for block in matcher.get_matching_blocks()
-        if block.size >= SHARED_MIN
-    )
+    """Cut the `PASSAGES` longest matching blocks of two normalised texts back out of their sources, in reading order."""
+    blocks = longest_blocks(left.text, right.text)
+    return tuple(SharedWording(source_span(left, a, size), source_span(right, b, size)) for a, b, size in blocks)
+
+
+def longest_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
+    """Find the `PASSAGES` longest blocks difflib's matching blocks would give (at least `SHARED_MIN` long), in reading order.
+
+    Every block difflib finds inside a region is at most that region's longest match,
+    so the second longest block is the longest one left or right of the first.
+
+    >>> longest_blocks("甲乙丙丁戊己庚辛壬癸子丑", "子丑甲乙丙丁戊己庚辛")
+    [(0, 2, 8)]
+    """
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    first = matcher.find_longest_match(0, len(a), 0, len(b))
+    if first.size < SHARED_MIN:
+        return []
+    sides = [matcher.find_longest_match(0, first.a, 0, first.b), matcher.find_longest_match(first.a + first.size, len(a), first.b + first.size, len(b))]
+    found = [first, *sorted((s for s in sides if s.size >= SHARED_MIN), key=lambda s: (-s.size, s.a))[: PASSAGES - 1]]
+    return sorted((s.a, s.b, s.size) for s in found)
 
 
 def source_span(measure: MeasureText, at: int, size: int) -> Span:
     return Span.of(measure.source, measure.starts[at], measure.ends[at + size - 1])
 
 
-def diffuse(works: list[AnnotatedWork], threshold: float = THRESHOLD) -> list[SimilarityLink]:
-    """Link every pair of measures of different works whose similarity reaches the threshold, in a fixed order."""
-    measures = [m for m in measure_texts(works) if m.text]
-    if len(measures) < 2:
-        return []
-    matrix = vectors([m.text for m in measures])
-    work_ids = np.array([sorted({m.key[0] for m in measures}).index(m.key[0]) for m in measures])
-    pairs = candidate_pairs(matrix, work_ids, threshold)
-    values = scores(matrix, pairs)
-    links = [link(measures[i], measures[j], value) for (i, j), value in zip(pairs.tolist(), values.tolist(), strict=True) if value >= threshold]
-    return sorted(links, key=lambda x: (x.left, x.right))
+def diffuse(works: list[AnnotatedWork], threshold: float = THRESHOLD, k: int = K) -> list[SimilarityLink]:
+    """Link each measure to its k nearest measures of other works at or above the threshold, in a fixed order."""
+    measures = sorted((m for m in measure_texts(works) if m.text), key=lambda m: m.key)
+    slugs = sorted({m.key[0] for m in measures})
+    found = nearest([m.text for m in measures], [slugs.index(m.key[0]) for m in measures], threshold, k)
+    return sorted((link(measures[i], measures[j], value) for (i, j), value in found.items()), key=lambda x: (x.left, x.right))
 
 
 def link(a: MeasureText, b: MeasureText, value: float) -> SimilarityLink:

@@ -35,7 +35,7 @@ RULES_FILE = "instruments.yaml"
 # The closing list of departments "(省科技厅、省财政厅…按照职责分工负责)" names bodies, not instruments (省人力资源社会保障厅 is no talent policy).
 RESPONSIBLE = re.compile(r"\([^()]*负责[^()]*\)\s*$")
 NUMBER = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[.、](?!\d))")
-CUE_EVIDENCE = 3  # cue spans emitted as evidence per coding; the annotation file keeps them all
+CUE_EVIDENCE = 1  # cue spans emitted as evidence per coding (the first); every cue word is a plain gx:cueWord, the annotation file keeps all spans
 
 
 class RulesError(ValueError):
@@ -206,7 +206,7 @@ def concept_triples(item: Concept, scheme_node: NamedNode) -> list[tuple[NamedNo
 
 
 def emit_codings(graph: WorkGraph) -> None:
-    """Emit each coding of a work: the measure's instrument type, and a coding node with its rules and cue words."""
+    """Emit each coding of a work: the measure's instrument type, and a coding node with its rules, cue words and first cue as evidence."""
     add = graph.out.add
     for coding in graph.annotated.extraction.instruments:
         measure, concept_node = graph.part(coding.measure), concept_iri(coding.instrument)
@@ -218,5 +218,7 @@ def emit_codings(graph: WorkGraph) -> None:
             add(node, gx.codingRule, Literal(rule_id))
         add(node, gx.cueCount, Literal(str(len(coding.cues)), datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
         graph.generated(node)
+        for word in sorted({cue.quote for cue in coding.cues}):
+            add(node, gx.cueWord, Literal(word))
         for cue in coding.cues[:CUE_EVIDENCE]:
             graph.evidence(node, cue)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import shutil
 from pathlib import Path
@@ -77,16 +78,58 @@ def test_shared_wording_spans_quote_both_sources(links, works) -> None:  # type:
             assert len(shared.left.quote) >= diffuse.SHARED_MIN
 
 
-@pytest.mark.parametrize("threshold", [diffuse.THRESHOLD, 0.05, 0.02])
-def test_candidates_find_every_pair_brute_force_finds(works, threshold: float) -> None:  # type: ignore[no-untyped-def]
-    measures = [m for m in diffuse.measure_texts(works) if m.text]
+def brute_force(works) -> tuple[list, np.ndarray, list[int]]:  # type: ignore[no-untyped-def]
+    """Score every pair of seed measures, as diffuse orders them."""
+    measures = sorted((m for m in diffuse.measure_texts(works) if m.text), key=lambda m: m.key)
+    slugs = sorted({m.key[0] for m in measures})
     matrix = diffuse.vectors([m.text for m in measures])
-    work_ids = np.array([sorted({m.key[0] for m in measures}).index(m.key[0]) for m in measures])
-    all_scores = (matrix @ matrix.T).toarray()
-    brute = {(i, j) for i, j in itertools.combinations(range(len(measures)), 2) if work_ids[i] != work_ids[j] and all_scores[i, j] >= threshold}
-    candidates = {tuple(p) for p in diffuse.candidate_pairs(matrix, work_ids, threshold).tolist()}
-    assert brute <= candidates
-    assert len(brute) > 10
+    return measures, (matrix @ matrix.T).toarray(), [slugs.index(m.key[0]) for m in measures]
+
+
+def test_links_are_every_pair_brute_force_finds_when_k_does_not_bind(links, works) -> None:  # type: ignore[no-untyped-def]
+    measures, all_scores, work_ids = brute_force(works)
+    brute = {(measures[i].key, measures[j].key) for i, j in itertools.combinations(range(len(measures)), 2)
+             if work_ids[i] != work_ids[j] and all_scores[i, j] >= diffuse.THRESHOLD}
+    assert {(link.left, link.right) for link in links} == brute
+    assert len(brute) == 47
+
+
+@pytest.mark.parametrize(("threshold", "k"), [(0.1, 1), (0.05, 2), (0.02, 3)])
+def test_each_measure_keeps_its_k_nearest_of_other_works(works, threshold: float, k: int) -> None:  # type: ignore[no-untyped-def]
+    measures, all_scores, work_ids = brute_force(works)
+    expected = set()
+    for i in range(len(measures)):
+        ranked = sorted((-all_scores[i, j], j) for j in range(len(measures)) if work_ids[j] != work_ids[i] and all_scores[i, j] >= threshold)
+        expected |= {(min(i, j), max(i, j)) for _, j in ranked[:k]}
+    found = diffuse.nearest([m.text for m in measures], work_ids, threshold, k)
+    assert set(found) == expected
+    assert len(expected) > 10
+
+
+def test_identical_measures_collapse_to_k_links_each() -> None:
+    text = "支持高新区以揭榜挂帅等方式组织开展关键核心技术攻关"
+    found = diffuse.nearest([text] * 2000, list(range(2000)))
+    assert len(found) <= 2000 * diffuse.K
+    assert {j for (i, j) in found if i == 0} >= {1, 2, 3, 4, 5}
+    assert {i for (i, j) in found if j == 1999} == {0, 1, 2, 3, 4}
+    assert set(found.values()) == {1.0}
+
+
+def test_frequent_ngrams_make_no_candidates_but_still_count_in_the_score(works) -> None:  # type: ignore[no-untyped-def]
+    measures, all_scores, work_ids = brute_force(works)
+    matrix = diffuse.vectors([m.text for m in measures])
+    every = diffuse.candidate_pairs(matrix, np.array(work_ids), diffuse.THRESHOLD, df_cap=len(measures), per_row=len(measures))
+    rare = diffuse.candidate_pairs(matrix, np.array(work_ids), diffuse.THRESHOLD, df_cap=2, per_row=len(measures))
+    assert 0 < len(rare) < len(every) / 4
+    assert np.allclose(diffuse.scores(matrix, rare), all_scores[rare[:, 0], rare[:, 1]], atol=1e-5)
+
+
+def test_shared_wording_is_the_two_longest_matching_blocks(links, works) -> None:  # type: ignore[no-untyped-def]
+    texts = {m.key: m.text for m in diffuse.measure_texts(works)}
+    for link in links:
+        blocks = difflib.SequenceMatcher(None, texts[link.left], texts[link.right], autojunk=False).get_matching_blocks()
+        longest = sorted((b for b in blocks if b.size >= diffuse.SHARED_MIN), key=lambda b: (-b.size, b.a))[: diffuse.PASSAGES]
+        assert diffuse.longest_blocks(texts[link.left], texts[link.right]) == sorted((b.a, b.b, b.size) for b in longest)
 
 
 def test_normalisation_masks_places_digits_and_punctuation(works) -> None:  # type: ignore[no-untyped-def]

@@ -57,3 +57,12 @@ def test_shared_measures_lists_pairs_of_two_documents_with_both_wordings(store) 
 def test_directive_timeline_dates_each_provinces_first_answer(store) -> None:  # type: ignore[no-untyped-def]
     found = rows(store, "directive-timeline", directive="国发〔2020〕7号")
     assert {r["province"]: r["first_answer"] for r in found} == {"甘肃省": "", "河北省": "2020-09-30", "云南省": "2020-12-29"}
+
+
+def test_instrument_codings_carry_cue_words_and_one_evidence_span(store) -> None:  # type: ignore[no-untyped-def]
+    query = sparql_prefixes() + """SELECT ?c (COUNT(DISTINCT ?span) AS ?spans) (COUNT(DISTINCT ?word) AS ?words) WHERE {
+      ?c a gx:InstrumentCoding ; gx:cueWord ?word . OPTIONAL { ?c gx:evidence ?span } } GROUP BY ?c"""
+    found = [(int(r["spans"].value), int(r["words"].value)) for r in run_query(store, query)]
+    assert len(found) > 97 and all(spans == 1 and words >= 1 for spans, words in found)
+    jiebang = sparql_prefixes() + 'SELECT ?c WHERE { ?c a gx:InstrumentCoding ; gx:cueWord "揭榜" }'
+    assert list(run_query(store, jiebang))
