@@ -31,7 +31,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
 from graph_build.store import StoreError, current_version
 
-from . import graph, sparql_text
+from . import cache, graph, sparql_text
 from .query_process import ChildLost, PoolBusy, QueryPool, Task, TermTuple
 
 JSON = "application/sparql-results+json"
@@ -147,7 +147,19 @@ def execute(
         substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
         **dataset(sparql, default_graph_uris, named_graph_uris),
     )
-    return run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+
+
+def cached_run(app: Flask, task: Task, timeout: float) -> QueryResult:
+    """Answer a task from the result cache of this graph version, else run it and keep a successful result."""
+    results = cache.cache_of(app)
+    if results is None:
+        return run(app, task, timeout)
+    result: QueryResult | None = results.get(("result", task))
+    if result is None:
+        result = run(app, task, timeout)  # an error or timeout raises: nothing is stored
+        results.put(("result", task), result, len(result.body) + len(task.sparql) + cache.ENTRY_OVERHEAD)
+    return result
 
 
 def check(sparql: str, service_allow: tuple[str, ...]) -> None:
