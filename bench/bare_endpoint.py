@@ -1,5 +1,6 @@
 """The floor for bench/endpoint.py: a bare SPARQL endpoint, Flask + pyoxigraph, without checks, time limit, log or cache.
 
+    STORE=<store version dir> granian --interface wsgi --working-dir bench --workers 2 --blocking-threads 4 bare_endpoint:app
     STORE=<store version dir> gunicorn --chdir bench -k gthread -w 2 --threads 4 -b 127.0.0.1:PORT bare_endpoint:app
 """
 

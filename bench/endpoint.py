@@ -1,11 +1,12 @@
 """Load the project's server, `oxigraph serve-read-only` and a bare Flask endpoint side by side with the same SPARQL over HTTP.
 
     .venv/bin/python bench/endpoint.py [STORE] [--scale N] [--duration 10] [--connections 4] [--workers 2] [--threads 4]
-                                       [--queries point,aggregate,regex,page] [--variants repeated,unique]
+                                       [--server granian|gunicorn] [--queries point,aggregate,regex,page] [--variants repeated,unique]
 
 On one store, in one run: (a) `gaoxin-kg serve` (the product: checks, time limit, access log, caches),
 (b) `oxigraph serve-read-only --union-default-graph` on the store's version directory (read-only
-opens share it safely), (c) bench/bare_endpoint.py under gunicorn with the same workers and threads.
+opens share it safely), (c) bench/bare_endpoint.py under the same HTTP server (granian, or gunicorn with --server gunicorn)
+with the same workers and threads, so product/bare is the cost of the product's checks alone.
 wrk sends each query for a fixed time on loopback: "repeated" sends the same request every time (the
 product answers from its cache), "unique" makes every request different (wrk Lua appends a distinct
 LIMIT that does not change the answer; the canned page varies an ignored `_n=` parameter, so only its
@@ -78,6 +79,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections under load (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the product and the bare endpoint (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian", help="HTTP server of the product and the bare endpoint")
     parser.add_argument("--queries", default="point,aggregate,regex,page", help="which queries, comma-separated")
     parser.add_argument("--variants", default="repeated,unique", help="repeated, unique or both")
     parser.add_argument("--servers", default="product,oxigraph,bare", help="which servers, comma-separated")
@@ -184,8 +186,12 @@ def servers(store: Path, options: argparse.Namespace) -> dict[str, tuple[list[st
     shape = ["--workers", str(options.workers), "--threads", str(options.threads)]
     product = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "{port}", *shape]
     oxigraph = [str(VENV_BIN / "oxigraph"), "serve-read-only", "-l", str(version), "-b", "127.0.0.1:{port}", "--union-default-graph"]
+    product += ["--server", options.server]
     bare = [str(VENV_BIN / "gunicorn"), "--no-control-socket", "--chdir", str(ROOT / "bench"), "-k", "gthread", "-b", "127.0.0.1:{port}",
             "-w", str(options.workers), "--threads", str(options.threads), "bare_endpoint:app"]
+    if options.server == "granian":
+        bare = [str(VENV_BIN / "granian"), "--interface", "wsgi", "--working-dir", str(ROOT / "bench"), "--host", "127.0.0.1", "--port", "{port}",
+                "--workers", str(options.workers), "--blocking-threads", str(options.threads), "--no-ws", "bare_endpoint:app"]
     return {"product": (product, "/sparql", {}), "oxigraph": (oxigraph, "/query", {}), "bare": (bare, "/sparql", {"STORE": str(version)})}
 
 
@@ -354,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"store: {store.resolve()} ({len(Store.read_only(str(store.resolve())))} quads)")
     print(f"load: wrk, {options.connections} connections for {options.duration:g} s ('loaded'), 1 connection for {options.duration / 2:g} s ('1 conn')")
     shape = f"--workers {options.workers} --threads {options.threads}"
-    print(f"servers: product = gaoxin-kg serve {shape}; oxigraph = oxigraph serve-read-only; bare = bench/bare_endpoint.py under gunicorn {shape}")
+    print(f"servers: product = gaoxin-kg serve --server {options.server} {shape}; oxigraph = oxigraph serve-read-only; "
+          f"bare = bench/bare_endpoint.py under {options.server}, same workers and threads")
     print("\n".join(report(results, keys)))
     for pid, (role, megabytes) in sorted(rss.items(), key=lambda item: item[1][0]):
         print(f"product RSS under load: {role} pid {pid}: peak {megabytes:.0f} MB")

@@ -55,6 +55,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, default=4)
     serve.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds")
+    serve.add_argument("--server", choices=("granian", "gunicorn"), default="granian", help="the HTTP server (default granian; see server/wsgi.py)")
     evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file")
     evaluate.add_argument("--data", type=Path, default=Path("data"))
     evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"))
@@ -199,7 +200,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.wsgi import serve
 
     current_version(args.store)  # fail now, clearly, when nothing is built
-    serve(args.store, args.host, args.port, args.workers, args.threads, args.timeout)
+    serve(args.store, args.host, args.port, args.workers, args.threads, args.timeout, args.server)
     return 0
 
 
