@@ -103,6 +103,7 @@ def init_app(app: Flask) -> None:
     """Attach the cache and put its middleware in front of the app."""
     cache = ByteLRU(int(app.config["RESULT_CACHE_BYTES"]))
     app.extensions["gaoxin_cache"] = cache
+    app.extensions["gaoxin_cache_control"] = cache_control(int(app.config["CACHE_MAX_AGE"]))
     if cache.capacity > 0:
         app.wsgi_app = CachingMiddleware(app.wsgi_app, Path(app.config["STORE"]), cache, int(app.config["CACHE_MAX_AGE"]))  # type: ignore[method-assign]
         app.after_request(mark_cacheable)
@@ -203,22 +204,32 @@ class CachingMiddleware:
 
 def mark_cacheable(response: Response) -> Response:
     """Give a cacheable answer its ETag and caching headers and let the middleware store it."""
-    marked = request.environ.get(ENVIRON_KEY)
-    if marked is not None and response.status_code == 200 and response.direct_passthrough and "ETag" in response.headers:
-        response.headers["Cache-Control"] = cache_control(int(current_app.config["CACHE_MAX_AGE"]))  # a dump file with its SHA-256 tag
-    if marked is None or not cacheable(response, marked[0]):
+    environ = request.environ
+    marked = environ.get(ENVIRON_KEY)
+    if marked is None or response.status_code != 200:
         return response
-    response.headers["ETag"] = marked[2]
-    response.headers["Cache-Control"] = cache_control(int(current_app.config["CACHE_MAX_AGE"]))
-    response.vary.add("Accept")
-    response.headers["X-Gaoxin-Cache"] = "miss"
-    request.environ[ENVIRON_KEY + ".store"] = True
+    headers = response.headers
+    if response.direct_passthrough:
+        if "ETag" in headers:  # a dump file with its SHA-256 tag, answered with 304 by Werkzeug
+            headers["Cache-Control"] = current_app.extensions["gaoxin_cache_control"]
+        return response
+    if not cacheable(response, marked[0]):
+        return response
+    vary = headers.get("Vary")  # read as text: parsing it with response.vary costs more than the rest of this hook
+    if not vary:
+        headers["Vary"] = "Accept"
+    elif "accept" not in vary.lower():
+        headers["Vary"] = vary + ", Accept"
+    headers.add("ETag", marked[2])
+    headers.add("Cache-Control", current_app.extensions["gaoxin_cache_control"])
+    headers.add("X-Gaoxin-Cache", "miss")
+    environ[ENVIRON_KEY + ".store"] = True
     return response
 
 
 def cacheable(response: Response, version: str) -> bool:
-    """Tell whether an answer may be stored: a whole 200 body of a graph blueprint, from the version in the key."""
-    if response.status_code != 200 or response.direct_passthrough or response.is_streamed or request.blueprint not in STORED_BLUEPRINTS:
+    """Tell whether an answer may be stored: a whole body of a graph blueprint, from the version in the key."""
+    if response.is_streamed or request.blueprint not in STORED_BLUEPRINTS or "ETag" in response.headers:
         return False
     answered_by = g.get("gaoxin_graph_version")
     return answered_by is None or answered_by == version  # a rebuild between key and answer: not stored under the old version
