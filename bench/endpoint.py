@@ -223,7 +223,7 @@ end
 def run_wrk(url: str, accept: str, connections: int, seconds: float, script: Path | None) -> Figures:
     """Load a URL with wrk and read its summary and latency distribution."""
     threads = min(connections, os.cpu_count() or 1)
-    command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "120s", "-H", f"Accept: {accept}"]
+    command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "120s", "-H", f"Accept: {accept}"]
     command += ["-s", str(script)] if script else []
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)
@@ -241,10 +241,11 @@ def wrk_ms(output: str, percentile: str) -> float:
 
 
 class RssWatch:
-    """Sample the resident memory of a server's processes while it is under load; keep each one's maximum."""
+    """Sample the resident memory of a server's workers and their query processes under load; keep each one's peak."""
 
     def __init__(self, root: int) -> None:
-        self.root, self.peak, self.stop = root, {}, threading.Event()
+        self.root, self.stop = root, threading.Event()
+        self.peak: dict[int, tuple[int, float]] = {}  # pid → (its worker's pid, peak MB)
         self.thread = threading.Thread(target=self.sample, daemon=True)
 
     def __enter__(self) -> RssWatch:
@@ -257,12 +258,22 @@ class RssWatch:
 
     def sample(self) -> None:
         while not self.stop.wait(0.25):
-            for pid, name in descendants(self.root):
-                self.peak[pid] = (name, max(rss_mb(pid), self.peak.get(pid, (name, 0.0))[1]))
+            for pid, worker in descendants(self.root):
+                self.peak[pid] = (worker, max(rss_mb(pid), self.peak.get(pid, (worker, 0.0))[1]))
+
+    def lines(self) -> list[str]:
+        """Describe each worker's peak RSS, alone and with the query processes (and fork server) below it."""
+        workers = sorted(pid for pid, (worker, _) in self.peak.items() if pid == worker)
+        lines = []
+        for worker in workers:
+            below = [mb for pid, (owner, mb) in self.peak.items() if owner == worker and pid != worker]
+            lines.append(f"product RSS under load: worker {worker} peak {self.peak[worker][1]:.0f} MB; "
+                         f"its {len(below)} helpers (query processes, fork server, resource tracker) {' + '.join(f'{mb:.0f}' for mb in below) or '0'} MB")
+        return lines
 
 
-def descendants(root: int) -> list[tuple[int, str]]:
-    """List the processes below `root` with the name of their role: worker (child of root) or query process."""
+def descendants(root: int) -> list[tuple[int, int]]:
+    """List the processes below `root` as (pid, pid of the worker it belongs to); a worker belongs to itself."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -270,13 +281,14 @@ def descendants(root: int) -> list[tuple[int, str]]:
                 parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-    found, frontier = [], [(root, 0)]
-    while frontier:
-        pid, depth = frontier.pop()
-        for child, parent in parents.items():
-            if parent == pid:
-                found.append((child, "worker" if depth == 0 else "query process (or its fork server)"))
-                frontier.append((child, depth + 1))
+    found: list[tuple[int, int]] = []
+    frontier = [child for child, parent in parents.items() if parent == root]
+    for worker in frontier:
+        family = [worker]
+        while family:
+            pid = family.pop()
+            found.append((pid, worker))
+            family += [child for child, parent in parents.items() if parent == pid]
     return found
 
 
@@ -343,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = queries(store.resolve())
     jobs = [(q, v, *chosen[q]) for q in options.queries.split(",") for v in options.variants.split(",")]
     results: dict[str, dict[tuple[str, str, str], Figures]] = {}
-    rss: dict[int, tuple[str, float]] = {}
+    memory: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         for name, (command, path, env) in servers(store, options).items():
             if name not in options.servers.split(","):
@@ -353,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                 server = stack.enter_context(started(name, [part.format(port=port) for part in command], f"http://127.0.0.1:{port}", path, env))
                 watch = stack.enter_context(RssWatch(server.process.pid)) if name == "product" else None
                 results[name] = measure(server, jobs, options, Path(folder))
-            rss = watch.peak if watch else rss
+            memory = watch.lines() if watch else memory
     keys = [(q, v, load) for q, v, _, _ in jobs for load in ("loaded", "1 conn")]
     print(f"\ncommand: {shlex.join([sys.executable, *sys.argv])}")
     print(machine())
@@ -363,8 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"servers: product = gaoxin-kg serve --server {options.server} {shape}; oxigraph = oxigraph serve-read-only; "
           f"bare = bench/bare_endpoint.py under {options.server}, same workers and threads")
     print("\n".join(report(results, keys)))
-    for pid, (role, megabytes) in sorted(rss.items(), key=lambda item: item[1][0]):
-        print(f"product RSS under load: {role} pid {pid}: peak {megabytes:.0f} MB")
+    print("\n".join(memory))
     return 0
 
 
