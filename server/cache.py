@@ -138,9 +138,13 @@ def cache_control(max_age: int) -> str:
 
 
 def matches(if_none_match: str, etag: str) -> bool:
-    """Tell whether an If-None-Match header names this ETag (or is *), weak or strong."""
-    if if_none_match.strip() == "*":
-        return True
+    """Tell whether an If-None-Match header names this ETag, weak or strong.
+
+    ``*`` is left to the app: it would answer 304 for a path that has no representation.
+
+    >>> matches('W/"a", "b"', '"b"'), matches('"a"', '"b"'), matches("*", '"b"')
+    (True, False, False)
+    """
     return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
 
 

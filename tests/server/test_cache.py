@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from graph_build import pipeline
-from server import create_app
+from server import cache, create_app
 from server.cache import ByteLRU
 from tests.server.conftest import ROOT, serving
 
@@ -112,6 +113,10 @@ def test_a_resource_page_is_cached_and_revalidated(cached_app: Flask) -> None:
     second = client.get("/page/doc/yunzhengfa-2020-36.ttl", headers={"If-None-Match": first.headers["ETag"]})
     assert first.status_code == 200 and "yunzhengfa-2020-36" in first.text
     assert second.status_code == 304 and second.data == b"" and second.headers["ETag"] == first.headers["ETag"]
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(cache).failed == 0
 
 
 def test_the_cache_is_bounded_in_bytes() -> None:
