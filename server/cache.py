@@ -94,8 +94,8 @@ class StoredResponse:
     """A 200 answer as sent, and the headers of its hit and 304 variants, precomputed."""
 
     status: str
-    hit_headers: list[tuple[str, str]]
-    not_modified_headers: list[tuple[str, str]]
+    hit_headers: tuple[tuple[str, str], ...]
+    not_modified_headers: tuple[tuple[str, str], ...]
     body: bytes
 
 
@@ -166,10 +166,10 @@ class CachingMiddleware:
         stored: StoredResponse | None = self.cache.get((version, key))
         etag = entity_tag(version, key)
         if "HTTP_IF_NONE_MATCH" in environ and matches(environ["HTTP_IF_NONE_MATCH"], etag):
-            start_response("304 Not Modified", stored.not_modified_headers if stored else self.validators(etag, version))
+            start_response("304 Not Modified", list(stored.not_modified_headers) if stored else self.validators(etag, version))
             return [b""]
         if stored is not None:
-            start_response(stored.status, stored.hit_headers)
+            start_response(stored.status, list(stored.hit_headers))  # a copy: a server may change the list it is given
             return [stored.body]
         environ[ENVIRON_KEY] = (version, key, etag)
         return self.remember(environ, start_response)
@@ -200,8 +200,8 @@ class CachingMiddleware:
         """Keep an answer with its hit and 304 headers precomputed."""
         version, key, etag = marked
         kept = [(name, value) for name, value in headers if name.lower() not in ("content-length", "x-gaoxin-cache")]
-        hit = [*kept, ("Content-Length", str(len(body))), ("X-Gaoxin-Cache", "hit")]
-        not_modified = [(name, value) for name, value in kept if name.lower() not in ("content-type", "link")]
+        hit = (*kept, ("Content-Length", str(len(body))), ("X-Gaoxin-Cache", "hit"))
+        not_modified = tuple((name, value) for name, value in kept if name.lower() not in ("content-type", "link"))
         size = len(body) + sum(len(name) + len(value) for name, value in headers) * 3 + sum(map(len, key)) + ENTRY_OVERHEAD
         self.cache.put((version, key), StoredResponse(status, hit, not_modified, body), size)
 
