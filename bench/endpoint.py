@@ -351,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     options = arguments(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install wrk` (Debian), or run `make bench`")
+    missing = [name for name in ("oxigraph", options.server) if not (VENV_BIN / name).exists()]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)} not found beside {sys.executable}: install the test extra (`pip install -e '.[test]'`, or `make install`)")
     store = prepare_store(options)
     chosen = queries(store.resolve())
     jobs = [(q, v, *chosen[q]) for q in options.queries.split(",") for v in options.variants.split(",")]
