@@ -18,7 +18,7 @@ successful results and 200 responses are stored, so a query that timed out under
 HTTP caching: a cached GET carries ``ETag: "<hash of version and request key>"``, ``Cache-Control:
 public, max-age=CACHE_MAX_AGE, must-revalidate`` (60 s: a browser or proxy reuses an answer for a minute,
 then must ask again, so a rebuild shows within a minute) and ``Vary: Accept``. Because the tag is computed
-from the request and the current version alone, ``If-None-Match`` with a current tag gets 304 before
+from the request, the current version and a fingerprint of the settings and code alone, ``If-None-Match`` with a current tag gets 304 before
 anything runs, even in a worker that never saw the request. ``X-Gaoxin-Cache: hit`` marks an answer from memory.
 """
 
@@ -37,6 +37,7 @@ from flask import Flask, Response, current_app, g, request
 
 STORED_BLUEPRINTS = frozenset({"sparql", "queries", "resources", "dumps"})
 ENTRY_OVERHEAD = 400  # bytes an entry costs beyond its body and key text (dict slot, tuples, objects)
+FINGERPRINT_KEYS = ("ROW_CAP", "BASE_IRI", "QUERY_DIR", "SERVICE_ALLOW", "QUERY_TIMEOUT")  # settings an answer depends on
 ENVIRON_KEY = "gaoxin.cache"  # where the middleware leaves (version, key, etag) for the after-request hook
 KEY_HEADERS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_HOST", "wsgi.url_scheme", "HTTP_ACCEPT")
 
@@ -105,8 +106,21 @@ def init_app(app: Flask) -> None:
     app.extensions["gaoxin_cache"] = cache
     app.extensions["gaoxin_cache_control"] = cache_control(int(app.config["CACHE_MAX_AGE"]))
     if cache.capacity > 0:
-        app.wsgi_app = CachingMiddleware(app.wsgi_app, Path(app.config["STORE"]), cache, int(app.config["CACHE_MAX_AGE"]))  # type: ignore[method-assign]
+        middleware = CachingMiddleware(app.wsgi_app, Path(app.config["STORE"]), cache, int(app.config["CACHE_MAX_AGE"]), fingerprint(app))
+        app.wsgi_app = middleware  # type: ignore[method-assign]
         app.after_request(mark_cacheable)
+
+
+def fingerprint(app: Flask) -> str:
+    """Sum up what besides the graph shapes an answer: the settings and the newest code, template or query file.
+
+    Part of every ETag, so a tag from before a restart with new code or settings is not answered with 304.
+    """
+    settings = repr([app.config.get(key) for key in FINGERPRINT_KEYS])
+    roots = [Path(__file__).parent, Path(app.config.get("QUERY_DIR") or Path(__file__).parent.parent / "queries")]
+    files = [path for root in roots for path in root.rglob("*") if path.suffix != ".pyc" and path.is_file()]  # .pyc: written by whichever worker imports first
+    newest = max((path.stat().st_mtime_ns for path in files), default=0)
+    return hashlib.blake2b(f"{settings}{newest}".encode(), digest_size=6).hexdigest()
 
 
 def cache_of(app: Flask) -> ByteLRU | None:
@@ -151,8 +165,8 @@ def matches(if_none_match: str, etag: str) -> bool:
 class CachingMiddleware:
     """Answer GETs from the response cache or with 304, and store cacheable answers of the app."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], store: Path, cache: ByteLRU, max_age: int) -> None:
-        self.app, self.store, self.cache = app, store, cache
+    def __init__(self, app: Callable[..., Iterable[bytes]], store: Path, cache: ByteLRU, max_age: int, fingerprint: str = "") -> None:
+        self.app, self.store, self.cache, self.fingerprint = app, store, cache, fingerprint
         self.cache_control = cache_control(max_age)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -164,7 +178,7 @@ class CachingMiddleware:
             return self.app(environ, start_response)
         key = tuple(environ.get(name, "") for name in KEY_HEADERS)
         stored: StoredResponse | None = self.cache.get((version, key))
-        etag = entity_tag(version, key)
+        etag = entity_tag(version + self.fingerprint, key)
         if "HTTP_IF_NONE_MATCH" in environ and matches(environ["HTTP_IF_NONE_MATCH"], etag):
             start_response("304 Not Modified", list(stored.not_modified_headers) if stored else self.validators(etag, version))
             return [b""]

@@ -56,6 +56,13 @@ def test_a_cached_answer_says_how_caches_may_keep_it(cached_app: Flask) -> None:
     assert response.headers["ETag"].startswith('"') and response.headers["ETag"].endswith('"')
 
 
+def test_other_settings_give_other_tags_for_the_same_graph(cached_app: Flask, built_store: Path) -> None:
+    capped = create_app({"STORE": built_store, "TESTING": True, "ROW_CAP": 1})
+    assert ask(capped.test_client(), LOOKUP).headers["ETag"] != ask(cached_app.test_client(), LOOKUP).headers["ETag"]
+    same = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 1.0})
+    assert ask(same.test_client(), LOOKUP).headers["ETag"] == ask(cached_app.test_client(), LOOKUP).headers["ETag"]
+
+
 def test_other_accept_headers_are_other_entries_with_vary_accept(cached_app: Flask) -> None:
     client = cached_app.test_client()
     as_json, as_csv = ask(client, LOOKUP, JSON), ask(client, LOOKUP, CSV)
