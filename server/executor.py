@@ -12,6 +12,10 @@ Turtle). ``substitutions`` maps variable names (``"x"``, ``"?x"`` or a ``Variabl
 pyoxigraph terms; each must be in the SELECT projection. With no graph URIs the
 default graph is the union of all named graphs (unless the query says FROM).
 
+Successful results are kept per graph version in the app's cache (server/cache.py), keyed
+by version, query text, substitutions, dataset, media type and row cap; errors and
+timeouts are never kept, so they are run again.
+
 Errors are exceptions, all subclasses of ``QueryError`` with a readable ``message``:
 ``QuerySyntaxError`` (``line``, ``column``), ``QueryRefused`` (``reason`` "update" or
 "service"), ``QueryTimeout`` (``seconds``), ``QueryUnavailable`` (no graph built, or
@@ -25,6 +29,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app
 from pyoxigraph import BlankNode, Literal, NamedNode, Variable
@@ -178,7 +183,7 @@ def graph_version(app: Flask) -> os.PathLike[str]:
     """Return the store version directory the store link points at now (one readlink: a full resolve costs ~50 µs a query)."""
     store = app.config["STORE"]
     try:
-        return store.parent / os.readlink(store)
+        return Path(os.path.abspath(store.parent / os.readlink(store)))  # absolute, as a query process may not share our cwd
     except OSError:  # not a link (a plain store directory), or missing
         pass
     try:
