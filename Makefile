@@ -8,7 +8,7 @@ PORT   ?= 8000
 # The graph is rebuilt when any of its inputs is newer than the last build.
 INPUTS := $(shell find data/raw data/annotations data/reference ontology graph_build queries -type f -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: serve test install build clean
+.PHONY: serve test install build clean bench bench-endpoint
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ serve: build
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# `make bench` runs every benchmark; BENCH_ARGS passes options (e.g. BENCH_ARGS="--scale 10000 --duration 10").
+bench: bench-endpoint
+
+bench-endpoint: build
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+	  else echo "bench-endpoint needs wrk: run 'sudo apt-get install wrk' (Debian) and make bench again"; exit 1; fi; }
+	$(BIN)/python bench/endpoint.py $(STORE) $(BENCH_ARGS)
 
 clean:
 	rm -rf var build *.egg-info

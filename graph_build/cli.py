@@ -74,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
                        help="allow SERVICE calls to endpoints under this IRI prefix (repeatable; default: SERVICE refused)")
     serve.add_argument("--service-endpoint", action="append", default=[], metavar="NAME=URL",
                        help="call URL where a canned query declares the SERVICE endpoint NAME (repeatable)")
+    serve.add_argument("--server", choices=("granian", "gunicorn"), default="granian", help="the HTTP server (default granian; see server/wsgi.py)")
     evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file")
     evaluate.add_argument("--data", type=Path, default=Path("data"))
     evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"))
@@ -279,7 +280,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not args.endpoint:
         current_version(args.store)  # fail now, clearly, when nothing is built
-    serve(args.store, args.host, args.port, args.workers, args.threads, args.timeout, serve_config(args))
+    serve(args.store, args.host, args.port, args.workers, args.threads, args.timeout, serve_config(args), args.server)
     return 0
 
 

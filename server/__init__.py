@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import graph, security
+from . import cache, graph, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_PROCESSES": 2,  # query processes per server worker
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
     "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)
+    "RESULT_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker cache of answers and query results, keyed by graph version (server/cache.py); 0: off
+    "CACHE_MAX_AGE": 60,  # seconds browsers and proxies may reuse a cached GET before revalidating it (ETag → 304)
 }
 
 
@@ -43,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     graph.init_app(app)
     security.init_app(app)
     register_blueprints(app)
+    cache.init_app(app)
     return app
 
 

@@ -12,6 +12,10 @@ Turtle). ``substitutions`` maps variable names (``"x"``, ``"?x"`` or a ``Variabl
 pyoxigraph terms; each must be in the SELECT projection. With no graph URIs the
 default graph is the union of all named graphs (unless the query says FROM).
 
+Successful results are kept per graph version in the app's cache (server/cache.py), keyed
+by version, query text, substitutions, dataset, media type and row cap; errors and
+timeouts are never kept, so they are run again.
+
 Errors are exceptions, all subclasses of ``QueryError`` with a readable ``message``:
 ``QuerySyntaxError`` (``line``, ``column``), ``QueryRefused`` (``reason`` "update" or
 "service"), ``QueryTimeout`` (``seconds``), ``QueryUnavailable`` (no graph built, or
@@ -28,13 +32,14 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
 from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
 from graph_build.store import StoreError, current_version
 
-from . import graph, sparql_text
+from . import cache, graph, sparql_text
 from .query_process import ChildLost, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
@@ -150,8 +155,20 @@ def execute(
         substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
         **dataset(sparql, default_graph_uris, named_graph_uris),
     )
-    seconds = float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout)
-    return run_remote(app, task, seconds) if app.config.get("ENDPOINT") else run(app, task, seconds)
+    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+
+
+def cached_run(app: Flask, task: Task, timeout: float) -> QueryResult:
+    """Answer a task from the result cache of this graph version, else run it (here or on the remote endpoint) and keep a successful result."""
+    runner = run_remote if app.config.get("ENDPOINT") else run
+    results = cache.cache_of(app)
+    if results is None:
+        return runner(app, task, timeout)
+    result: QueryResult | None = results.get(("result", task))
+    if result is None:
+        result = runner(app, task, timeout)  # an error or timeout raises: nothing is stored
+        results.put(("result", task), result, len(result.body) + len(task.sparql) + cache.ENTRY_OVERHEAD)
+    return result
 
 
 def check(sparql: str, service_allow: tuple[str, ...]) -> None:
@@ -178,12 +195,20 @@ def graph_version(app: Flask) -> os.PathLike[str] | str:
     if pinned is not None:
         return pinned
     try:
-        version = graph.current().version_id if app.config.get("ENDPOINT") else current_version(app.config["STORE"])
+        version = graph.current().version_id if app.config.get("ENDPOINT") else link_target(app.config["STORE"])
     except StoreError as error:
         raise QueryUnavailable(str(error)) from error
     if has_request_context():
         g.gaoxin_query_version = version
     return version
+
+
+def link_target(store: Path) -> os.PathLike[str]:
+    """Return the store version directory the link points at (one readlink: a full resolve costs ~50 µs a query)."""
+    try:
+        return Path(os.path.abspath(store.parent / os.readlink(store)))  # absolute, as a query process may not share our cwd
+    except OSError:  # not a link (a plain store directory), or missing
+        return current_version(store)
 
 
 def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:
