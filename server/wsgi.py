@@ -53,7 +53,6 @@ def serve(
     extra = {key: value for key, value in (config or {}).items() if value}
     settings = {"STORE": os.fspath(store), "QUERY_TIMEOUT": timeout, **extra}
     source = extra.get("ENDPOINT") or store
-    create_app(settings)  # a bad setting fails here, once, with its message, not in every (respawned) worker
     print(f"gaoxin-kg: serving {source} on http://{host}:{port}/  (SPARQL endpoint: http://{host}:{port}/sparql; {server})", flush=True)
     if server == "gunicorn":
         run_gunicorn(settings, host, port, workers, threads, timeout)
