@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from . import __version__
-from .records import AnnotatedWork, Expression, Extraction, Identity, Segment, Span, Work
+from . import __version__, instruments
+from .records import AnnotatedWork, Expression, Extraction, Identity, InstrumentCoding, Segment, Span, Work
 
 
 class AnnotationError(ValueError):
@@ -126,6 +126,9 @@ def read_annotation(path: Path, expressions: dict[str, Expression]) -> Annotated
     segments = from_plain(tuple[Segment, ...], document["segments"], f"{path}: segments")
     fields = {f.name: document.get(f.name, []) for f in dataclasses.fields(Extraction)}
     extraction = build_record(Extraction, fields, str(path))
+    check_instruments(extraction.instruments, path)
+    # Measures the file does not code keep the rules' codes: a file written before instruments existed still gets them.
+    extraction = dataclasses.replace(extraction, instruments=instruments.complete(extraction.instruments, instruments.code_instruments(work, segments)))
     annotated = AnnotatedWork(work, segments, extraction, reviewed=bool(document.get("reviewed")))
     check_quotes(annotated, path)
     return annotated
@@ -140,6 +143,14 @@ def check_quotes(annotated: AnnotatedWork, path: Path) -> None:
             raise AnnotationError(f"{path}: {where}: {error}") from error
 
 
+def check_instruments(codings: tuple[InstrumentCoding, ...], path: Path) -> None:
+    """Raise an AnnotationError naming the item whose instrument type is not one of the scheme's fourteen."""
+    known = [c.label for c in instruments.scheme().instruments]
+    for k, coding in enumerate(codings):
+        if coding.instrument not in known:
+            raise AnnotationError(f"{path}: instruments[{k}]: unknown instrument type {coding.instrument!r}; known: {'、'.join(known)}")
+
+
 def spans_of(annotated: AnnotatedWork) -> list[tuple[str, Span, str]]:
     """List every span of an annotated work with where it stands and the text it quotes."""
     found = []
@@ -150,7 +161,7 @@ def spans_of(annotated: AnnotatedWork) -> list[tuple[str, Span, str]]:
     found += [(f"segments[{k}]{w}", s, primary) for k, seg in enumerate(annotated.segments) for w, s in spans_in(seg, "")]
     for field in dataclasses.fields(Extraction):
         for k, item in enumerate(getattr(annotated.extraction, field.name)):
-            found.append((f"{field.name}[{k}]", item.span, primary))
+            found += [(f"{field.name}[{k}]{w.removesuffix('.span')}", s, primary) for w, s in spans_in(item, "")]
     return found
 
 
@@ -180,7 +191,9 @@ def disagreements(reviewed: AnnotatedWork, fresh: Extraction) -> list[str]:
 
 
 def fact_key(item: Any) -> tuple:
-    """Identify a fact by its span and values, for comparing two annotations."""
+    """Identify a fact by its span and values, for comparing two annotations; an instrument code by its measure and type."""
+    if isinstance(item, InstrumentCoding):
+        return (item.measure, item.instrument)
     plain = to_plain(item)
     plain.pop("span")
     return (item.span.start, item.span.end, *sorted((k, str(v)) for k, v in plain.items()))

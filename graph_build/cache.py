@@ -41,7 +41,7 @@ def key(*parts: str | bytes) -> str:
 def builder_digest() -> str:
     """Digest what every cached result depends on: the builder's code, ontology, shapes and reference data."""
     parts: list[str | bytes] = [__version__]
-    for package, pattern in (("graph_build", "*.py"), ("ontology", "*.ttl"), ("gaoxin_reference", "*.csv")):
+    for package, pattern in (("graph_build", "*.py"), ("ontology", "*.ttl"), ("gaoxin_reference", "*.csv"), ("gaoxin_reference", "*.yaml")):
         for path in sorted(Path(str(resources.files(package))).glob(pattern)):
             parts += [path.name, path.read_bytes()]
     return key(*parts)

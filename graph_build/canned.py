@@ -111,7 +111,10 @@ def term(parameter: Parameter, value: str) -> NamedNode | Literal:
         if parameter.type == "integer":
             return Literal(str(int(value)), datatype=xsd.integer)
         if parameter.type == "decimal":
-            return Literal(str(Decimal(value)), datatype=xsd.decimal)
+            number = Decimal(value)
+            if not number.is_finite():  # NaN and Infinity are Python decimals, not xsd:decimal
+                raise ValueError("not a finite decimal")
+            return Literal(str(number), datatype=xsd.decimal)
         return Literal(value)
     except (ValueError, InvalidOperation) as error:
         raise ParameterError(f"parameter {parameter.name!r}: {value!r} is not a valid {parameter.type} ({error})") from error

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import reference
+from .read import ReadError
 from .records import CleanText, DroppedLine, SourceText, Span
 from .script import analysis_view
 
@@ -21,6 +23,8 @@ DOC_TYPES = "实施意见|若干意见|意见|若干措施|措施|行动方案|�
 TITLE_END = re.compile(rf"(?:{DOC_TYPES})\s*(?:\((?:征求意见稿|草案|送审稿|讨论稿|试行)\))?\s*$")
 # Lines that open the body when there is no title: the addressee, "为…", or section 一、.
 BODY_OPENER = re.compile(r"^\s*(?:各[^。]{1,40}[:]$|为[^。]{6,}|根据[^。]{6,}|一、)")
+# A numbered heading (三、保障措施, (一)…, 1.…) is never the title, however it ends.
+NUMBERED_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[.、])")
 SIGNATURE_DATE = re.compile(r"^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
 AFTER_SIGNATURE = re.compile(r"^\s*\((?:此件[^)]*|此页无正文)\)\s*$")
 # Chrome vocabulary of Chinese government and repost sites (simplified).
@@ -33,6 +37,13 @@ CHROME = re.compile(
 SPAM_WORDS = ("成人", "在线", "免费", "麻豆", "av", "色情", "博彩", "彩票", "娱乐城", "赌", "棋牌", "裸聊", "六合彩", "代开发票", "热搜词")
 # A token standing where a province name belongs, as in "快递大陆省人民政府".
 PROVINCE_SLOT = re.compile(r"(?:^|(?<=[\s,、。:;(“]))([\u4e00-\u9fff]{2,5}?)省人民政府")
+# A body with fewer Chinese characters than this, once chrome and spam are dropped, is no document.
+MIN_BODY_CHARS = 20
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class NoBodyError(ReadError):
+    """A page with no document body: nothing but site chrome and spam."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,17 @@ def clean(source: SourceText) -> CleanText:
     dropped = [drop(source.text, line, reason_outside(line, first)) for line in lines if outside(line, first, last)]
     dropped += [drop(source.text, line, "spam") for line in lines[first : last + 1] if is_spam(line.view)]
     body_start, body_end = lines[first].start, lines[last].end
+    require_body(source, view, body_start, body_end, dropped)
     return CleanText(source, view, body_start, body_end, tuple(dropped), tuple(find_artefacts(lines)))
+
+
+def require_body(source: SourceText, view: str, start: int, end: int, dropped: list[DroppedLine]) -> None:
+    """Raise NoBodyError when the body holds too little Chinese text once dropped lines are taken out."""
+    dropped_chars = sum(len(_CJK.findall(view, line.span.start, line.span.end)) for line in dropped if start <= line.span.start < end)
+    count = len(_CJK.findall(view, start, end)) - dropped_chars
+    if count < MIN_BODY_CHARS:
+        reason = f"no document body: {count} Chinese character(s) outside spam and site chrome (clean.MIN_BODY_CHARS is {MIN_BODY_CHARS})"
+        raise NoBodyError(Path(source.name), reason)
 
 
 def split_lines(text: str, view: str) -> list[Line]:
@@ -75,12 +96,14 @@ def body_first_line(lines: list[Line]) -> int:
         return title_start(lines, titles[-1])
     if opener is not None:
         return opener
-    return next(i for i, line in enumerate(lines) if line.view.strip())
+    return next((i for i, line in enumerate(lines) if line.view.strip()), 0)  # a blank text has no body: require_body says so
 
 
 def is_title(lines: list[Line], i: int) -> bool:
     """Tell whether line i ends a document title."""
     text = lines[i].view.strip()
+    if NUMBERED_HEADING.match(text):
+        return False
     return 6 <= len(text) <= 80 and bool(TITLE_END.search(text)) and "。" not in text and not CHROME.search(text)
 
 

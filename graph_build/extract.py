@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from .incentives import find_incentives
+from .instruments import code_instruments
 from .mentions import find_departments, find_industries, find_provisions, find_targets, find_zones
 from .records import Extraction, Segment, Span, Work
 from .segment import leaves
@@ -33,6 +34,7 @@ def extract(work: Work, segments: tuple[Segment, ...]) -> Extraction:
         industries=run(find_industries),
         targets=run(find_targets),
         provisions=run(find_provisions),
+        instruments=code_instruments(work, segments),
     )
 
 

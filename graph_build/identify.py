@@ -26,6 +26,9 @@ IMPLEMENTS = re.compile(r"贯彻|落实|实施|执行|按照|根据")
 ORG_SUFFIX = re.compile(r"(?:人民政府|办公厅|厅|委员会|委|局|办)$")
 SITE_CODE = re.compile(r"(?:网站标识码|索引号)\s*[:]?\s*\n?\s*(\d{2})")
 ICP = re.compile(r"([\u4e00-\u9fff])ICP备")
+# The central government's documents: issued by 中共中央 or 国务院 (and its 办公厅), numbered 国发/国办发/国函/国办函.
+NATIONAL_ISSUER = re.compile(r"^(?:中共中央|国务院)")
+NATIONAL_DOC_NUMBER = re.compile(r"^国(?:发|办发|函|办函)")
 HEAD_LINES = 6  # how many body lines may carry the title, 文号 and draft mark
 TAIL_LINES = 8  # how many body lines may carry the signature
 
@@ -37,7 +40,8 @@ def identify(expression: Expression) -> Identity:
     title = find_title(text, view, start)
     doc_number = find_doc_number(text, view, start)
     issuer = find_issuer(text, view, title, end)
-    province, evidence = find_province(view, start, end, title, doc_number, issuer)
+    national = find_national(view, title, doc_number, issuer)
+    province, evidence = (None, national) if national else find_province(view, start, end, title, doc_number, issuer)
     repairs = tuple((token, province.short_name) for token in artefact_tokens(expression.clean)) if province else ()
     signature = find_signature_date(text, view, start, end)
     published = find_header_date(text, view, start, ("公开日期", "发布日期"))
@@ -51,6 +55,7 @@ def identify(expression: Expression) -> Identity:
         issuer_name=repair(one_line(view, issuer), repairs),
         province_code=province.code if province else None,
         province_evidence=evidence,
+        national=national is not None,
         date_document=signature[0] if signature else None,
         date_document_span=signature[1] if signature else None,
         date_publication=published[0] if published else None,
@@ -190,6 +195,18 @@ def find_province(
     if province := most_named_province(view[start:end]):
         return province, f"the body names {province.short_name} more than any other province"
     return province_from_site(view)
+
+
+def find_national(view: str, title: Span | None, doc_number: Span | None, issuer: Span | None) -> str | None:
+    """Say why a document is the central government's (issuer, title or 文号), or return None.
+
+    >>> find_national("国务院关于促进国家高新技术产业开发区高质量发展的若干意见", Span.of("国务院关于促进", 0, 7), None, None)
+    'title opens with 国务院'
+    """
+    for label, span, pattern in (("issuer", issuer, NATIONAL_ISSUER), ("title", title, NATIONAL_ISSUER), ("文号", doc_number, NATIONAL_DOC_NUMBER)):
+        if span and (match := pattern.match(view[span.start : span.end].strip())):
+            return f"{label} opens with {match.group()}"
+    return None
 
 
 def province_named_at_start(value: str) -> reference.Province | None:

@@ -89,6 +89,21 @@ def fact(work_slug_: str, kind: str, path: str, index: int) -> str:
     return f"{work(work_slug_)}/{kind}/{path.replace('.', '-')}-{index}"
 
 
+def instrument_coding(work_slug_: str, path: str, instrument: str) -> str:
+    """Name the coding of the measure at path with one policy-instrument type."""
+    return f"{part(work_slug_, path)}/instrument/{slug(instrument)}"
+
+
+def similarity_link(left: tuple[str, str], right: tuple[str, str]) -> str:
+    """Name the similarity link between two measures, each given as (work slug, path)."""
+    return f"{ID}similarity/{left[0]}/{left[1].replace('.', '-')}/{right[0]}/{right[1].replace('.', '-')}"
+
+
+def country() -> str:
+    """Return the IRI of the country, the jurisdiction of the central government's documents."""
+    return f"{ID}country/china"
+
+
 def province(code: str) -> str:
     return f"{ID}province/{reference.by_code(code).slug}"
 
@@ -106,6 +121,22 @@ def government(province_code: str) -> str:
 def zone(province_code: str | None, name: str) -> str:
     where = reference.by_code(province_code).slug if province_code else "unknown"
     return f"{ID}zone/{where}/{slug(name)}"
+
+
+def division(code: str) -> str:
+    """Name a prefecture- or county-level division within its province: 620100 兰州市 → division/gansu/lan-zhou-shi."""
+    found = reference.division_by_code(code)
+    return f"{ID}division/{reference.by_code(found.province_code).slug}/{slug(found.name)}"
+
+
+def place(code: str) -> str:
+    """Name the division of a GB/T 2260 code: a province or a division below one."""
+    return province(code) if code.endswith("0000") else division(code)
+
+
+def classified(scheme_name: str, code: str) -> str:
+    """Name a class of a national classification by its code: sei-2018/4, gbt-4754-2017/27."""
+    return f"{ID}{scheme_name}/{code}"
 
 
 def concept(scheme_name: str, label: str) -> str:
@@ -130,3 +161,4 @@ ONTOLOGY_GRAPH = f"{ID}graph/ontology"
 BUILD_GRAPH = f"{ID}graph/build"
 ENTITIES_GRAPH = f"{ID}graph/entities"
 QUERIES_GRAPH = f"{ID}graph/queries"
+SIMILARITY_GRAPH = f"{ID}graph/similarity"

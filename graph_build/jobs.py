@@ -14,13 +14,14 @@ IRI in, so cached quads serve any later build.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
-from . import __version__, iris
+from . import __version__, instruments, iris
 from .annotate import annotate, read_annotation
 from .cache import Cache, builder_digest, key
 from .clean import clean
@@ -28,8 +29,9 @@ from .extract import extract
 from .group import Fingerprint, fingerprint
 from .identify import identify
 from .load import violations
-from .read import read
+from .read import ReadError, printable, read, read_bytes
 from .records import AnnotatedWork, BuildRun, Expression, Extraction, Identity, Work
+from .research import WorkTexts, work_texts
 from .script import script
 from .segment import segment
 from .to_rdf import to_rdf
@@ -37,6 +39,7 @@ from .vocab import RDF_TYPE, gx
 
 PLACEHOLDER_RUN = BuildRun(iris.build_run("0" * 16 + "-cached-run"), "cached-run", "2000-01-01T00:00:00+00:00", __version__)
 ENTITIES = NamedNode(iris.ENTITIES_GRAPH)
+REJECTED = "rejected"  # opens the report line of a file the build skipped
 
 
 # ---- scan: one raw file ---------------------------------------------------------
@@ -59,15 +62,25 @@ class ScanTask:
     cache: Cache
 
 
-def scan(task: ScanTask) -> Scanned:
-    """Run read, clean, script and identify on one raw file, or take the result from the cache."""
-    entry = key(builder_digest(), task.path.name, task.path.read_bytes())
-    if (hit := task.cache.get("file", entry)) is not None:
-        return hit
-    source = read(task.path)
-    cleaned = clean(source)
+@dataclass(frozen=True)
+class Rejected:
+    """A raw file that is no document (ReadError): the build skips it and reports the line."""
+
+    note: str
+
+
+def scan(task: ScanTask) -> Scanned | Rejected:
+    """Run read, clean, script and identify on one raw file, or take the result from the cache; reject a file that is no document."""
+    try:
+        entry = key(builder_digest(), task.path.name, read_bytes(task.path))
+        if (hit := task.cache.get("file", entry)) is not None:
+            return hit
+        source = read(task.path)
+        cleaned = clean(source)
+    except ReadError as error:
+        return Rejected(f"  {REJECTED} {printable(task.path)}: {error.reason}")
     notes = [f"  dropped {source.name}:{line.line_no} ({line.reason}): {line.span.quote.strip()[:50]}" for line in cleaned.dropped]
-    notes += [f"  warning {source.name}: {note}" for note in (*source.warnings, *cleaned.artefacts)]
+    notes += [f"  warning {located(source.name, note)}" for note in (*source.warnings, *cleaned.artefacts)]
     expression = script(cleaned)
     identity = identify(expression)
     scanned = Scanned(entry, expression, identity, fingerprint(expression, identity), tuple(notes))
@@ -75,18 +88,31 @@ def scan(task: ScanTask) -> Scanned:
     return scanned
 
 
+def located(name: str, note: str) -> str:
+    """Put the file name before a note's line number, as compilers do.
+
+    >>> located("坏 文件.txt", "line 12: bytes that are not UTF-8 replaced by U+FFFD")
+    '坏 文件.txt:12: bytes that are not UTF-8 replaced by U+FFFD'
+    >>> located("a.html", "HTML page converted to text")
+    'a.html: HTML page converted to text'
+    """
+    match = re.match(r"line (\d+): ", note)
+    return f"{name}:{match.group(1)}: {note[match.end():]}" if match else f"{name}: {note}"
+
+
 # ---- annotate: one work -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What later stages see of one annotated work: the cross-work stages read its extraction."""
+    """What later stages see of one annotated work: the cross-work stages read its extraction and its measures' texts."""
 
     key: str
     slug: str
     extraction: Extraction
     reviewed: bool
     cached: bool
+    texts: WorkTexts  # what the research stages (similarity links, instrument report) read
 
 
 @dataclass(frozen=True)
@@ -106,7 +132,7 @@ def annotate_work(task: AnnotateTask) -> Facts:
     """Run segment, extract and annotate on one work (reviewed annotation files win) and cache the result."""
     annotated = annotated_work(task.work, task.annotation)
     task.cache.put("work", task.key, annotated)
-    facts = Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached=False)
+    facts = Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached=False, texts=work_texts(annotated))
     task.cache.put("work", task.key, facts, suffix=".facts")
     return facts
 
@@ -183,7 +209,7 @@ def cached_rendering(cache_: Cache, entry: str) -> Rendered | None:
 
 @cache
 def context_quads() -> tuple[Quad, ...]:
-    """Return what every document's quads refer to: the provinces, the schemes and the (placeholder) build run."""
+    """Return what every document's quads refer to: the provinces, the schemes (policy instruments too) and the (placeholder) build run."""
     from .pipeline import build_quads, reference_quads
 
-    return (*reference_quads(), *build_quads(PLACEHOLDER_RUN))
+    return (*reference_quads(), *instruments.scheme_quads(), *build_quads(PLACEHOLDER_RUN))

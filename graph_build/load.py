@@ -14,14 +14,23 @@ made them, and :func:`validate_shared` checks what only the whole graph can
 show: the shared graphs (entities, reference, ontology, queries, build) with
 pySHACL, and values that two documents give a shared node, with SPARQL over
 the new store. Either failing keeps the switch from happening.
+
+A version is complete once its marker file (COMPLETE_MARKER) is written, after
+validation. A build killed before that (SIGKILL, power loss) leaves an
+incomplete version directory behind; the next build removes every version
+that is neither complete nor the link's target, under a lock that keeps two
+builds of one store from running at once.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import io
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -34,6 +43,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 from . import iris
 
 KEEP_VERSIONS = 2  # the current version and the one before it
+COMPLETE_MARKER = "GAOXIN-COMPLETE"  # written into a version directory once it is validated; Oxigraph ignores it
 
 
 class LoadError(RuntimeError):
@@ -53,17 +63,59 @@ def load_with(write: Callable[[Path], int], store_dir: Path, label: str, check: 
     """Write a new version with `write`, run `check` on it and switch the store link to it; return the quad count."""
     if store_dir.exists() and not store_dir.is_symlink():
         raise LoadError(f"{store_dir}: exists and is not a link made by gaoxin-kg build; move it away or choose another --store")
-    version = versions_dir(store_dir) / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{label[:8]}"
-    version.mkdir(parents=True)
-    try:
-        count = write(version)
-        check(version)
-    except BaseException:
-        shutil.rmtree(version, ignore_errors=True)
-        raise
-    switch(store_dir, version)
-    prune(store_dir)
+    versions_dir(store_dir).mkdir(parents=True, exist_ok=True)
+    with build_lock(store_dir):
+        remove_orphans(store_dir)
+        version = versions_dir(store_dir) / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{label[:8]}"
+        version.mkdir()
+        try:
+            count = write(version)
+            check(version)
+            mark_complete(version)
+        except OSError as error:
+            shutil.rmtree(version, ignore_errors=True)
+            raise LoadError(f"{version}: could not write the new store version ({describe(error)}); the store link was not switched") from error
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        switch(store_dir, version)
+        prune(store_dir)
     return count
+
+
+@contextmanager
+def build_lock(store_dir: Path) -> Iterator[None]:
+    """Hold the store's build lock, or raise LoadError when another build holds it (the kernel frees it if a build dies)."""
+    with open(store_dir.parent / f".{store_dir.name}.build.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LoadError(f"{store_dir}: another gaoxin-kg build is writing this store; wait for it to finish") from None
+        yield
+
+
+def is_complete(version: Path) -> bool:
+    return (version / COMPLETE_MARKER).is_file()
+
+
+def mark_complete(version: Path) -> None:
+    """Write the completeness marker of a validated version and make it durable."""
+    marker = version / COMPLETE_MARKER
+    with open(marker, "w", encoding="utf-8") as handle:
+        handle.write(f"validated {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def remove_orphans(store_dir: Path) -> list[Path]:
+    """Remove what killed builds left: incomplete versions other than the link's target, and temporary links."""
+    current = store_dir.resolve() if store_dir.is_symlink() else None
+    orphans = [p for p in versions_dir(store_dir).iterdir() if p.is_dir() and not is_complete(p) and p.resolve() != current]
+    for orphan in orphans:
+        shutil.rmtree(orphan, ignore_errors=True)
+    for link in store_dir.parent.glob(f".{store_dir.name}.link-*"):
+        link.unlink(missing_ok=True)
+    return orphans
 
 
 def write_store(quads: Iterable[Quad], directory: Path) -> int:
@@ -126,6 +178,14 @@ class ChunkReader(io.RawIOBase):
         return size
 
 
+def describe(error: OSError) -> str:
+    """Say what an I/O error means, pointing out a full disk or file size limit."""
+    text = str(error)
+    if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or "No space left" in text or "File too large" in text:
+        return f"disk full or file size limit reached: {text}"
+    return text
+
+
 def validate(directory: Path) -> None:
     """Validate a stored graph (all named graphs together) against the SHACL shapes."""
     store = Store.read_only(str(directory))
@@ -135,12 +195,42 @@ def validate(directory: Path) -> None:
         raise LoadError("the built graph does not conform to ontology/shapes.ttl:\n" + report)
 
 
-def violations(quads: Iterable[Quad]) -> str | None:
-    """Validate quads (graphs merged) with pySHACL; return the start of the report when they do not conform."""
+def violations(quads: Iterable[Quad], focus: Iterable[NamedNode] | None = None) -> str | None:
+    """Validate quads (graphs merged) with pySHACL, only the `focus` nodes if given; return the start of the report when they do not conform."""
     triples = (Quad(q.subject, q.predicate, q.object) for q in quads)
     data = rdflib.Graph().parse(data=serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
-    conforms, _, report = pyshacl.validate(data, shacl_graph=shapes_graph(), inference="none", allow_warnings=True)
+    nodes = None if focus is None else [rdflib.URIRef(n.value) for n in focus]
+    if nodes == []:
+        return None
+    conforms, _, report = pyshacl.validate(data, shacl_graph=shapes_graph(), inference="none", allow_warnings=True, focus_nodes=nodes)
     return None if conforms else first_lines(report, 40)
+
+
+def similarity_violations(store: Store, graph: NamedNode) -> str | None:
+    """Validate the similarity graph's own nodes, with the types of the measures and expressions it points into.
+
+    The nodes it points into (in the documents' graphs) are not validated again: each document was, by itself.
+    Whether each shared-wording quote is the text at its offsets is checked in SPARQL, by QUOTES.
+    """
+    quads = list(store.quads_for_pattern(None, None, None, graph))
+    referenced = {q.object for q in quads if q.predicate in (OA_TARGET, OA_SOURCE) and isinstance(q.object, NamedNode)}
+    types = [t for node in referenced for t in store.quads_for_pattern(node, RDF_TYPE, None, None)]
+    report = violations([*quads, *types], focus={q.subject for q in quads if isinstance(q.subject, NamedNode)})
+    if report:
+        return report
+    wrong = [row["span"].value for row in store.query(QUOTES, use_default_graph_as_union=True)]
+    return f"shared wording whose quote is not the text at its offsets: {', '.join(wrong)}" if wrong else None
+
+
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+OA_TARGET, OA_SOURCE = NamedNode("http://www.w3.org/ns/oa#hasTarget"), NamedNode("http://www.w3.org/ns/oa#hasSource")
+QUOTES = f"""PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX eli: <http://data.europa.eu/eli/ontology#> PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
+SELECT ?span WHERE {{
+    GRAPH <{iris.SIMILARITY_GRAPH}> {{
+        ?span oa:hasSource ?expression ; oa:hasSelector ?position , ?quote . ?position oa:start ?start ; oa:end ?end . ?quote oa:exact ?value
+    }}
+    FILTER NOT EXISTS {{ ?expression eli:is_embodied_by/gx:sourceText ?text . FILTER (SUBSTR(STR(?text), ?start + 1, ?end - ?start) = STR(?value)) }}
+}} LIMIT 5"""
 
 
 @cache
@@ -160,8 +250,9 @@ CONFLICTS = {
 def validate_shared(directory: Path) -> None:
     """Check what per-document validation cannot see: the shared graphs, and conflicting values across documents."""
     store = Store.read_only(str(directory))
-    shared = [g for g in store.named_graphs() if isinstance(g, NamedNode) and not g.value.startswith(iris.ID + "doc/")]
-    report = violations(q for g in shared for q in store.quads_for_pattern(None, None, None, g))
+    similarity = NamedNode(iris.SIMILARITY_GRAPH)
+    shared = [g for g in store.named_graphs() if isinstance(g, NamedNode) and not g.value.startswith(iris.ID + "doc/") and g != similarity]
+    report = violations(q for g in shared for q in store.quads_for_pattern(None, None, None, g)) or similarity_violations(store, similarity)
     if report:
         raise LoadError("the shared graphs do not conform to ontology/shapes.ttl:\n" + report)
     prefixes = "PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#>\n"
@@ -192,7 +283,7 @@ def switch(store_dir: Path, version: Path) -> None:
 def prune(store_dir: Path) -> None:
     """Remove all versions but the newest few, never the current one."""
     current = store_dir.resolve()
-    versions = sorted(p for p in versions_dir(store_dir).iterdir() if p.is_dir())
+    versions = sorted(p for p in versions_dir(store_dir).iterdir() if p.is_dir() and is_complete(p))
     for old in versions[:-KEEP_VERSIONS]:
         if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
@@ -201,7 +292,7 @@ def prune(store_dir: Path) -> None:
 def rollback(store_dir: Path) -> Path:
     """Point the store link back at the version before the current one and return it."""
     current = store_dir.resolve()
-    older = [p for p in sorted(versions_dir(store_dir).iterdir()) if p.is_dir() and p.resolve() < current]
+    older = [p for p in sorted(versions_dir(store_dir).iterdir()) if p.is_dir() and is_complete(p) and p.resolve() < current]
     if not older:
         raise LoadError(f"{store_dir}: no earlier version to roll back to")
     switch(store_dir, older[-1])

@@ -14,6 +14,7 @@ serially, for the annotate and evaluate commands and the tests.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -24,17 +25,19 @@ from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
-from . import __version__, canned, iris, reference
+from . import __version__, canned, iris, links, reference
 from .annotate import annotate, read_annotation
 from .cache import Cache, default_directory
 from .clean import clean
 from .extract import extract
-from .group import clusters, group, make_work
+from .group import clusters, group, make_work, merged
 from .identify import identify
 from .jobs import (
     PLACEHOLDER_RUN,
+    REJECTED,
     AnnotateTask,
     Facts,
+    Rejected,
     Rendered,
     RenderTask,
     Scanned,
@@ -42,14 +45,16 @@ from .jobs import (
     annotate_work,
     cached_facts,
     cached_rendering,
+    located,
     render_work,
     scan,
     work_key,
 )
 from .load import LoadError, load_with, validate_shared, write_nquads
 from .parallel import Workers, default_jobs
-from .read import read
+from .read import ReadError, printable, read
 from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
+from .research import corpus_quads
 from .script import script
 from .segment import segment
 from .to_rdf import zh
@@ -62,6 +67,10 @@ SCHEMES = {
     "industry": ("产业", "Industries"),
     "document-type": ("文件类型", "Document types"),
     "provinces": ("省级行政区", "Provincial-level divisions (GB/T 2260)"),
+    "divisions": ("地级与县级行政区", "Prefecture- and county-level divisions (GB/T 2260)"),
+    "sei-2018": ("战略性新兴产业分类(2018)", "Strategic emerging industries classification (2018)"),
+    "gbt-4754-2017": ("国民经济行业分类(GB/T 4754-2017)", "Industrial classification for national economic activities (GB/T 4754-2017)"),
+    "policy-instrument": ("政策工具", "Policy instruments (Rothwell & Zegveld)"),
 }
 
 
@@ -84,29 +93,74 @@ def raw_files(data_dir: Path) -> list[Path]:
 
 
 def read_expressions(data_dir: Path, report: Report) -> list[Expression]:
-    """Read, clean and convert every raw file, reporting what was dropped."""
+    """Read, clean and convert every raw file, reporting what was dropped; skip and report files that are no document."""
     expressions = []
     paths = raw_files(data_dir)
     for number, path in enumerate(paths, start=1):
         progress(number, len(paths), path.name)
-        source = read(path)
-        cleaned = clean(source)
+        try:
+            source = read(path)
+            cleaned = clean(source)
+        except ReadError as error:
+            report(f"  {REJECTED} {printable(path)}: {error.reason}")
+            continue
         for line in cleaned.dropped:
             report(f"  dropped {path.name}:{line.line_no} ({line.reason}): {line.span.quote.strip()[:50]}")
         for note in (*source.warnings, *cleaned.artefacts):
-            report(f"  warning {path.name}: {note}")
+            report(f"  warning {located(path.name, note)}")
         expressions.append(script(cleaned))
+    if not expressions:
+        raise BuildError(f"{data_dir / 'raw'}: every file was rejected ({len(paths)} file(s)); nothing to build")
     return expressions
+
+
+def identity_gaps(work: Work) -> list[str]:
+    """Say which of title, 文号 and date none of a work's files states, naming the line where its body starts."""
+    identity, primary = merged(work.identities), work.primary
+    line = primary.text.count("\n", 0, primary.clean.body_start) + 1
+    missing = [
+        what
+        for what, value in (("title", identity.title), ("文号", identity.doc_number), ("date", identity.date_document or identity.date_publication))
+        if value is None
+    ]
+    return [f"  warning {primary.name}:{line}: no {what} found (the body starts here)" for what in missing]
 
 
 def works_of(data_dir: Path, report: Report) -> list[Work]:
     """Run the stages up to group: the works of a data directory."""
     expressions = read_expressions(data_dir, report)
-    works = group(expressions, [identify(e) for e in expressions])
+    works = placed(group(expressions, [identify(e) for e in expressions]), data_dir, report)
     for work in works:
+        for gap in identity_gaps(work):
+            report(gap)
         if len(work.expressions) > 1:
             report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
     return works
+
+
+def placed(works: list[Work], data_dir: Path, report: Report) -> list[Work]:
+    """Keep the works whose province is known (from their text or a reviewed annotation file); reject the others."""
+    kept: list[Work] = []
+    unplaced: list[Work] = []
+    for work in works:
+        identity = merged(work.identities)
+        (kept if identity.province_code or identity.national or reviewed_province(work, data_dir) else unplaced).append(work)
+    for work in unplaced:
+        for expression in work.expressions:
+            reason = "no province: neither issuer, title, 文号, body nor site code names one (review its annotation file to set it)"
+            report(f"  {REJECTED} {printable(data_dir / 'raw' / expression.name)}: {reason}")
+    if not kept:
+        raise BuildError(f"{data_dir / 'raw'}: every file was rejected; nothing to build")
+    return kept
+
+
+def reviewed_province(work: Work, data_dir: Path) -> str | None:
+    """Return the province a reviewed annotation file gives a work, if there is one."""
+    path = data_dir / "annotations" / f"{work.slug}.yaml"
+    if not path.exists():
+        return None
+    annotated = read_annotation(path, {e.name: e for e in work.expressions})
+    return merged(annotated.work.identities).province_code if annotated.reviewed else None
 
 
 def extracted(work: Work) -> AnnotatedWork:
@@ -136,7 +190,7 @@ def input_digest(data_dir: Path) -> str:
     """Digest the raw files, annotation files and builder version that make a graph."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted([*(data_dir / "raw").glob("*"), *(data_dir / "annotations").glob("*.yaml")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(os.fsencode(path.name) + b"\0" + path.read_bytes())  # a name need not be UTF-8
     return digest.hexdigest()
 
 
@@ -150,11 +204,16 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     clock = Clock(report)
     with Workers(jobs or default_jobs(len(paths))) as workers:
         file_keys, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
-        # Cross-work stages go here: `facts` holds every work's Extraction, in work order, before to_rdf.
+        # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
+        # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
+        research = clock("research (instrument cues, similarity)", corpus_quads([f.texts for f in facts], run, report))
         rendered = clock("to_rdf + per-document SHACL", render_works(facts, workers, cache))
     refuse_invalid(rendered)
+    entities = shared_entities(rendered)
+    # zones, industries, recipient types → data/reference: read from the shared entities graph alone
+    extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report)) + research
     count = load_with(
-        lambda version: clock("load", write_nquads(graph_chunks(rendered, run), version)),
+        lambda version: clock("load", write_nquads(graph_chunks(rendered, entities, extra, run), version)),
         store_dir,
         digest,
         lambda version: clock("shared-graph checks", validate_shared(version)),
@@ -174,30 +233,40 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
 
 def annotated_facts(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, clock: Clock, report: Report) -> tuple[list[str], list[Facts]]:
     """Run the stages read … annotate; return the files' cache keys and the works' facts, letting the texts go."""
-    scanned = clock("read … identify", scan_files(paths, workers, cache, report))
-    works = clock("group", group_files(scanned, report))
+    scanned = clock("read … identify", scan_files(paths, data_dir, workers, cache, report))
+    works = clock("group", group_files(scanned, data_dir, report))
     return [s.key for s in scanned], clock("segment … annotate", annotate_works(works, data_dir, workers, cache))
 
 
-def scan_files(paths: list[Path], workers: Workers, cache: Cache, report: Report) -> list[Scanned]:
-    """Run read, clean, script and identify on every raw file, reporting what was dropped."""
+def scan_files(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, report: Report) -> list[Scanned]:
+    """Run read, clean, script and identify on every raw file, reporting what was dropped; skip and report files that are no document."""
     scanned = []
-    for number, result in enumerate(workers.map(scan, [ScanTask(path, cache) for path in paths]), start=1):
-        progress(number, len(paths), result.expression.name)
+    for number, (path, result) in enumerate(zip(paths, workers.map(scan, [ScanTask(path, cache) for path in paths]), strict=True), start=1):
+        progress(number, len(paths), path.name)
+        if isinstance(result, Rejected):
+            report(result.note)
+            continue
         for note in result.notes:
             report(note)
         scanned.append(result)
+    if not scanned:
+        raise BuildError(f"{data_dir / 'raw'}: every file was rejected ({len(paths)} file(s)); nothing to build")
     return scanned
 
 
-def group_files(scanned: list[Scanned], report: Report) -> list[tuple[Work, list[Scanned]]]:
-    """Group the scanned files into works (MinHash candidates, exact Jaccard), with the files of each."""
+def group_files(scanned: list[Scanned], data_dir: Path, report: Report) -> list[tuple[Work, list[Scanned]]]:
+    """Group the scanned files into works (MinHash candidates, exact Jaccard), with the files of each; reject the works with no province."""
     works = []
     for members in clusters([s.fingerprint for s in scanned]):
         work = make_work([scanned[i].expression for i in members], [scanned[i].identity for i in members])
         by_name = {scanned[i].expression.name: scanned[i] for i in members}
         works.append((work, [by_name[e.name] for e in work.expressions]))
-        if len(members) > 1:
+    kept = {id(work) for work in placed([w for w, _ in works], data_dir, report)}
+    works = [(work, files) for work, files in works if id(work) in kept]
+    for work, _ in works:
+        for gap in identity_gaps(work):
+            report(gap)
+        if len(work.expressions) > 1:
             report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
     refuse_shared_names([w for w, _ in works])
     return works
@@ -241,14 +310,18 @@ def refuse_invalid(rendered: list[Rendered]) -> None:
         raise LoadError(f"the built graph does not conform to ontology/shapes.ttl: {len(failed)} document(s): {names}\n{failed[0].violations}")
 
 
-def graph_chunks(rendered: list[Rendered], run: BuildRun) -> Iterator[bytes]:
-    """Yield the whole graph as N-Quads: each work's graph, the shared entities (each quad once), the rest."""
+def shared_entities(rendered: list[Rendered]) -> bytes:
+    """Return the shared entities graph as N-Quads, each quad once (only this graph needs de-duplicating: a work's own graph has no quad twice)."""
+    return "".join(dict.fromkeys(line for work in rendered for line in work.entities)).encode("utf-8")
+
+
+def graph_chunks(rendered: list[Rendered], entities: bytes, extra: list[Quad], run: BuildRun) -> Iterator[bytes]:
+    """Yield the whole graph as N-Quads: each work's graph, the shared entities, the cross-work quads, the rest."""
     placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{run.iri}>".encode()
     for work in rendered:
         yield work.nquads.read_bytes().replace(placeholder, real)
-    # Only the shared graph needs de-duplicating: a work's own graph has no quad twice.
-    yield "".join(dict.fromkeys(line for work in rendered for line in work.entities)).encode("utf-8")
-    yield serialize([*reference_quads(), *ontology_quads(), *build_quads(run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
+    yield entities.replace(placeholder, real)
+    yield serialize([*extra, *reference_quads(), *ontology_quads(), *build_quads(run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
 
 
 def reference_quads() -> Iterator[Quad]:
@@ -259,8 +332,22 @@ def reference_quads() -> Iterator[Quad]:
         yield Quad(scheme, RDF_TYPE, skos.ConceptScheme, graph)
         yield Quad(scheme, skos.prefLabel, zh(label_zh), graph)
         yield Quad(scheme, skos.prefLabel, Literal(label_en, language="en"), graph)
+    yield from country_quads(graph)
     for province in reference.provinces():
         yield from province_quads(province, graph)
+
+
+def country_quads(graph: NamedNode) -> Iterator[Quad]:
+    """Describe the country, the jurisdiction of national directives (国务院 …)."""
+    node = NamedNode(iris.country())
+    yield Quad(node, RDF_TYPE, gx.Country, graph)
+    yield Quad(node, RDF_TYPE, dcterms.Location, graph)
+    for label in (zh("中华人民共和国"), Literal("People's Republic of China", language="en")):
+        yield Quad(node, skos.prefLabel, label, graph)
+        yield Quad(node, rdfs.label, label, graph)
+    yield Quad(node, skos.altLabel, zh("国家"), graph)
+    yield Quad(node, skos.exactMatch, NamedNode("http://www.wikidata.org/entity/Q148"), graph)
+    yield from links.reference_link_quads()
 
 
 def province_quads(province: reference.Province, graph: NamedNode) -> Iterator[Quad]:

@@ -115,7 +115,8 @@ class Identity:
     issuer: Span | None = None  # issuing body as written
     issuer_name: str | None = None  # simplified, province resolved, e.g. "云南省人民政府"
     province_code: str | None = None  # GB/T 2260, 6 digits, e.g. "530000"
-    province_evidence: str | None = None  # why that province, in words
+    province_evidence: str | None = None  # why that province (or the country), in words
+    national: bool = False  # issued by the central government (国务院 …): the jurisdiction is the country, not a province
     date_document: str | None = None  # ISO date of signature
     date_document_span: Span | None = None
     date_publication: str | None = None  # ISO date the site published it
@@ -240,6 +241,16 @@ class Provision:
 
 
 @dataclass(frozen=True)
+class InstrumentCoding:
+    """A policy-instrument type given to one measure, with the rules and cue words that earned it."""
+
+    measure: str  # path of the segment
+    instrument: str  # narrower concept label of the policy-instrument scheme, e.g. "资金投入"
+    rules: tuple[str, ...] = ("reviewed",)  # ids of the rules that matched (instruments.yaml); ("reviewed",) when a person coded it
+    cues: tuple[Span, ...] = ()  # the matched words, in reading order
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Everything the extractor found in one work's primary expression."""
 
@@ -249,6 +260,25 @@ class Extraction:
     industries: tuple[IndustryMention, ...] = ()
     targets: tuple[Target, ...] = ()
     provisions: tuple[Provision, ...] = ()
+    instruments: tuple[InstrumentCoding, ...] = ()
+
+
+@dataclass(frozen=True)
+class SharedWording:
+    """A run of wording two measures share: where it stands in each source text."""
+
+    left: Span
+    right: Span
+
+
+@dataclass(frozen=True)
+class SimilarityLink:
+    """Two measures of different works that say the same thing, with a score and the wording they share."""
+
+    left: tuple[str, str]  # (work slug, measure path), the smaller of the two
+    right: tuple[str, str]
+    score: Decimal  # cosine, rounded to 3 places
+    shared: tuple[SharedWording, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from . import iris, reference
+from . import instruments, iris, reference
 from .group import merged
 from .records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Provision, Segment, Span, Target, Work, ZoneMention
 from .script import analysis_view
@@ -99,12 +99,12 @@ class WorkGraph:
     def evidence(self, subject: NamedNode, span: Span, expression: Expression | None = None) -> None:
         """Point a fact at the words it came from."""
         expression = expression or self.work.primary
-        node = NamedNode(iris.span(self.slug, expression.script, span.start, span.end))
+        node = NamedNode(iris.span(self.slug, self.expression_key(expression), span.start, span.end))
         position, quote = NamedNode(node.value + "/position"), NamedNode(node.value + "/quote")
         add, text = self.out.add, expression.text
         add(subject, gx.evidence, node)
         self.out.typed(node, oa.SpecificResource)
-        add(node, oa.hasSource, NamedNode(iris.expression(self.slug, expression.script)))
+        add(node, oa.hasSource, NamedNode(iris.expression(self.slug, self.expression_key(expression))))
         add(node, oa.hasSelector, self.out.typed(position, oa.TextPositionSelector))
         add(node, oa.hasSelector, self.out.typed(quote, oa.TextQuoteSelector))
         add(position, oa.start, Literal(str(span.start), datatype=xsd.integer))
@@ -112,6 +112,12 @@ class WorkGraph:
         add(quote, oa.exact, plain(span.quote))
         add(quote, oa.prefix, plain(text[max(0, span.start - CONTEXT) : span.start]))
         add(quote, oa.suffix, plain(text[span.end : span.end + CONTEXT]))
+
+    def expression_key(self, expression: Expression) -> str:
+        """Name an expression by its script, numbering further copies in the same script: zh-Hans, zh-Hans-2."""
+        same = [e.name for e in self.work.expressions if e.script == expression.script]
+        n = same.index(expression.name) + 1
+        return expression.script if n == 1 else f"{expression.script}-{n}"
 
     def generated(self, subject: NamedNode) -> None:
         self.out.add(subject, prov.wasGeneratedBy, self.run)
@@ -143,6 +149,9 @@ class WorkGraph:
         self.emit_issuer(ident)
         if self.province:
             add(work, eli.jurisdiction, NamedNode(iris.province(self.province)))
+            add(work, gx.provinceEvidence, plain(ident.province_evidence or ""))
+        elif ident.national:
+            add(work, eli.jurisdiction, NamedNode(iris.country()))
             add(work, gx.provinceEvidence, plain(ident.province_evidence or ""))
         if ident.document_type:
             add(work, eli.type_document, self.concept("document-type", ident.document_type))
@@ -181,8 +190,9 @@ class WorkGraph:
 
     def emit_expression(self, expression: Expression, identity: Identity) -> None:
         """Emit one script version and the source file that embodies it."""
-        node = self.out.typed(NamedNode(iris.expression(self.slug, expression.script)), eli.LegalExpression)
-        file = self.out.typed(NamedNode(iris.source_file(self.slug, expression.script)), eli.Format)
+        key = self.expression_key(expression)
+        node = self.out.typed(NamedNode(iris.expression(self.slug, key)), eli.LegalExpression)
+        file = self.out.typed(NamedNode(iris.source_file(self.slug, key)), eli.Format)
         source, add = expression.clean.source, self.out.add
         add(self.work_iri, eli.is_realized_by, node)
         add(node, eli.realizes, self.work_iri)
@@ -241,6 +251,7 @@ class WorkGraph:
                 self.evidence(node, item.span)
                 emit(node, item)
         self.emit_mentions()
+        instruments.emit_codings(self)  # policy-instrument codes (research features, issue 4)
 
     def emit_incentive(self, node: NamedNode, item: Incentive) -> None:
         """Emit an incentive: recipient, amounts in yuan, rate, frequency, payer."""

@@ -21,6 +21,7 @@ PREFIXES = {
     "owl": "http://www.w3.org/2002/07/owl#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "sh": "http://www.w3.org/ns/shacl#",
+    "schema": "https://schema.org/",
 }
 
 
@@ -47,6 +48,7 @@ dcterms = Namespace(PREFIXES["dcterms"])
 rdf = Namespace(PREFIXES["rdf"])
 rdfs = Namespace(PREFIXES["rdfs"])
 xsd = Namespace(PREFIXES["xsd"])
+schema = Namespace(PREFIXES["schema"])
 
 RDF_TYPE = rdf.type
 

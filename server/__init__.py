@@ -4,6 +4,7 @@
     queries    / and /queries     the home page and the canned-query pages
     resources  /id/..., /ontology dereferenceable resources and the ontology
     dumps      /dumps/, /.well-known/void   whole-graph downloads and the dataset description
+    api_docs   /openapi.json, /openapi.yaml the OpenAPI description of this HTTP API
 """
 
 from __future__ import annotations
@@ -13,17 +14,25 @@ from typing import Any
 
 from flask import Flask
 
-from . import graph
+from . import cache, graph, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
     "QUERY_TIMEOUT": 30.0,  # seconds a query may run before its process is killed
     "ROW_CAP": 10_000,  # result rows beyond this are cut, with a visible "truncated" flag
     "MAX_CONTENT_LENGTH": 1_000_000,  # request bodies beyond this get 413
+    "MAX_QUERY_LENGTH": 100_000,  # SPARQL queries longer than this (characters) get 413, before any parsing
+    "MAX_QUERY_DEPTH": 100,  # SPARQL queries nesting { ( [ deeper than this get 400 (the parser recurses: ~4000 crash it)
+    "MAX_PARAMETER_LENGTH": 2_000,  # canned-query parameter values longer than this (characters) get 400
     "SERVICE_ALLOW": (),  # endpoint IRI prefixes a SERVICE clause may call; empty: SERVICE refused
+    "SERVICE_ENDPOINTS": {},  # name → endpoint URL, replacing the SERVICE IRI a canned query declares under that name
+    "ENDPOINT": None,  # a remote SPARQL 1.1 endpoint holding the graph, served instead of STORE (server/remote.py)
+    "ENDPOINT_VERSION_TTL": 5.0,  # seconds the remote build's version id is cached
     "QUERY_PROCESSES": 2,  # query processes per server worker
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
     "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)
+    "RESULT_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker cache of answers and query results, keyed by graph version (server/cache.py); 0: off
+    "CACHE_MAX_AGE": 60,  # seconds browsers and proxies may reuse a cached GET before revalidating it (ETag → 304)
 }
 
 
@@ -34,7 +43,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.config["STORE"] = Path(app.config["STORE"])
     graph.init_app(app)
+    security.init_app(app)
     register_blueprints(app)
+    cache.init_app(app)
     return app
 
 
@@ -42,7 +53,7 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per area (each module that exists)."""
     from importlib import import_module
 
-    for name in ("queries", "sparql", "resources", "dumps"):
+    for name in ("queries", "sparql", "resources", "dumps", "api_docs"):
         try:
             module = import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as error:

@@ -19,6 +19,7 @@ from graph_build.vocab import GX, PREFIXES
 from . import display
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
+NOTATION = PREFIXES["skos"] + "notation"
 LABEL_PREDICATES = (PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] + "label", PREFIXES["eli"] + "title")
 OA = PREFIXES["oa"]
 COUNT_INBOUND = "SELECT ?o (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?o"
@@ -48,6 +49,7 @@ class TermView:
     datatype: str | None = None
     readable: str | None = None  # a number with separators and unit
     surface: str | None = None  # the words a number was read from
+    notation: str | None = None  # a linked concept's code (skos:notation): GB/T 2260, SEI area, GB/T 4754 class
 
     @property
     def short(self) -> str:
@@ -112,6 +114,7 @@ class Viewer:
         self.store = store
         self.base = base
         self._labels: dict[str, str | None] = {}
+        self._notations: dict[str, str | None] = {}
 
     def label(self, node: NamedNode | BlankNode) -> str | None:
         """Return the best label of a node: skos:prefLabel, rdfs:label or eli:title, zh-Hans preferred."""
@@ -124,6 +127,13 @@ class Viewer:
             ]
             self._labels[node.value] = display.best_label(candidates)
         return self._labels[node.value]
+
+    def notation(self, node: NamedNode) -> str | None:
+        """Return a node's code (skos:notation), shown beside its label so a linked division or class shows its code."""
+        if node.value not in self._notations:
+            found = self.store.quads_for_pattern(node, NamedNode(NOTATION), None, None)
+            self._notations[node.value] = next((q.object.value for q in found if isinstance(q.object, Literal)), None)
+        return self._notations[node.value]
 
     def href(self, node: NamedNode) -> str:
         """Link to this server's page, or to the ontology page for a reused term the ontology declares, else to the IRI."""
@@ -138,7 +148,7 @@ class Viewer:
     def view(self, term: object, predicate: str = "", siblings: dict[str, str] | None = None) -> TermView:
         """View a term; a literal object of `predicate` is made readable using its subject's other literals."""
         if isinstance(term, NamedNode):
-            return TermView("iri", term.value, self.href(term), self.label(term), display.compact(term.value))
+            return TermView("iri", term.value, self.href(term), self.label(term), display.compact(term.value), notation=self.notation(term))
         if isinstance(term, Literal):
             datatype = term.datatype.value if term.datatype else None
             readable, surface = display.readable_value(predicate, term.value, datatype, siblings or {})

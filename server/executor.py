@@ -12,10 +12,17 @@ Turtle). ``substitutions`` maps variable names (``"x"``, ``"?x"`` or a ``Variabl
 pyoxigraph terms; each must be in the SELECT projection. With no graph URIs the
 default graph is the union of all named graphs (unless the query says FROM).
 
+Successful results are kept per graph version in the app's cache (server/cache.py), keyed
+by version, query text, substitutions, dataset, media type and row cap; errors and
+timeouts are never kept, so they are run again.
+
 Errors are exceptions, all subclasses of ``QueryError`` with a readable ``message``:
 ``QuerySyntaxError`` (``line``, ``column``), ``QueryRefused`` (``reason`` "update" or
 "service"), ``QueryTimeout`` (``seconds``), ``QueryUnavailable`` (no graph built, or
 every query process busy), ``QueryFailed`` (the engine failed while running it).
+
+With ``ENDPOINT`` configured the same checks run first, then the query goes to that
+remote SPARQL endpoint instead (`server.remote.answer`), under the same row cap and time limit.
 """
 
 from __future__ import annotations
@@ -25,14 +32,15 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
 from graph_build.store import StoreError, current_version
 
-from . import graph, sparql_text
-from .query_process import ChildLost, PoolBusy, QueryPool, Task, TermTuple
+from . import cache, graph, sparql_text
+from .query_process import ChildLost, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -115,7 +123,7 @@ class Executor:
 def init_app(app: Flask) -> None:
     """Attach the executor; a server (not a test app) starts its query processes now, beside its own start-up."""
     executor = app.extensions.setdefault("gaoxin_executor", Executor(int(app.config["QUERY_PROCESSES"])))
-    if not app.testing:
+    if not app.testing and not app.config.get("ENDPOINT"):  # a remote endpoint runs the queries: no local processes
         threading.Thread(target=executor.pool, name="gaoxin-query-pool-start", daemon=True).start()
 
 
@@ -140,14 +148,27 @@ def execute(
     version = graph_version(app)
     graph.note_version(os.fspath(version).rsplit("/", 1)[-1])
     task = Task(
-        version=str(version),
+        version=os.fspath(version),
         sparql=sparql,
         media_type=result_format,
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
         substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
         **dataset(sparql, default_graph_uris, named_graph_uris),
     )
-    return run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+
+
+def cached_run(app: Flask, task: Task, timeout: float) -> QueryResult:
+    """Answer a task from the result cache of this graph version, else run it (here or on the remote endpoint) and keep a successful result."""
+    runner = run_remote if app.config.get("ENDPOINT") else run
+    results = cache.cache_of(app)
+    if results is None:
+        return runner(app, task, timeout)
+    result: QueryResult | None = results.get(("result", task))
+    if result is None:
+        result = runner(app, task, timeout)  # an error or timeout raises: nothing is stored
+        results.put(("result", task), result, len(result.body) + len(task.sparql) + cache.ENTRY_OVERHEAD)
+    return result
 
 
 def check(sparql: str, service_allow: tuple[str, ...]) -> None:
@@ -162,12 +183,32 @@ def check(sparql: str, service_allow: tuple[str, ...]) -> None:
         raise QueryRefused(message, "service")
 
 
-def graph_version(app: Flask) -> os.PathLike[str]:
-    """Return the store version directory the store link points at now."""
+def graph_version(app: Flask) -> os.PathLike[str] | str:
+    """Return the graph version this request reads: the one current on its first query.
+
+    A canned page runs several queries (its result, then its dropdowns); were each to
+    follow the link, a rebuild switching it between them would give a page mixing two
+    graphs under one X-Gaoxin-Graph-Version (the load test, bench/load_test.py, caught it).
+    For a remote endpoint the version is its build's digest.
+    """
+    pinned = g.get("gaoxin_query_version") if has_request_context() else None
+    if pinned is not None:
+        return pinned
     try:
-        return current_version(app.config["STORE"])
+        version = graph.current().version_id if app.config.get("ENDPOINT") else link_target(app.config["STORE"])
     except StoreError as error:
         raise QueryUnavailable(str(error)) from error
+    if has_request_context():
+        g.gaoxin_query_version = version
+    return version
+
+
+def link_target(store: Path) -> os.PathLike[str]:
+    """Return the store version directory the link points at (one readlink: a full resolve costs ~50 µs a query)."""
+    try:
+        return Path(os.path.abspath(store.parent / os.readlink(store)))  # absolute, as a query process may not share our cwd
+    except OSError:  # not a link (a plain store directory), or missing
+        return current_version(store)
 
 
 def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:
@@ -202,6 +243,24 @@ def run(app: Flask, task: Task, timeout: float) -> QueryResult:
         raise QueryTimeout(timeout) from None
     except (PoolBusy, ChildLost) as error:
         raise QueryUnavailable(str(error)) from error
+    return result_of(reply)
+
+
+def run_remote(app: Flask, task: Task, timeout: float) -> QueryResult:
+    """Run a task on the remote endpoint the app serves (ENDPOINT) under the same limits, and read the reply the same way."""
+    from . import remote
+
+    try:
+        reply = remote.answer(app.extensions["gaoxin_graph"].endpoint, task, timeout)
+    except TimeoutError:
+        raise QueryTimeout(timeout) from None
+    except (StoreError, OSError) as error:  # unreachable, or the connection dropped while the answer streamed in
+        raise QueryUnavailable(str(error) or type(error).__name__) from error
+    return result_of(reply)
+
+
+def result_of(reply: Reply) -> QueryResult:
+    """Turn a query's reply into a result, or into the exception that names its error."""
     if reply.status == "syntax":
         raise syntax_error(reply.message)
     if reply.status != "ok":

@@ -1,34 +1,59 @@
-"""The one accessor to the served graph: a read-only store handle that follows rebuilds.
+"""The one accessor to the served graph: a read-only snapshot of the embedded store, or of a remote SPARQL endpoint.
 
 `gaoxin-kg build` switches the store link atomically to a new version. Each
-request asks `current()` for a handle; when the link points somewhere new, a
+request asks `current()` for a snapshot; when the link points somewhere new, a
 new read-only handle is opened on the new version (old requests finish on the
 handle they hold), so a rebuild is served without a restart and without a
 failed request.
+
+With ``ENDPOINT`` configured (``gaoxin-kg serve --endpoint URL``) the graph lives in
+another SPARQL 1.1 engine instead: `server.remote.RemoteGraph` hands out snapshots
+whose ``store`` is a `server.remote.RemoteStore`. Both kinds of ``store`` offer the
+read methods the pages use (`ReadableStore`); the embedded one is pyoxigraph's
+``Store`` itself, so the local hot path has no extra layer.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from flask import Flask, Response, current_app, g, has_request_context
-from pyoxigraph import Store
+from pyoxigraph import Quad, Store
 
 from graph_build.store import current_version
 
 
+class ReadableStore(Protocol):
+    """The read methods of pyoxigraph's Store that the pages use, which a remote endpoint offers too."""
+
+    def query(self, query: str, **options: Any) -> Any: ...
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any, graph_name: Any = None) -> Iterator[Quad]: ...
+
+    def contains_named_graph(self, graph_name: Any) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """A read-only handle on one version of the store."""
+    """A read-only view of one version of the graph: an embedded store version, or a remote endpoint's current build."""
 
-    store: Store
-    version: Path
+    store: ReadableStore
+    version: Path | None  # the store version directory; None when the graph is served by a remote endpoint
+    remote_version: str = ""  # the build's gx:inputDigest, for a remote endpoint
 
     @property
     def version_id(self) -> str:
-        return self.version.name
+        return self.version.name if self.version is not None else self.remote_version
+
+    @property
+    def remote(self) -> bool:
+        return self.version is None
 
 
 class Graph:
@@ -52,8 +77,13 @@ class Graph:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the graph accessor to the app (opened lazily, after any fork)."""
-    app.extensions["gaoxin_graph"] = Graph(app.config["STORE"])
+    """Attach the graph accessor to the app (opened lazily, after any fork): the embedded store, or the configured endpoint."""
+    if app.config.get("ENDPOINT"):
+        from .remote import RemoteGraph
+
+        app.extensions["gaoxin_graph"] = RemoteGraph.from_config(app.config)
+    else:
+        app.extensions["gaoxin_graph"] = Graph(app.config["STORE"])
     app.after_request(add_version_header)
 
 

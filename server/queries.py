@@ -27,7 +27,7 @@ from graph_build import canned
 from graph_build.canned import CannedQuery, ParameterError
 from graph_build.store import StoreError
 
-from . import charts, executor, graph
+from . import charts, executor, federation, graph
 from .result_table import XSD, Cell, Table, csv_text, json_text, read_results
 
 blueprint = Blueprint("queries", __name__)
@@ -42,6 +42,8 @@ THEMES = {  # theme key → (zh, en), in the order the pages list them
     "departments": ("责任部门", "Departments"),
     "industries": ("园区与产业", "Zones and industries"),
     "targets": ("目标与数值规定", "Targets and numeric provisions"),
+    "places": ("地区与代码", "Places and codes"),
+    "research": ("研究功能：政策工具与扩散", "Research: policy instruments and diffusion"),
 }
 PREFIXES = """PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
 PREFIX eli: <http://data.europa.eu/eli/ontology#>
@@ -53,9 +55,11 @@ CHOICES = {
   ?document eli:is_realized_by ?expression ; eli:jurisdiction ?value .
   ?value skos:prefLabel ?label FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "recipient-types": PREFIXES + """SELECT ?value ?label WHERE {
-  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/recipient-type> ; skos:prefLabel ?label } ORDER BY ?label""",
+  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/recipient-type> ; skos:prefLabel ?label
+  FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "industries": PREFIXES + """SELECT ?value ?label WHERE {
-  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/industry> ; skos:prefLabel ?label } ORDER BY ?label""",
+  ?value skos:inScheme <https://w3id.org/gaoxin-kg/id/scheme/industry> ; skos:prefLabel ?label
+  FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "documents": PREFIXES + """SELECT ?value (SAMPLE(?name) AS ?label) WHERE {
   ?value eli:is_realized_by ?expression . OPTIONAL { ?value eli:title ?name } } GROUP BY ?value ORDER BY ?label""",
     "directives": PREFIXES + """SELECT ?value (SAMPLE(CONCAT(?value, " ", COALESCE(?title, ""))) AS ?label) WHERE {
@@ -67,7 +71,8 @@ COUNTS = PREFIXES + """SELECT ?documents ?measures ?incentives ?provinces WHERE 
   { SELECT (COUNT(DISTINCT ?m) AS ?measures) WHERE { ?m a gx:Measure } }
   { SELECT (COUNT(DISTINCT ?i) AS ?incentives) WHERE { ?i a gx:Incentive } }
   { SELECT (COUNT(DISTINCT ?p) AS ?provinces) WHERE { ?d eli:is_realized_by ?e ; eli:jurisdiction ?p } } }"""
-STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
+STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable",
+                 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
 COUNT_LABELS = {"documents": "政策文件 documents", "measures": "政策措施 measures", "incentives": "激励措施 incentives", "provinces": "省份 provinces"}
 
 
@@ -78,6 +83,7 @@ def executor_error(name: str) -> type[Exception]:
 
 QueryTimeout = executor_error("QueryTimeout")
 QueryUnavailable = executor_error("QueryUnavailable")
+QueryRefused = executor_error("QueryRefused")
 
 
 class PageError(Exception):
@@ -192,14 +198,25 @@ def capped(table: Table) -> Table:
 
 
 def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
-    """Run a canned query with its parameters bound as RDF terms (a ParameterError names a bad one)."""
+    """Run a canned query with its parameters bound as RDF terms (a ParameterError names a bad one), federated ones on their configured endpoint."""
     bound = canned.bind(query, values)
-    return run(query.sparql, {variable.value: term for variable, term in bound.items()})
+    configured = current_app.config.get("SERVICE_ENDPOINTS") or {}
+    try:
+        return run(federation.prepare(query, configured), {variable.value: term for variable, term in bound.items()})
+    except QueryRefused as error:
+        if error.reason != "service":
+            raise
+        raise PageError(400, federation.explain(query, configured, error.message)) from error
 
 
 def parameter_values() -> dict[str, str]:
-    """Return the request's query parameters, leaving out the reserved ones (starting with "_")."""
-    return {name: value for name, value in request.args.items() if not name.startswith("_")}
+    """Return the request's query parameters, leaving out the reserved ones (starting with "_") and refusing overlong ones."""
+    values = {name: value for name, value in request.args.items() if not name.startswith("_")}
+    limit = current_app.config.get("MAX_PARAMETER_LENGTH", 2_000)
+    for name, value in values.items():
+        if len(name) + len(value) > limit:
+            raise ParameterError(f"parameter {name[:80]!r}: {len(name) + len(value)} characters long; at most {limit} are accepted")
+    return values
 
 
 def choice_list(name: str) -> tuple[Choice, ...]:
@@ -224,9 +241,13 @@ def output_format(suffix: str | None) -> str:
     chosen = request.args.get("_format")
     if chosen is not None:
         if chosen not in FORMATS:
-            raise ParameterError(f"parameter '_format': {chosen!r} is not one of {', '.join(FORMATS)}")
+            raise PageError(406, f"parameter '_format': {chosen[:80]!r} is not one of {', '.join(FORMATS)}")
         return chosen
-    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default=FORMATS["html"])
+    if not request.accept_mimetypes:
+        return "html"
+    best = request.accept_mimetypes.best_match(list(FORMATS.values()))
+    if best is None:
+        raise PageError(406, f"none of the types in Accept ({request.headers['Accept'][:200]}) is offered; offered: {', '.join(FORMATS.values())}")
     return next(name for name, media_type in FORMATS.items() if media_type == best)
 
 

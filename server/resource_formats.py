@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Quad, RdfFormat, serialize
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.exceptions import BadRequest, NotAcceptable
+from werkzeug.exceptions import NotAcceptable
 
 from graph_build.vocab import PREFIXES
 
@@ -74,7 +74,7 @@ def choose(offered: Sequence[str], suffix: str | None, requested: str | None, ac
     name = suffix or requested
     if name:
         if name not in offered:
-            raise BadRequest(f"unknown format {name!r}; offered: {', '.join(offered)}")
+            raise NotAcceptable(f"format={name!r} is not offered here; offered: {', '.join(offered)}")
         return FORMATS[name]
     if not accept:
         return FORMATS[offered[0]]

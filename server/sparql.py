@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from pyoxigraph import NamedNode
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from graph_build import canned
@@ -73,7 +74,8 @@ class Operation:
 
 @blueprint.record_once
 def setup(state: BlueprintSetupState) -> None:
-    """Attach the query processes to the app the blueprint is registered on."""
+    """Check the SERVICE allow-list and attach the query processes to the app the blueprint is registered on."""
+    sparql_text.allow_entries(state.app.config["SERVICE_ALLOW"])  # a malformed entry fails at start, naming it
     executor.init_app(state.app)
 
 
@@ -167,8 +169,19 @@ def operation_from(params: list[tuple[str, str]], body_query: str | None = None)
         raise ProtocolError(400, "the query is empty")
     if len(formats) > 1:
         raise ProtocolError(400, f"format was given {len(formats)} times; give it once, as one of {', '.join(FORMATS)}")
-    graphs = {kind: [value for name, value in params if name == f"{kind}-graph-uri"] for kind in ("default", "named")}
+    graphs = {kind: graph_iris(params, f"{kind}-graph-uri") for kind in ("default", "named")}
     return Operation(queries[0] if queries else None, graphs["default"], graphs["named"], formats[0] if formats else None)
+
+
+def graph_iris(params: list[tuple[str, str]], parameter: str) -> list[str]:
+    """Collect the values of a graph parameter, refusing one that is no absolute IRI (400 naming it)."""
+    values = [value for name, value in params if name == parameter]
+    for value in values:
+        try:
+            NamedNode(value)
+        except ValueError as error:
+            raise ProtocolError(400, f"{parameter}={value[:200]!r} is not an absolute IRI ({error})") from None
+    return values
 
 
 # Answering -------------------------------------------------------------------------------
@@ -176,6 +189,7 @@ def operation_from(params: list[tuple[str, str]], body_query: str | None = None)
 
 def answer(operation: Operation) -> Response:
     """Run a query and send its result in the negotiated format, or the reason it failed."""
+    check_shape(operation.query or "")
     form = sparql_text.operation(operation.query or "")
     if form == "update":
         raise ProtocolError(403, UPDATE_REFUSED)
@@ -196,6 +210,16 @@ def answer(operation: Operation) -> Response:
     if result.truncated:
         response.headers["X-Gaoxin-Truncated"] = "true"
     return response
+
+
+def check_shape(query: str) -> None:
+    """Refuse a query too long (413) or nested too deep (400) to hand to the parser, before reading it further."""
+    length, depth = current_app.config["MAX_QUERY_LENGTH"], current_app.config["MAX_QUERY_DEPTH"]
+    if len(query) > length:
+        raise ProtocolError(413, f"the query is {len(query)} characters long; at most {length} are accepted")
+    where = sparql_text.too_deep(query, depth)
+    if where is not None:
+        raise ProtocolError(400, f"the query nests {{ }}, ( ) or [ ] deeper than {depth} levels (line {where[0]}, column {where[1]})")
 
 
 def negotiate(types: dict[str, str], names: dict[str, str], format_name: str | None, form: str) -> str:

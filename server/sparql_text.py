@@ -9,23 +9,47 @@ text), every ``SERVICE`` that starts a token is a clause; only one inside a
 variable name (``?service``) or after the colon of a prefixed name
 (``ex:service``) is not. A prefix named ``service…`` is refused too: safe, and rare.
 The grammar's terminals are those of SPARQL 1.1 §19.8.
+
+An endpoint is compared with the ``SERVICE_ALLOW`` entries as a parsed URL (scheme,
+host, port, path prefix), read the way a WHATWG URL parser reads it, the widest reading
+any HTTP client may make: ``http://allowed.example@127.0.0.1/`` goes to 127.0.0.1,
+``http://2130706433/`` and ``http://0x7f.1/`` are 127.0.0.1 too (pyoxigraph 0.5.13's
+client looks those up as names instead: refusing them only refuses more), and
+``http://%31%32%37.0.0.1/`` is refused. An
+endpoint on this machine or a private network (loopback, link-local, private and
+unspecified addresses, ``localhost``, single-label names) is refused unless an entry
+names that very host and port; the entry ``*`` allows any other, public, endpoint.
+
+Every pattern here runs in the web worker before the query reaches a killable child,
+so each is linear in the text (possessive quantifiers, no backwards scans): a
+megabyte of hostile text takes milliseconds, not the worker.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
 LEXEMES = re.compile(
-    r'''(?P<string>"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""|'\'\'(?:(?:'|'')?(?:[^'\\]|\\.))*'\'\'|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')'''
-    r"""|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)"""
-    r"""|(?P<comment>\#[^\n\r]*)""",
+    r'''(?P<string>"""(?:[^"\\]++|\\.|"(?!""))*+"""|\'\'\'(?:[^'\\]++|\\.|'(?!''))*+\'\'\'|"(?:[^"\\\n\r]++|\\.)*+"|'(?:[^'\\\n\r]++|\\.)*+')'''
+    r"""|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)"""
+    r"""|(?P<comment>\#[^\n\r]*+)""",
     re.DOTALL,
 )
 ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 SERVICE = re.compile(r"SERVICE", re.IGNORECASE)
-SERVICE_TARGET = re.compile(r"\s*(?:SILENT)?\s*(?:(?P<iri><)|(?P<var>[?$]\w*)|(?P<pname>[\w.\-]*:[^\s{]*))", re.IGNORECASE)
+WORD_RUN = re.compile(r"[?$:]?\w+")  # a run of word characters, with the sigil or colon before it
+SERVICE_TARGET = re.compile(r"\s*+(?:SILENT\s*+)?(?:(?P<iri><)|(?P<var>[?$]\w*+)|(?P<pname>[\w.\-]*+:[^\s{]*+))", re.IGNORECASE)
+BRACKET = re.compile(r"[{(\[]|[})\]]")
+UNSAFE_IRI = re.compile(r"[\x00-\x20\\\x7f]")
+HOST_NAME = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 DECLARATION = re.compile(r"(?<![\w?$:])(?:PREFIX\s*(?P<prefix>[\w.\-]*):|BASE)\s*<", re.IGNORECASE)
 PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s*[\w.\-]*:|BASE)\s*<\s*>\s*)*", re.IGNORECASE)
 QUERY_FORM = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
@@ -63,6 +87,7 @@ def decode_escapes(text: str) -> str:
     return ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+@lru_cache(maxsize=16)  # operation, refused_service, too_deep and has_dataset_clause read the same text
 def blank(text: str) -> Blanked:
     """Blank strings, IRIs and comments with spaces, keeping offsets, and collect the IRIs.
 
@@ -82,22 +107,31 @@ def blank(text: str) -> Blanked:
     return Blanked(text, LEXEMES.sub(replace, text), iris)
 
 
-def starts_token(code: str, start: int) -> bool:
-    """Tell whether a keyword match at `start` begins a token (not inside a variable or a local name).
+def service_keywords(code: str) -> list[int]:
+    """Return the offsets of every SERVICE that starts a token (not inside a variable or after a prefix colon).
 
-    >>> [starts_token(c, c.index("S")) for c in ("{ SERVICE", "?SERVICE", "ex:SERVICE", "1SERVICE", "?myS")]
-    [True, False, False, True, False]
+    >>> [service_keywords(c) for c in ("{ SERVICE", "?SERVICE", "ex:SERVICE", "1SERVICE", "?myS", "a-service")]
+    [[2], [], [], [1], [], [2]]
     """
-    run = start
-    while run > 0 and (code[run - 1].isalnum() or code[run - 1] == "_"):
-        run -= 1
-    return run == 0 or code[run - 1] not in "?$:"
+    found = []
+    for run in WORD_RUN.finditer(code):
+        if code[run.start()] not in "?$:":
+            found.extend(match.start() for match in SERVICE.finditer(code, run.start(), run.end()))
+    return found
 
 
-def line_column(text: str, offset: int) -> tuple[int, int]:
-    """Return the 1-based line and column of an offset."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+def line_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in re.finditer("\n", text))]
+
+
+def line_column(starts: list[int], offset: int) -> tuple[int, int]:
+    r"""Return the 1-based line and column of an offset, given the offsets where lines start.
+
+    >>> line_column(line_starts("ab\ncd"), 4)
+    (2, 2)
+    """
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
 
 
 def prefixes_and_base(blanked: Blanked) -> tuple[dict[str, str], str | None]:
@@ -127,32 +161,205 @@ def service_endpoint(blanked: Blanked, after: int, prefixes: dict[str, str], bas
     return (prefixes[prefix] + local if prefix in prefixes else None), False
 
 
-def service_clauses(text: str) -> list[ServiceClause]:
-    """List every SERVICE clause of a query or update, also after decoding codepoint escapes."""
-    found: list[ServiceClause] = []
+def service_clauses(text: str) -> Iterator[ServiceClause]:
+    """Yield every SERVICE clause of a query or update, also after decoding codepoint escapes."""
     for variant in dict.fromkeys((text, decode_escapes(text))):
         blanked = blank(variant)
         prefixes, base = prefixes_and_base(blanked)
-        for match in SERVICE.finditer(blanked.code):
-            if starts_token(blanked.code, match.start()):
-                endpoint, variable = service_endpoint(blanked, match.end(), prefixes, base)
-                found.append(ServiceClause(*line_column(variant, match.start()), endpoint, variable))
-    return found
+        starts = line_starts(variant)
+        for offset in service_keywords(blanked.code):
+            endpoint, variable = service_endpoint(blanked, offset + len("SERVICE"), prefixes, base)
+            yield ServiceClause(*line_column(starts, offset), endpoint, variable)
 
 
 def refused_service(text: str, allow: tuple[str, ...] | list[str]) -> ServiceClause | None:
-    """Return the first SERVICE clause the allow-list of endpoint prefixes does not permit.
+    """Return the first SERVICE clause the allow-list does not permit (a variable endpoint is never permitted).
 
     >>> refused_service("SELECT ?service { ?s ex:service ?o }", ())
-    >>> refused_service("SELECT * { SERVICE <http://a/sparql> { ?s ?p ?o } }", ("http://a/",))
-    >>> refused_service("SELECT * { SERVICE <http://b/> {} }", ("http://a/",)).endpoint
-    'http://b/'
+    >>> refused_service("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ("http://a.example/",))
+    >>> refused_service("SELECT * { SERVICE <http://b.example/> {} }", ("http://a.example/",)).endpoint
+    'http://b.example/'
     """
+    entries = allow_entries(allow)
     for clause in service_clauses(text):
-        if "*" in allow:
-            continue
-        if clause.variable or clause.endpoint is None or not clause.endpoint.startswith(tuple(allow)):
+        if clause.variable or clause.endpoint is None or not permitted(clause.endpoint, entries, "*" in allow):
             return clause
+    return None
+
+
+# Endpoints -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a request to an http(s) URL goes: scheme, canonical host, port, and the path without dot segments."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+
+def parse_endpoint(iri: str) -> Endpoint | None:
+    """Read an endpoint IRI as an HTTP client would, or None when it is no plain http(s) URL.
+
+    >>> parse_endpoint("HTTP://Allowed.Example.:80/a/./b/../sparql")
+    Endpoint(scheme='http', host='allowed.example', port=80, path='/a/sparql')
+    >>> [parse_endpoint(i) for i in ("http://a.example@127.0.0.1/", "ftp://a.example/", "http://%31.0.0.1/", "http://a.example:99999/")]
+    [None, None, None, None]
+    """
+    if UNSAFE_IRI.search(iri):
+        return None
+    parts = urlsplit(iri)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or "@" in parts.netloc:
+        return None
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        return None
+    host = canonical_host(parts.hostname or "")
+    return Endpoint(scheme, host, port, normal_path(parts.path)) if host else None
+
+
+def canonical_host(host: str) -> str | None:
+    """Write a host the one way it resolves: an address in its standard form, else a lower-case ASCII name.
+
+    >>> [canonical_host(h) for h in ("2130706433", "0x7f.1", "0177.0.0.01", "::ffff:7f00:1", "ＬＯＣＡＬＨＯＳＴ", "a.example.", "%31", "1.2.3.4.5")]
+    ['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1', 'localhost', 'a.example', None, None]
+    """
+    try:
+        host = host.encode("idna").decode("ascii").lower().rstrip(".") if not host.isascii() else host.lower().rstrip(".")
+    except UnicodeError:
+        return None
+    if ":" in host:
+        try:
+            address = ipaddress.IPv6Address(host)
+        except ValueError:
+            return None
+        return str(address.ipv4_mapped or address)
+    if ends_in_number(host):
+        address = whatwg_ipv4(host)
+        return str(address) if address else None
+    return host if HOST_NAME.fullmatch(host) else None
+
+
+def ends_in_number(host: str) -> bool:
+    """Tell whether the WHATWG URL parser reads a host as an IPv4 address (its last label is a number)."""
+    last = host.rsplit(".", 1)[-1]
+    return last.isdigit() or bool(re.fullmatch(r"0[xX][0-9a-fA-F]*", last))
+
+
+def whatwg_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """Parse an IPv4 host the WHATWG way: one to four decimal, octal (0…) or hex (0x…) parts; None if invalid."""
+    numbers = [ipv4_number(part) for part in host.split(".")]
+    if not 1 <= len(numbers) <= 4 or None in numbers or any(n > 255 for n in numbers[:-1]):  # type: ignore[operator]
+        return None
+    *head, last = numbers
+    if last >= 256 ** (5 - len(numbers)):  # type: ignore[operator]
+        return None
+    value = last + sum(n << (8 * (3 - i)) for i, n in enumerate(head))  # type: ignore[operator]
+    return ipaddress.IPv4Address(value)
+
+
+def ipv4_number(part: str) -> int | None:
+    """Read one part of a WHATWG IPv4 host.
+
+    >>> [ipv4_number(p) for p in ("127", "0x7f", "0177", "0x", "08", "")]
+    [127, 127, 127, 0, None, None]
+    """
+    digits, base = (part[2:], 16) if part[:2].lower() == "0x" else (part[1:], 8) if len(part) > 1 and part[0] == "0" else (part, 10)
+    if digits == "" and base == 16:
+        return 0
+    try:
+        return int(digits, base) if digits.isascii() and digits.isalnum() else None
+    except ValueError:
+        return None
+
+
+def normal_path(path: str) -> str:
+    """Remove dot segments (also percent-encoded ones) from a URL path, as RFC 3986 §5.2.4 and WHATWG do.
+
+    >>> [normal_path(p) for p in ("", "/a/b/../c", "/a/%2e%2E/b", "/a/.", "/../x")]
+    ['/', '/a/c', '/b', '/a/', '/x']
+    """
+    segments = re.sub("%2e", ".", path or "/", flags=re.IGNORECASE).split("/")
+    kept: list[str] = []
+    for segment in segments[1:]:
+        if segment == "..":
+            kept = kept[:-1]
+        elif segment != ".":
+            kept.append(segment)
+    trailing = [""] if segments[-1] in (".", "..") else []
+    return "/" + "/".join(kept + trailing)
+
+
+def internal(host: str) -> bool:
+    """Tell whether a canonical host is this machine or a private network (not a global address, or a local name).
+
+    >>> [internal(h) for h in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "fe80::1", "0.0.0.0", "localhost", "intranet", "a.example")]
+    [True, True, True, True, True, True, True, True, False]
+    """
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return host == "localhost" or host.endswith(LOCAL_SUFFIXES) or "." not in host
+
+
+def allow_entries(allow: tuple[str, ...] | list[str]) -> list[Endpoint]:
+    """Parse the SERVICE_ALLOW entries ("*" aside), refusing one that is no http(s) URL."""
+    entries = []
+    for entry in allow:
+        if entry != "*":
+            parsed = parse_endpoint(entry)
+            if parsed is None:
+                raise ValueError(f"SERVICE_ALLOW entry {entry!r} is not an http(s) URL without user info")
+            entries.append(parsed)
+    return entries
+
+
+def permitted(iri: str, entries: list[Endpoint], any_public: bool = False) -> bool:
+    """Tell whether an endpoint is under an allow-list entry (same scheme, host and port, path prefix), or public when "*" is given.
+
+    >>> entries = allow_entries(["http://allowed.example/sparql"])
+    >>> [permitted(i, entries) for i in ("http://ALLOWED.example:80/sparql", "http://allowed.example/sparql/x", "http://allowed.example/sparqlx")]
+    [True, True, False]
+    >>> [permitted(i, entries) for i in ("http://allowed.example@127.0.0.1/sparql", "http://allowed.example.evil/sparql", "https://allowed.example/sparql")]
+    [False, False, False]
+    >>> [permitted(i, [], any_public=True) for i in ("http://a.example/", "http://2130706433/", "http://[::1]/", "http://localhost:8000/")]
+    [True, False, False, False]
+    """
+    endpoint = parse_endpoint(iri)
+    if endpoint is None:
+        return False
+    if any(under(endpoint, entry) for entry in entries):
+        return True
+    return any_public and not internal(endpoint.host)
+
+
+def under(endpoint: Endpoint, entry: Endpoint) -> bool:
+    """Tell whether an endpoint is the entry's scheme, host and port, and its path is at or below the entry's."""
+    if (endpoint.scheme, endpoint.host, endpoint.port) != (entry.scheme, entry.host, entry.port):
+        return False
+    prefix = entry.path if entry.path.endswith("/") else entry.path + "/"
+    return endpoint.path == entry.path or endpoint.path.startswith(prefix)
+
+
+# Shape -----------------------------------------------------------------------------------
+
+
+def too_deep(text: str, limit: int) -> tuple[int, int] | None:
+    """Return the line and column where brackets ({, (, [) nest deeper than the limit, or None.
+
+    >>> too_deep("ASK { { { } } }", 2), too_deep("ASK { FILTER((1)) }", 3), too_deep('ASK { "((((" }', 1)
+    ((1, 9), None, None)
+    """
+    code = blank(text).code
+    depth = 0
+    for match in BRACKET.finditer(code):
+        depth += 1 if match.group() in "{([" else -1
+        if depth > limit:
+            return line_column(line_starts(text), match.start())
     return None
 
 

@@ -86,6 +86,39 @@ def test_export_nquads_keeps_graph_per_document(capsys, built_store: Path) -> No
     assert "<https://w3id.org/gaoxin-kg/id/doc/yunzhengfa-2020-36/graph>" in graphs
 
 
+def test_export_gzip_to_a_file_holds_every_quad_reproducibly(capsys, built_store: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    from pyoxigraph import RdfFormat, parse
+
+    from graph_build.store import open_read_only
+
+    first, second = tmp_path / "a.nq.gz", tmp_path / "b.nq.gz"
+    for path in (first, second):
+        code, out, err = run(capsys, "export", "--store", str(built_store), "--format", "nq", "--gzip", "--output", str(path))
+        assert code == 0 and out == "" and str(path) in err
+    assert first.read_bytes()[:2] == b"\x1f\x8b" and first.read_bytes() == second.read_bytes()  # gzip, no name or time inside
+    quads = set(parse(gzip.decompress(first.read_bytes()), format=RdfFormat.N_QUADS))
+    assert quads == set(open_read_only(built_store).quads_for_pattern(None, None, None, None))
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_export_to_an_unwritable_place_is_named(capsys, built_store: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "no-such-dir" / "graph.nq.gz"
+    code, _, err = run(capsys, "export", "--store", str(built_store), "--gzip", "--output", str(target))
+    assert code == 1 and "no-such-dir" in err and not target.exists()
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--service-endpoint", "wikidata"], "--service-endpoint 'wikidata': expected NAME=URL"),
+    (["--service-endpoint", "wikidata=ftp://x/"], "--service-endpoint 'ftp://x/'"),
+    (["--endpoint", "not a url"], "--endpoint 'not a url'"),
+])
+def test_serve_options_are_checked_before_serving(capsys, tmp_path: Path, argv: list[str], named: str) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "serve", "--store", str(tmp_path / "store"), "--endpoint", "http://127.0.0.1:9/query", *argv)
+    assert code == 1 and named in err
+
+
 def test_validate_current_store(capsys, built_store: Path) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run(capsys, "validate", "--store", str(built_store))
     assert code == 0 and "conforms" in out
@@ -98,9 +131,11 @@ def test_failed_build_names_the_file_and_keeps_the_previous_graph(capsys, tmp_pa
     assert run(capsys, "build", "--data", str(data), "--store", str(store))[0] == 0
     before = store.resolve()
     (data / "raw" / "empty 空.txt").write_bytes(b"")
-    code, _, err = run(capsys, "build", "--data", str(data), "--store", str(store))
+    code, _, err = run(capsys, "build", "--data", str(data), "--store", str(store), "--strict")
     assert code == 1 and "empty 空.txt" in err
     assert store.resolve() == before
+    code, out, err = run(capsys, "build", "--data", str(data), "--store", str(store))  # without --strict: skipped and reported
+    assert code == 0 and f"rejected {data / 'raw' / 'empty 空.txt'}: empty file" in err and "rejected 1," in out
     code, out, _ = run(capsys, "query", "--store", str(store), "--canned", "documents", "--format", "csv")
     assert code == 0 and len(csv_rows(out)) == 4
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from graph_build.store import run_query
+import shutil
+from pathlib import Path
+
+from graph_build import pipeline
+from graph_build.store import open_read_only, run_query
 from graph_build.vocab import sparql_prefixes
+from tests.conftest import DATA
+from tests.graph_build.test_diffuse import FAKE_NATIONAL
 
 
 def select(store, query: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -87,3 +93,19 @@ def test_departments_belong_to_the_government_only_where_the_addressee_says_so(s
     )
     governments = {r["government"] for r in rows}
     assert governments == {"云南省人民政府", "河北省人民政府"}  # 甘肃's measures have no addressee line
+
+
+def test_a_national_directive_builds_with_the_country_as_jurisdiction(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "raw", data / "raw")
+    (data / "raw" / "900_fake_national.txt").write_text(FAKE_NATIONAL, encoding="utf-8")
+    pipeline.build(data, tmp_path / "store", report=lambda _: None)
+    rows = select(
+        open_read_only(tmp_path / "store"),
+        """SELECT ?doc ?evidence ?other WHERE {
+             ?doc eli:jurisdiction <https://w3id.org/gaoxin-kg/id/country/china> ; gx:provinceEvidence ?evidence .
+             ?measure eli:is_part_of ?doc . ?link oa:hasTarget ?measure , ?other_measure . ?other_measure eli:is_part_of ?other .
+             FILTER(?other != ?doc) }""",
+    )
+    assert {row["evidence"] for row in rows} == {"title opens with 国务院"}
+    assert len({row["other"] for row in rows}) >= 2  # its articles echo measures of at least two provincial documents

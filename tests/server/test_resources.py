@@ -82,7 +82,7 @@ def test_html_page_links_its_rdf_twins(client: FlaskClient) -> None:
 
 
 def test_unknown_format_and_unacceptable_type(client: FlaskClient) -> None:
-    assert client.get(DOC + "?format=docx").status_code == 400
+    assert client.get(DOC + "?format=docx").status_code == 406
     assert client.get(DOC, headers={"Accept": "image/png"}).status_code == 406
 
 

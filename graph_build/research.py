@@ -1,0 +1,53 @@
+"""Research features run over the whole corpus at build time: instrument coding report, scheme and similarity links."""
+
+from __future__ import annotations
+
+import dataclasses
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyoxigraph import Quad
+
+from . import diffuse, instruments
+from .records import AnnotatedWork, BuildRun
+
+
+@dataclass(frozen=True)
+class WorkTexts:
+    """What the cross-work stages need of one annotated work: its normalised measures, its source text, its uncoded measures."""
+
+    slug: str
+    script: str
+    source: str  # the primary expression's text, which the shared wording quotes
+    measures: tuple[diffuse.MeasureText, ...]  # offsets held as arrays, so a large corpus fits in memory
+    uncoded: tuple[str, ...]  # paths of the measures no instrument cue was found in
+
+
+def work_texts(annotated: AnnotatedWork) -> WorkTexts:
+    """Keep what the research stages read of one annotated work (a worker returns it; the cache keeps it)."""
+    primary = annotated.work.primary
+    measures = tuple(compact(m) for m in diffuse.work_measure_texts(annotated))
+    uncoded = tuple(instruments.uncoded(annotated.segments, annotated.extraction.instruments))
+    return WorkTexts(annotated.work.slug, primary.script, primary.text, measures, uncoded)
+
+
+def compact(measure: diffuse.MeasureText) -> diffuse.MeasureText:
+    """Hold a measure's offsets as 32-bit arrays rather than tuples of Python ints."""
+    return dataclasses.replace(measure, starts=array("I", measure.starts), ends=array("I", measure.ends))  # type: ignore[arg-type]
+
+
+def research_quads(works: list[AnnotatedWork], run: BuildRun, report: Callable[[str], None]) -> list[Quad]:
+    """Report measures without an instrument cue, link similar measures, and return the scheme's and the links' quads."""
+    return corpus_quads([work_texts(w) for w in works], run, report)
+
+
+def corpus_quads(works: list[WorkTexts], run: BuildRun, report: Callable[[str], None]) -> list[Quad]:
+    """Do what :func:`research_quads` does, from the works' kept texts."""
+    for work in works:
+        for path in work.uncoded:
+            report(f"  no instrument cue found: {work.slug} measure {path}")
+    links = diffuse.diffuse_texts(m for work in works for m in work.measures)
+    report(f"  similarity: {len(links)} links between measures of different works (cosine ≥ {diffuse.THRESHOLD})")
+    sources = {work.slug: (work.script, work.source) for work in works}
+    return [*instruments.scheme_quads(), *diffuse.similarity_quads_of(links, sources, run)]

@@ -1,0 +1,323 @@
+"""Serve the graph from a remote SPARQL 1.1 endpoint (``gaoxin-kg serve --endpoint URL``) instead of the embedded store.
+
+A deployment that outgrows one machine loads ``gaoxin-kg export --format nq --gzip``
+into a scalable engine (Virtuoso, QLever, GraphDB, Neptune, ``oxigraph serve``) and
+points the server at it; every page stays the same. Requests go out with
+SPARQLWrapper (SPARQL 1.1 Protocol, POST, content negotiation only) and answers
+are read with pyoxigraph's parsers into the same terms the embedded store gives.
+
+- `RemoteStore` offers the read methods of pyoxigraph's ``Store`` the pages use
+  (`server.graph.ReadableStore`): ``query``, ``quads_for_pattern`` (a SELECT over
+  ``GRAPH ?g``), ``contains_named_graph``, ``len``.
+- `RemoteGraph` hands out snapshots whose version id is the build's ``gx:inputDigest``
+  read from the remote build graph (cached for ``ENDPOINT_VERSION_TTL`` seconds), so
+  caches keyed by version keep working.
+- `answer` runs one executor task remotely: the row cap and the time limit apply as
+  for the embedded store (the answer is read as a stream, cut at the cap, and stopped
+  at the deadline), and the result is re-serialized in the media type asked for.
+
+Parameters (pyoxigraph's ``substitutions``) become a ``VALUES`` block at the start of
+the query's WHERE group, each value written as an RDF term by pyoxigraph
+(`sparql_term`), never pasted as text. The endpoint must present the union of its
+named graphs as its default graph, as Virtuoso, GraphDB and Neptune do by default
+(``oxigraph serve --union-default-graph``); `RemoteGraph` checks this and says so.
+Blank nodes of a remote answer cannot be addressed in a later request, so a pattern
+with a blank node matches nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import threading
+import time
+import urllib.error
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from http.client import HTTPResponse
+from typing import Any
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Triple,
+    Variable,
+    parse,
+    parse_query_results,
+)
+from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from graph_build.iris import BUILD_GRAPH
+from graph_build.store import StoreError
+from graph_build.vocab import GX
+
+from . import sparql_text
+from .graph import Snapshot
+from .query_process import Reply, Task, graph_reply, solutions_reply, term
+
+NTRIPLES = "application/n-triples"
+QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+HAS_GRAPH = "ASK { GRAPH ?g { ?s ?p ?o } }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+BUILD = f"""SELECT ?digest ?union WHERE {{
+  GRAPH <{BUILD_GRAPH}> {{ ?run <{GX}inputDigest> ?digest }}
+  BIND(EXISTS {{ ?run <{GX}inputDigest> ?digest }} AS ?union)
+}} ORDER BY DESC(?digest) LIMIT 1"""
+
+Term = NamedNode | BlankNode | Literal
+
+
+class RemoteUnavailable(StoreError):
+    """The endpoint cannot be reached, or holds no gaoxin-kg build."""
+
+
+class RemoteError(RuntimeError):
+    """The endpoint answered a request with an error."""
+
+    def __init__(self, message: str, syntax: bool = False) -> None:
+        super().__init__(message)
+        self.syntax = syntax
+
+
+# -- writing requests ------------------------------------------------------------------------------
+
+
+def sparql_term(value: Term) -> str:
+    """Write a term in SPARQL syntax, escaped by pyoxigraph's N-Triples writer (blank nodes cannot be sent).
+
+    >>> sparql_term(NamedNode("http://example.org/a")), sparql_term(Literal('说"了"', language="zh-Hans"))
+    ('<http://example.org/a>', '"说\\\\"了\\\\""@zh-hans')
+    """
+    if isinstance(value, NamedNode | Literal):
+        return str(value)
+    raise ValueError(f"cannot send {value!r} to a remote endpoint: a blank node cannot be bound, only IRIs and literals")
+
+
+def variable_name(key: str | Variable) -> str:
+    return key.value if isinstance(key, Variable) else key.lstrip("?$")
+
+
+def with_values(sparql: str, bindings: Mapping[str | Variable, Term]) -> str:
+    """Bind variables by a VALUES block opening the query's WHERE group (SPARQL 1.1 §10.2.1).
+
+    >>> with_values("SELECT ?n WHERE { ?s <p> ?n }", {"s": NamedNode("http://x/s")})
+    'SELECT ?n WHERE { VALUES (?s) { (<http://x/s>) } ?s <p> ?n }'
+    >>> with_values('CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }', {"?p": NamedNode("http://x/p")})
+    'CONSTRUCT { ?s ?p "{" } WHERE { VALUES (?p) { (<http://x/p>) } ?s ?p ?o }'
+    """
+    if not bindings:
+        return sparql
+    names = " ".join(f"?{variable_name(key)}" for key in bindings)
+    values = " ".join(sparql_term(value) for value in bindings.values())
+    opening = where_group(sparql)
+    return f"{sparql[: opening + 1]} VALUES ({names}) {{ ({values}) }}{sparql[opening + 1 :]}"
+
+
+def where_group(sparql: str) -> int:
+    """Return the offset of the brace opening a query's WHERE group (after a CONSTRUCT template, if any)."""
+    code = sparql_text.blank(sparql).code
+    form = sparql_text.operation(sparql)
+    start = code.find("{")
+    if form == "construct" and code[: start].rstrip().upper().endswith("CONSTRUCT"):
+        start = code.find("{", closing_brace(code, start) + 1)
+    if start < 0 or form not in ("select", "ask", "construct", "describe"):
+        raise ValueError("cannot bind parameters: no WHERE group found in the query")
+    return start
+
+
+def closing_brace(code: str, opening: int) -> int:
+    """Return the offset of the brace closing the group opened at `opening` (strings and IRIs already blanked)."""
+    depth = 0
+    for offset in range(opening, len(code)):
+        depth += {"{": 1, "}": -1}.get(code[offset], 0)
+        if depth == 0:
+            return offset
+    raise ValueError("unbalanced braces in the query")
+
+
+# -- talking to the endpoint -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A remote SPARQL 1.1 query endpoint."""
+
+    url: str
+    timeout: float = 30.0
+
+    def request(self, sparql: str, graph: bool = False, default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
+                timeout: float | None = None) -> HTTPResponse:
+        """Send a query and return the open HTTP answer: SPARQL JSON results, or N-Triples when `graph`."""
+        wrapper = SPARQLWrapper(self.url)
+        wrapper.setOnlyConneg(True)  # no format=/output= parameters: the Accept header says it
+        wrapper.setMethod(POST)
+        wrapper.setTimeout(max(1, round(timeout or self.timeout)))  # type: ignore[arg-type]  # urllib takes seconds as a float
+        wrapper.setQuery(sparql)
+        wrapper.setReturnFormat(TURTLE if graph else JSON)
+        if graph:
+            wrapper.addCustomHttpHeader("Accept", NTRIPLES)  # streams, and every engine writes it
+        for iri in default_graphs:
+            wrapper.addDefaultGraph(iri)
+        for iri in named_graphs:
+            wrapper.addNamedGraph(iri)
+        try:
+            return wrapper.query().response
+        except QueryBadFormed as error:
+            raise RemoteError(remote_message(error), syntax=True) from None
+        except SPARQLWrapperException as error:
+            raise RemoteError(f"the endpoint {self.url} failed: {remote_message(error)}") from None
+        except urllib.error.HTTPError as error:
+            raise RemoteError(f"the endpoint {self.url} answered HTTP {error.code}: {error.read()[:300].decode('utf-8', 'replace')}") from None
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise TimeoutError(str(error.reason)) from None
+            raise RemoteUnavailable(f"the SPARQL endpoint {self.url} cannot be reached ({error.reason})") from None
+        except ConnectionError as error:
+            raise RemoteUnavailable(f"the SPARQL endpoint {self.url} cannot be reached ({error})") from None
+
+    def results(self, sparql: str) -> QuerySolutions | QueryBoolean:
+        """Run a SELECT or ASK query and return its whole answer, parsed."""
+        with self.request(sparql) as response:
+            return parse_query_results(response.read(), format=QueryResultsFormat.JSON)  # type: ignore[return-value]
+
+
+def remote_message(error: SPARQLWrapperException) -> str:
+    """Return the endpoint's own words from a SPARQLWrapper error, which ends with the repr of the answer's body."""
+    text = str(error)
+    _, _, response = text.partition("Response:\n")
+    try:
+        body = ast.literal_eval(response)
+    except (SyntaxError, ValueError):
+        return response.strip() or text
+    return body.decode("utf-8", "replace").strip() if isinstance(body, bytes) else str(body)
+
+
+class Deadline:
+    """A readable answer that raises TimeoutError once the query's time limit has passed, however slowly it trickles."""
+
+    def __init__(self, response: HTTPResponse, seconds: float) -> None:
+        self.response = response
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def read(self, size: int = -1) -> bytes:
+        if time.monotonic() > self.deadline:
+            raise TimeoutError(f"query exceeded the {self.seconds:g} s time limit")
+        return self.response.read(size)
+
+
+# -- the store interface ---------------------------------------------------------------------------
+
+
+class RemoteStore:
+    """The read methods of pyoxigraph's Store, answered by a remote endpoint."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def query(self, query: str, substitutions: Mapping[str | Variable, Term] | None = None, use_default_graph_as_union: bool = True,
+              default_graph: Any = None, named_graphs: Any = None) -> Any:
+        """Run a query; the endpoint's default graph is the union of its named graphs, as `use_default_graph_as_union` asks."""
+        sparql = with_values(query, substitutions or {})
+        defaults = tuple(g.value for g in (default_graph if isinstance(default_graph, list) else [default_graph] if default_graph else []))
+        named = tuple(g.value for g in named_graphs or ())
+        if sparql_text.operation(sparql) in ("construct", "describe"):
+            with self.endpoint.request(sparql, True, defaults, named) as response:
+                return [Triple(q.subject, q.predicate, q.object) for q in parse(response.read(), format=RdfFormat.N_TRIPLES)]
+        with self.endpoint.request(sparql, False, defaults, named) as response:
+            return parse_query_results(response.read(), format=QueryResultsFormat.JSON)
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any, graph_name: Any = None) -> Iterator[Quad]:
+        """Return the quads of the named graphs that match a pattern (None matches anything)."""
+        bound = {name: value for name, value in zip("spog", (subject, predicate, object, graph_name), strict=True) if value is not None}
+        if any(isinstance(value, BlankNode | DefaultGraph) for value in bound.values()):
+            return iter(())  # remote blank nodes are not addressable; every statement is in a named graph
+        rows = self.endpoint.results(with_values(QUADS, bound))
+        return iter([Quad(row["s"], row["p"], row["o"], row["g"]) for row in rows])  # type: ignore[union-attr]
+
+    def contains_named_graph(self, graph_name: Any) -> bool:
+        if not isinstance(graph_name, NamedNode):
+            return False
+        return bool(self.endpoint.results(with_values(HAS_GRAPH, {"g": graph_name})))
+
+    def __len__(self) -> int:
+        return int(next(iter(self.endpoint.results(COUNT)))["n"].value)  # type: ignore[call-overload]
+
+
+# -- the graph accessor ----------------------------------------------------------------------------
+
+
+class RemoteGraph:
+    """Hand out snapshots of the remote endpoint, versioned by the build's input digest (looked up at most every `ttl` seconds)."""
+
+    def __init__(self, endpoint: Endpoint, ttl: float = 5.0) -> None:
+        self.endpoint = endpoint
+        self.store = RemoteStore(endpoint)
+        self.ttl = ttl
+        self._snapshot: tuple[float, Snapshot] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RemoteGraph:
+        endpoint = Endpoint(str(config["ENDPOINT"]), float(config.get("QUERY_TIMEOUT", 30.0)))
+        return cls(endpoint, float(config.get("ENDPOINT_VERSION_TTL", 5.0)))
+
+    def current(self) -> Snapshot:
+        """Return a snapshot of the endpoint's current build, asking the endpoint again when the cached one is old."""
+        cached = self._snapshot
+        if cached is None or time.monotonic() - cached[0] > self.ttl:
+            with self._lock:
+                if self._snapshot is None or time.monotonic() - self._snapshot[0] > self.ttl:
+                    self._snapshot = (time.monotonic(), Snapshot(self.store, None, self.build_digest()))
+                cached = self._snapshot
+        return cached[1]
+
+    def build_digest(self) -> str:
+        """Read the build's gx:inputDigest from the build graph, checking the default graph is the union of the named graphs."""
+        try:
+            rows = list(self.endpoint.results(BUILD))  # type: ignore[arg-type]
+        except (RemoteError, TimeoutError) as error:
+            raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} did not say which build it holds: {error}") from error
+        if not rows:
+            raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} holds no gaoxin-kg build (no gx:inputDigest in <{BUILD_GRAPH}>)")
+        if rows[0]["union"] is None or rows[0]["union"].value != "true":
+            raise RemoteUnavailable(
+                f"the SPARQL endpoint {self.endpoint.url} does not query the union of its named graphs by default; "
+                "configure it so (oxigraph: serve --union-default-graph)"
+            )
+        return rows[0]["digest"].value
+
+
+# -- running an executor task ----------------------------------------------------------------------
+
+
+def answer(endpoint: Endpoint, task: Task, timeout: float) -> Reply:
+    """Run one executor task on the endpoint: bind its parameters, cut at the row cap, stop at the time limit."""
+    try:
+        sparql = with_values(task.sparql, {name: term(spec) for name, spec in task.substitutions})
+        graph = sparql_text.operation(sparql) in ("construct", "describe")
+        with endpoint.request(sparql, graph, task.default_graphs or (), task.named_graphs or (), timeout) as response:
+            return reply(Deadline(response, timeout), graph, task)
+    except RemoteError as error:
+        return Reply("syntax" if error.syntax else "error", message=str(error))
+    except (SyntaxError, ValueError) as error:
+        return Reply("error", message=f"{type(error).__name__}: the endpoint's answer could not be read: {error}")
+
+
+def reply(body: Deadline, graph: bool, task: Task) -> Reply:
+    """Serialize a streamed answer as the embedded store's answers are (same code, same formats, same cap)."""
+    if graph:
+        triples = (Triple(q.subject, q.predicate, q.object) for q in parse(body, format=RdfFormat.N_TRIPLES))
+        return graph_reply(triples, task)
+    results = parse_query_results(body, format=QueryResultsFormat.JSON)
+    if isinstance(results, QueryBoolean):
+        form = QueryResultsFormat.from_media_type(task.media_type) or QueryResultsFormat.JSON
+        return Reply("ok", "boolean", results.serialize(format=form), form.media_type)
+    return solutions_reply(results, task)
