@@ -203,7 +203,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     cache = Cache(cache_dir or default_directory(store_dir))
     clock = Clock(report)
     with Workers(jobs or default_jobs(len(paths))) as workers:
-        file_keys, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
+        file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
         # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
         research = clock("research (instrument cues, similarity)", corpus_quads([f.texts for f in facts], run, report))
@@ -220,10 +220,10 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     )
     cache.prune(set(file_keys) | {f.key for f in facts})
     return BuildStats(
-        files=len(file_keys),
+        files=files,
         dropped_lines=sum(r.dropped_lines for r in rendered),
         works=len(rendered),
-        merged=len(file_keys) - len(rendered),
+        merged=files - len(rendered),
         measures=sum(r.measures for r in rendered),
         incentives=sum(r.incentives for r in rendered),
         triples=count,
@@ -231,11 +231,11 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     )
 
 
-def annotated_facts(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, clock: Clock, report: Report) -> tuple[list[str], list[Facts]]:
-    """Run the stages read … annotate; return the files' cache keys and the works' facts, letting the texts go."""
+def annotated_facts(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, clock: Clock, report: Report) -> tuple[list[str], int, list[Facts]]:
+    """Run the stages read … annotate; return the read files' cache keys, how many files the kept works hold, and the works' facts."""
     scanned = clock("read … identify", scan_files(paths, data_dir, workers, cache, report))
     works = clock("group", group_files(scanned, data_dir, report))
-    return [s.key for s in scanned], clock("segment … annotate", annotate_works(works, data_dir, workers, cache))
+    return [s.key for s in scanned], sum(len(files) for _, files in works), clock("segment … annotate", annotate_works(works, data_dir, workers, cache))
 
 
 def scan_files(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, report: Report) -> list[Scanned]:
