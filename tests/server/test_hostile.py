@@ -331,9 +331,11 @@ def test_very_long_urls_are_refused_without_a_server_error(live_server: str) -> 
     answers = [
         requests.get(live_server + "/sparql", params={"query": "ASK {}" + " " * 100_000}, timeout=30),
         requests.get(live_server + "/id/" + "a" * 20_000, timeout=30),
-        requests.get(live_server + "/queries/documents", headers={"Accept": "text/html," * 3000}, timeout=30),
     ]
     assert all(400 <= answer.status_code < 500 for answer in answers), [answer.status_code for answer in answers]
+    # A 30 KB header: gunicorn refuses it (400); granian reads it, and the well-formed, repetitive Accept gets the page.
+    huge_header = requests.get(live_server + "/queries/documents", headers={"Accept": "text/html," * 3000}, timeout=30)
+    assert huge_header.status_code in (200, 400, 431), huge_header.status_code
     assert requests.get(live_server + "/sparql", params={"query": LOOKUP}, timeout=30).status_code == 200
 
 
