@@ -207,23 +207,52 @@ def violations(quads: Iterable[Quad], focus: Iterable[NamedNode] | None = None) 
 
 
 def similarity_violations(store: Store, graph: NamedNode) -> str | None:
-    """Validate the similarity graph's own nodes, with the types of the measures and expressions it points into.
+    """Check the similarity graph's links against SimilarityLinkShape and SharedWordingShape, in SPARQL on the new store.
 
-    The nodes it points into (in the documents' graphs) are not validated again: each document was, by itself.
-    Whether each shared-wording quote is the text at its offsets is checked in SPARQL, by QUOTES.
+    pySHACL needs minutes for the hundreds of thousands of triples a large corpus links;
+    the same constraints as SPARQL over Oxigraph take a second. Each query in
+    SIMILARITY_CHECKS mirrors one constraint of ontology/shapes.ttl; QUOTES checks that
+    each shared-wording quote is the text at its offsets.
     """
-    quads = list(store.quads_for_pattern(None, None, None, graph))
-    referenced = {q.object for q in quads if q.predicate in (OA_TARGET, OA_SOURCE) and isinstance(q.object, NamedNode)}
-    types = [t for node in referenced for t in store.quads_for_pattern(node, RDF_TYPE, None, None)]
-    report = violations([*quads, *types], focus={q.subject for q in quads if isinstance(q.subject, NamedNode)})
-    if report:
-        return report
+    for problem, query in SIMILARITY_CHECKS.items():
+        nodes = [row["node"].value for row in store.query(SIMILARITY_PREFIXES + query.replace("GRAPH_IRI", graph.value), use_default_graph_as_union=True)]
+        if nodes:
+            return f"{problem}: {', '.join(nodes)}"
     wrong = [row["span"].value for row in store.query(QUOTES, use_default_graph_as_union=True)]
     return f"shared wording whose quote is not the text at its offsets: {', '.join(wrong)}" if wrong else None
 
 
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-OA_TARGET, OA_SOURCE = NamedNode("http://www.w3.org/ns/oa#hasTarget"), NamedNode("http://www.w3.org/ns/oa#hasSource")
+SIMILARITY_PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+# One query per constraint of gxsh:SimilarityLinkShape and gxsh:SharedWordingShape; each selects the offending ?node.
+SIMILARITY_CHECKS = {
+    "a similarity link is not an oa:Annotation motivated by oa:linking": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SimilarityLink }
+        FILTER NOT EXISTS { ?node a oa:Annotation ; oa:motivatedBy oa:linking } } LIMIT 5""",
+    "a similarity link does not have exactly two targets": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SimilarityLink
+        OPTIONAL { ?node oa:hasTarget ?target } } } GROUP BY ?node HAVING (COUNT(DISTINCT ?target) != 2) LIMIT 5""",
+    "a similarity link targets something that is not a gx:Measure": """SELECT ?node WHERE {
+        GRAPH <GRAPH_IRI> { ?node a gx:SimilarityLink ; oa:hasTarget ?target }
+        FILTER NOT EXISTS { ?target a gx:Measure } } LIMIT 5""",
+    "a similarity link does not have one xsd:decimal score in [0, 1]": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SimilarityLink
+        OPTIONAL { ?node gx:similarityScore ?score } } } GROUP BY ?node
+        HAVING (COUNT(?score) != 1 || MIN(IF(DATATYPE(?score) = xsd:decimal && ?score >= 0 && ?score <= 1, 1, 0)) = 0) LIMIT 5""",
+    "a similarity link does not have exactly one method": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SimilarityLink
+        OPTIONAL { ?node gx:similarityMethod ?method } } } GROUP BY ?node HAVING (COUNT(DISTINCT ?method) != 1) LIMIT 5""",
+    "a similarity link has more than two shared passages": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SimilarityLink ; gx:sharedWording ?passage } }
+        GROUP BY ?node HAVING (COUNT(DISTINCT ?passage) > 2) LIMIT 5""",
+    "a similarity link's shared passage is not a gx:SharedWording": """SELECT ?node WHERE {
+        GRAPH <GRAPH_IRI> { ?node a gx:SimilarityLink ; gx:sharedWording ?passage }
+        FILTER NOT EXISTS { ?passage a gx:SharedWording } } LIMIT 5""",
+    "a shared passage does not have one integer position and two evidence spans": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SharedWording
+        OPTIONAL { ?node gx:position ?position } OPTIONAL { ?node gx:evidence ?span } } } GROUP BY ?node
+        HAVING (COUNT(DISTINCT ?position) != 1 || COUNT(DISTINCT ?span) != 2 || MIN(IF(DATATYPE(?position) = xsd:integer, 1, 0)) = 0) LIMIT 5""",
+    "a shared passage's evidence lacks its source, position or quote": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SharedWording ; gx:evidence ?span
+        FILTER NOT EXISTS { ?span oa:hasSource ?source ; oa:hasSelector ?position , ?quote .
+                            ?position oa:start ?start . ?quote oa:exact ?exact } } } LIMIT 5""",
+}
+
+
 QUOTES = f"""PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX eli: <http://data.europa.eu/eli/ontology#> PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
 SELECT ?span WHERE {{
     GRAPH <{iris.SIMILARITY_GRAPH}> {{
