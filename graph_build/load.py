@@ -248,8 +248,8 @@ SIMILARITY_CHECKS = {
         OPTIONAL { ?node gx:position ?position } OPTIONAL { ?node gx:evidence ?span } } } GROUP BY ?node
         HAVING (COUNT(DISTINCT ?position) != 1 || COUNT(DISTINCT ?span) != 2 || MIN(IF(DATATYPE(?position) = xsd:integer, 1, 0)) = 0) LIMIT 5""",
     "a shared passage's evidence lacks its source, position or quote": """SELECT ?node WHERE { GRAPH <GRAPH_IRI> { ?node a gx:SharedWording ; gx:evidence ?span
-        FILTER NOT EXISTS { ?span oa:hasSource ?source ; oa:hasSelector ?position , ?quote .
-                            ?position oa:start ?start . ?quote oa:exact ?exact } } } LIMIT 5""",
+        OPTIONAL { ?span oa:hasSource ?source } OPTIONAL { ?span oa:hasSelector/oa:start ?start } OPTIONAL { ?span oa:hasSelector/oa:exact ?exact }
+        FILTER(!BOUND(?source) || !BOUND(?start) || !BOUND(?exact)) } } LIMIT 5""",
 }
 
 
