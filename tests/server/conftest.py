@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from pyoxigraph import Quad, Store
 
 from server import create_app
 
@@ -104,3 +106,16 @@ def screenshot(driver, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def store_link_of(root: Path, quads: list[Quad]) -> Path:
+    """Write quads into a one-version store under root and return its store link, as `gaoxin-kg build` lays it out."""
+    version = root / "store.versions" / "v1"
+    version.mkdir(parents=True)
+    store = Store(str(version))
+    store.extend(quads)
+    store.flush()
+    del store
+    gc.collect()  # the handle must be gone before a read-only open of the same directory
+    (root / "store").symlink_to(version)
+    return root / "store"

@@ -63,7 +63,6 @@ counts every connection it gets.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import re
 import uuid
@@ -75,13 +74,13 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 import server
 from server import create_app, sparql_text
-from tests.server.conftest import serving
+from tests.server.conftest import serving, store_link_of
 from tests.server.test_sparql import listener  # noqa: F401  # the fixture, shared
 
 HERE = Path(__file__).parent
@@ -420,16 +419,7 @@ def evil_quads() -> list[Quad]:
 @pytest.fixture(scope="module")
 def evil_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store link to a tiny graph holding one document full of markup."""
-    root = tmp_path_factory.mktemp("evil")
-    version = root / "store.versions" / "v1"
-    version.mkdir(parents=True)
-    store = Store(str(version))
-    store.extend(evil_quads())
-    store.flush()
-    del store
-    gc.collect()
-    (root / "store").symlink_to(version)
-    return root / "store"
+    return store_link_of(tmp_path_factory.mktemp("evil"), evil_quads())
 
 
 EVIL_PAGES = ["/page/doc/evil", "/queries/documents", "/", "/queries/directive-answers?directive=" + quote(PAYLOADS[0] + PAYLOADS[4])]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import doctest
-import gc
 from pathlib import Path
 
 import pytest
 import rdflib
 from flask.testing import FlaskClient
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad
 
 from server import create_app, describe, display, ontology_doc, resource_formats
+from tests.server.conftest import store_link_of
 
 ID = "https://w3id.org/gaoxin-kg/id/"
 DOC = "/id/doc/yunzhengfa-2020-36"
@@ -152,15 +152,7 @@ def test_path_traversal_never_reaches_a_file(client: FlaskClient, path: str) -> 
 @pytest.fixture()
 def evil_client(tmp_path: Path) -> FlaskClient:
     """A client on a tiny store whose label and source text hold markup, as a scraped page may."""
-    version = tmp_path / "store.versions" / "v1"
-    version.mkdir(parents=True)
-    store = Store(str(version))
-    store.extend(evil_quads())
-    store.flush()
-    del store
-    gc.collect()
-    (tmp_path / "store").symlink_to(version)
-    return create_app({"STORE": tmp_path / "store", "TESTING": True}).test_client()
+    return create_app({"STORE": store_link_of(tmp_path, evil_quads()), "TESTING": True}).test_client()
 
 
 def evil_quads() -> list[Quad]:
