@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -38,6 +37,10 @@ from urllib.parse import quote, urlencode
 
 import requests
 from pyoxigraph import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load_mix import wait_until_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -162,22 +165,6 @@ def started(name: str, command: list[str], base: str, sparql_path: str, env: dic
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: tempfile._TemporaryFileWrapper, seconds: float = 60.0) -> None:
-    """Poll a query until the server answers it, or stop with its output."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise SystemExit(f"server {shlex.join(process.args)} exited: {log.read()[-2000:]}")  # type: ignore[arg-type]
-        try:
-            if requests.get(url, params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": JSON}, timeout=10).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not answer in {seconds:g} s")
 
 
 def servers(store: Path, options: argparse.Namespace) -> dict[str, tuple[list[str], str, dict[str, str]]]:

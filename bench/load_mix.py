@@ -299,27 +299,27 @@ def serving(store: Path, workers: int, threads: int) -> Iterator[tuple[str, int]
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_until_up(base, process, log)
+            wait_until_up(base + "/sparql", process, log)
             yield base, process.pid
         finally:
             process.terminate()
             process.wait(timeout=30)
 
 
-def wait_until_up(base: str, process: subprocess.Popen, log: IO[str], seconds: float = 60.0) -> None:
-    """Poll the server until a query answers, or fail with its output."""
+def wait_until_up(url: str, process: subprocess.Popen, log: IO[str], seconds: float = 60.0) -> None:
+    """Poll a SPARQL endpoint URL until it answers a query, or fail with the server's output (bench/endpoint.py uses it too)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log.seek(0)
-            raise RuntimeError(f"server exited with {process.returncode}: {log.read()[-2000:]}")
+            raise RuntimeError(f"server {process.args} exited with {process.returncode}: {log.read()[-2000:]}")
         try:
-            if requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=10).ok:
+            if requests.get(url, params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"}, timeout=10).ok:
                 return
         except requests.RequestException:  # not listening yet
             pass
         time.sleep(0.2)
-    raise TimeoutError(f"server at {base} did not come up in {seconds:g} s")
+    raise TimeoutError(f"server at {url} did not come up in {seconds:g} s")
 
 
 # -- load ----------------------------------------------------------------------------------------------
