@@ -2,7 +2,7 @@
 
     scan:     read → clean → script → identify (+ the grouping fingerprint)   one raw file
     annotate: segment → extract → annotate (or the reviewed annotation file)   one work
-    render:   to_rdf → per-document SHACL validation → N-Quads                 one work
+    render:   to_rdf → per-document SHACL checks (shapes.py) → N-Quads         one work
 
 Each job takes and returns a frozen, picklable record. A job first looks for
 its key in the cache and returns the cached result when it is there, so a
@@ -28,12 +28,12 @@ from .clean import clean
 from .extract import extract
 from .group import Fingerprint, fingerprint
 from .identify import identify
-from .load import violations
 from .read import ReadError, printable, read, read_bytes
 from .records import AnnotatedWork, BuildRun, Expression, Extraction, Identity, Work
 from .research import WorkTexts, work_texts
 from .script import script
 from .segment import segment
+from .shapes import violations
 from .to_rdf import to_rdf
 from .vocab import RDF_TYPE, gx
 

@@ -7,13 +7,15 @@ pySHACL against ontology/shapes.ttl, and only then points the link at it
 leaves the link, and so the graph being served, as it was; the previous
 version is kept for rollback.
 
-Validating the whole graph at once does not scale (pySHACL reads it into
-rdflib), so the pipeline validates each document's quads (its named graph and
-the entity descriptions it emits, with the reference data) in the worker that
-made them, and :func:`validate_shared` checks what only the whole graph can
-show: the shared graphs (entities, reference, ontology, queries, build) with
-pySHACL, and values that two documents give a shared node, with SPARQL over
-the new store. Either failing keeps the switch from happening.
+Validating the whole graph at once with pySHACL does not scale (it reads the
+graph into rdflib), so the pipeline checks each document's quads (its named
+graph and the entity descriptions it emits, with the reference data) in the
+worker that made them, with the shapes compiled to SPARQL (shapes.py), and
+:func:`validate_shared` checks what only the whole graph can show: the shared
+graphs (entities, reference, ontology, queries, build) with the same compiled
+shapes, the similarity graph, and values that two documents give a shared
+node, all in SPARQL over the new store. Either failing keeps the switch from
+happening. `gaoxin-kg validate` still runs pySHACL over a whole store.
 
 A version is complete once its marker file (COMPLETE_MARKER) is written, after
 validation. A build killed before that (SIGKILL, power loss) leaves an
@@ -32,15 +34,14 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import pyshacl
 import rdflib
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
-from . import iris
+from . import iris, shapes
+from .shapes import shapes_graph
 
 KEEP_VERSIONS = 2  # the current version and the one before it
 COMPLETE_MARKER = "GAOXIN-COMPLETE"  # written into a version directory once it is validated; Oxigraph ignores it
@@ -262,12 +263,6 @@ SELECT ?span WHERE {{
 }} LIMIT 5"""
 
 
-@cache
-def shapes_graph() -> rdflib.Graph:
-    """Parse the shapes once per process."""
-    return rdflib.Graph().parse(data=shapes_text(), format="turtle")
-
-
 # Values that two documents may each give one shared node, where the shapes allow one (sh:maxCount 1).
 CONFLICTS = {
     "a high-tech zone has two levels (gx:zoneLevel)": "SELECT ?node WHERE { ?node gx:zoneLevel ?a , ?b FILTER(?a != ?b) } LIMIT 5",
@@ -281,7 +276,7 @@ def validate_shared(directory: Path) -> None:
     store = Store.read_only(str(directory))
     similarity = NamedNode(iris.SIMILARITY_GRAPH)
     shared = [g for g in store.named_graphs() if isinstance(g, NamedNode) and not g.value.startswith(iris.ID + "doc/") and g != similarity]
-    report = violations(q for g in shared for q in store.quads_for_pattern(None, None, None, g)) or similarity_violations(store, similarity)
+    report = shapes.report(shapes.broken(store, graphs=shared)) or similarity_violations(store, similarity)
     if report:
         raise LoadError("the shared graphs do not conform to ontology/shapes.ttl:\n" + report)
     prefixes = "PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#>\n"
@@ -289,10 +284,6 @@ def validate_shared(directory: Path) -> None:
         nodes = [row["node"].value for row in store.query(prefixes + query, use_default_graph_as_union=True)]
         if nodes:
             raise LoadError(f"the built graph does not conform to ontology/shapes.ttl: {problem}: {', '.join(nodes)}")
-
-
-def shapes_text() -> str:
-    return resources.files("ontology").joinpath("shapes.ttl").read_text(encoding="utf-8")
 
 
 def first_lines(text: str, count: int) -> str:
