@@ -1,4 +1,4 @@
-"""The similarity graph's checks (graph_build/load.py SIMILARITY_CHECKS) pass on the seed graph and catch each broken link."""
+"""The similarity graph's checks (load.similarity_violations: a sample of links, compiled shapes) pass on the seeds and catch each broken link."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from graph_build import iris
 from graph_build.load import similarity_violations
-from graph_build.vocab import gx, oa, xsd
+from graph_build.vocab import RDF_TYPE, gx, oa, xsd
 
 GRAPH = NamedNode(iris.SIMILARITY_GRAPH)
 
@@ -33,24 +33,34 @@ def test_the_seed_similarity_graph_passes(writable: Store) -> None:
 
 def test_a_third_target_is_caught(writable: Store) -> None:
     writable.add(Quad(first_link(writable), oa.hasTarget, NamedNode(iris.ID + "doc/elsewhere/part/1"), GRAPH))
-    assert "exactly two targets" in (similarity_violations(writable, GRAPH) or "")
+    assert "gxsh:SimilarityLinkShape, oa:hasTarget sh:maxCount 2" in (similarity_violations(writable, GRAPH) or "")
 
 
 def test_a_score_above_one_is_caught(writable: Store) -> None:
     link = first_link(writable)
     writable.remove(next(iter(writable.quads_for_pattern(link, gx.similarityScore, None, GRAPH))))
     writable.add(Quad(link, gx.similarityScore, Literal("1.5", datatype=xsd.decimal), GRAPH))
-    assert "score in [0, 1]" in (similarity_violations(writable, GRAPH) or "")
+    assert "gx:similarityScore sh:maxInclusive 1" in (similarity_violations(writable, GRAPH) or "")
 
 
 def test_a_wrong_quote_is_caught(writable: Store) -> None:
     quote = next(q for q in writable.quads_for_pattern(None, oa.exact, None, GRAPH))
     writable.remove(quote)
     writable.add(Quad(quote.subject, oa.exact, Literal("并非原文"), GRAPH))
-    assert "not the text at its offsets" in (similarity_violations(writable, GRAPH) or "")
+    assert "oa:exact is not the source text at" in (similarity_violations(writable, GRAPH) or "")
 
 
 def test_evidence_without_its_quote_selector_is_caught(writable: Store) -> None:
     quote = next(q for q in writable.quads_for_pattern(None, oa.exact, None, GRAPH))
     writable.remove(quote)
-    assert "lacks its source, position or quote" in (similarity_violations(writable, GRAPH) or "")
+    assert "gxsh:TextQuoteSelectorShape, oa:exact sh:minCount 1" in (similarity_violations(writable, GRAPH) or "")
+
+
+def test_a_sampled_broken_link_is_caught_when_the_sample_is_smaller_than_the_graph(writable: Store) -> None:
+    """Check the sample is spread over the graph: with 5 of the links sampled, a broken fifth-from-last sampled link is still found."""
+    links = [q.subject for q in writable.quads_for_pattern(None, RDF_TYPE, gx.SimilarityLink, GRAPH)]
+    step = -(-len(links) // 5)
+    assert step > 1, "the seed graph should hold more than 5 links"
+    broken = links[::step][-1]
+    writable.add(Quad(broken, oa.hasTarget, NamedNode(iris.ID + "doc/elsewhere/part/1"), GRAPH))
+    assert str(broken.value) in (similarity_violations(writable, GRAPH, sample=5) or "")
