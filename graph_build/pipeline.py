@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
-from . import __version__, canned, iris, links, reference
+from . import __version__, canned, iris, links, reference, shapes
 from .annotate import annotate, read_annotation
 from .cache import Cache, default_directory
 from .clean import clean
@@ -202,6 +202,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     paths = raw_files(data_dir)
     cache = Cache(cache_dir or default_directory(store_dir))
     clock = Clock(report)
+    shapes.checks(False)  # compile the shapes for documents (2 s) before the workers fork, so they inherit them
     with Workers(jobs or default_jobs(len(paths))) as workers:
         file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.

@@ -79,8 +79,9 @@ class ShapeChecks:
 class Compiler:
     """Compile the targeted shapes of a shapes graph into Checks."""
 
-    def __init__(self, shapes: rdflib.Graph) -> None:
+    def __init__(self, shapes: rdflib.Graph, subclasses: bool = True) -> None:
         self.shapes = shapes
+        self.instance_of = INSTANCE_OF if subclasses else f"<{RDF.type}>"  # without rdfs:subClassOf triples in the data, rdf:type alone is the same and faster
         self.counter = itertools.count(1)
 
     def checks(self) -> list[ShapeChecks]:
@@ -110,7 +111,7 @@ class Compiler:
 
     def target(self, shape: Node) -> str:
         """Return a graph pattern binding ?this to each focus node of a shape (the union of its targets)."""
-        patterns = [f"?this {RDF_TYPE_PATH} {term(c)}" for c in self.shapes.objects(shape, SH.targetClass)]
+        patterns = [f"?this {self.instance_of} {term(c)}" for c in self.shapes.objects(shape, SH.targetClass)]
         patterns += [f"?this {term(p)} ?{self.fresh('s')}" for p in self.shapes.objects(shape, SH.targetSubjectsOf)]
         patterns += [f"?{self.fresh('o')} {term(p)} ?this" for p in self.shapes.objects(shape, SH.targetObjectsOf)]
         patterns += [f"VALUES ?this {{ {term(n)} }}" for n in self.shapes.objects(shape, SH.targetNode)]
@@ -162,7 +163,7 @@ class Compiler:
     def value_constraint(self, shape: Node, predicate: Node, value: Node, v: str) -> str | None:
         """Return a SPARQL expression true when the value node v breaks one constraint, or None for a term that constrains nothing."""
         if predicate == SH["class"]:
-            return f"NOT EXISTS {{ {v} {RDF_TYPE_PATH} {term(value)} }}"
+            return f"NOT EXISTS {{ {v} {self.instance_of} {term(value)} }}"
         if predicate == SH.datatype:
             return f"!COALESCE({well_typed(v, str(value))}, false)"
         if predicate == SH.nodeKind:
@@ -276,7 +277,7 @@ def in_order(pairs: Iterable[tuple[Node, Node]]) -> list[tuple[Node, Node]]:
     return sorted(pairs, key=lambda pair: (str(pair[0]), str(pair[1])))
 
 
-RDF_TYPE_PATH = f"<{RDF.type}>/<{RDFS.subClassOf}>*"  # SHACL instances: rdf:type, then any rdfs:subClassOf steps
+INSTANCE_OF = f"<{RDF.type}>/<{RDFS.subClassOf}>*"  # SHACL instances: rdf:type, then any rdfs:subClassOf steps
 
 
 def term(node: Node) -> str:
@@ -307,9 +308,12 @@ def shapes_graph() -> rdflib.Graph:
 
 
 @cache
-def checks() -> tuple[ShapeChecks, ...]:
-    """Compile ontology/shapes.ttl once per process."""
-    return tuple(Compiler(shapes_graph()).checks())
+def checks(subclasses: bool = True) -> tuple[ShapeChecks, ...]:
+    """Compile ontology/shapes.ttl once per process, for data with rdfs:subClassOf triples or without."""
+    return tuple(Compiler(shapes_graph(), subclasses).checks())
+
+
+HAS_SUBCLASSES = f"ASK {{ ?class <{RDFS.subClassOf}> ?broader }}"
 
 
 def broken(store: Store, graphs: Iterable[object] | None = None) -> list[tuple[Check, list[str]]]:
@@ -319,7 +323,7 @@ def broken(store: Store, graphs: Iterable[object] | None = None) -> list[tuple[C
     """
     options: dict[str, object] = {"use_default_graph_as_union": True} if graphs is None else {"default_graph": list(graphs)}
     found = []
-    for shape in checks():
+    for shape in checks(bool(store.query(HAS_SUBCLASSES, **options))):  # type: ignore[arg-type]
         if not store.query(shape.any_broken, **options):  # type: ignore[arg-type]
             continue
         for check in shape.checks:

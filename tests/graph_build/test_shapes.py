@@ -47,12 +47,12 @@ def pyshacl_focus(graph: Graph) -> set[str]:
     return {str(node) for node in focus if isinstance(node, URIRef)}
 
 
-def compiled_focus(graph: Graph) -> set[str]:
+def compiled_focus(graph: Graph, subclasses: bool = True) -> set[str]:
     """The IRIs the compiled checks report, with no cap on how many per check."""
     store = Store()
     store.bulk_load(graph.serialize(format="nt").encode("utf-8"), format=RdfFormat.N_TRIPLES)
     found = set()
-    for shape in checks():
+    for shape in checks(subclasses):
         for check in shape.checks:
             query = check.query.rsplit(" LIMIT", 1)[0]
             found |= {row["this"].value for row in store.query(query, use_default_graph_as_union=True) if isinstance(row["this"], NamedNode)}
@@ -100,6 +100,7 @@ def test_compiled_checks_find_what_pyshacl_finds(kind: str, predicate: URIRef) -
     """Check the compiled shapes report the same focus nodes as pySHACL on a sample broken one way."""
     graph = mutated(kind, predicate)
     assert compiled_focus(graph) == pyshacl_case(kind, predicate)
+    assert compiled_focus(graph, subclasses=False) == pyshacl_case(kind, predicate)  # the sample has no rdfs:subClassOf: rdf:type alone must agree
 
 
 @cache
@@ -168,3 +169,13 @@ def test_unknown_component_is_refused() -> None:
     """Check a constraint the compiler cannot check stops it, naming the shape and the component, instead of being skipped."""
     with pytest.raises(ShapesError, match=r"sh:equals"):
         Compiler(Graph().parse(data=UNSUPPORTED, format="turtle")).checks()
+
+
+def test_instances_of_subclasses_are_targeted_when_the_data_has_subclass_triples() -> None:
+    """Check a measure typed only by a subclass (as with the ontology in the store) is still a focus node, and is reported."""
+    measure = "https://w3id.org/gaoxin-kg/id/doc/x/part/1"
+    data = f"""<https://example.org/SpecialMeasure> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{GX.Measure}> .
+    <{measure}> a <https://example.org/SpecialMeasure> ."""
+    store = Store()
+    store.bulk_load(data.encode("utf-8"), format=RdfFormat.TURTLE)
+    assert any(measure in nodes[0] and check.shape == "gxsh:MeasureShape" for check, nodes in broken(store))
