@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -25,13 +26,14 @@ from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
-from . import __version__, canned, iris, links, reference
+from . import __version__, canned, incremental, iris, links, reference
 from .annotate import annotate, read_annotation
-from .cache import Cache, default_directory
+from .cache import Cache, builder_digest, default_directory
 from .clean import clean
 from .extract import extract
 from .group import clusters, group, make_work, merged
 from .identify import identify
+from .incremental import Manifest
 from .jobs import (
     PLACEHOLDER_RUN,
     REJECTED,
@@ -212,8 +214,9 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     entities = shared_entities(rendered)
     # zones, industries, recipient types → data/reference: read from the shared entities graph alone
     extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report)) + research
+    manifest = Manifest(builder_digest(), run.iri, tuple((r.slug, r.key) for r in rendered))
     count = load_with(
-        lambda version: clock("load", write_nquads(graph_chunks(rendered, entities, extra, run), version)),
+        lambda version: clock("load", write_version(Graph(rendered, entities, extra, run), manifest, store_dir, version, report)),
         store_dir,
         digest,
         lambda version: clock("shared-graph checks", validate_shared(version)),
@@ -315,13 +318,37 @@ def shared_entities(rendered: list[Rendered]) -> bytes:
     return "".join(dict.fromkeys(line for work in rendered for line in work.entities)).encode("utf-8")
 
 
-def graph_chunks(rendered: list[Rendered], entities: bytes, extra: list[Quad], run: BuildRun) -> Iterator[bytes]:
-    """Yield the whole graph as N-Quads: each work's graph, the shared entities, the cross-work quads, the rest."""
-    placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{run.iri}>".encode()
-    for work in rendered:
+@dataclass(frozen=True)
+class Graph:
+    """What a build loads: each work's rendered graph, the shared entities (N-Quads), the cross-work quads, for one build run."""
+
+    rendered: list[Rendered]
+    entities: bytes
+    extra: list[Quad]
+    run: BuildRun
+
+
+def write_version(graph: Graph, manifest: Manifest, store_dir: Path, version: Path, report: Report) -> int:
+    """Write the new version, patching a copy of the current one when its manifest allows, then its manifest; return the quad count."""
+    plan = incremental.plan(store_dir, manifest)
+    if plan.patch is None:
+        report(f"  load: full load ({plan.reason})")
+        count = write_nquads(graph_chunks(graph, graph.rendered), version)
+    else:
+        loaded = set(plan.patch.loaded)
+        count = incremental.write_patched(plan.patch, graph.run.iri, graph_chunks(graph, [r for r in graph.rendered if r.slug in loaded]), version)
+        report(f"  load: {plan.patch.describe()}")
+    incremental.write_manifest(version, manifest)
+    return count
+
+
+def graph_chunks(graph: Graph, works: list[Rendered]) -> Iterator[bytes]:
+    """Yield the given works' graphs and every shared graph as N-Quads: the entities, the cross-work quads, reference, ontology, build, queries."""
+    placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{graph.run.iri}>".encode()
+    for work in works:
         yield work.nquads.read_bytes().replace(placeholder, real)
-    yield entities.replace(placeholder, real)
-    yield serialize([*extra, *reference_quads(), *ontology_quads(), *build_quads(run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
+    yield graph.entities.replace(placeholder, real)
+    yield serialize([*graph.extra, *reference_quads(), *ontology_quads(), *build_quads(graph.run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
 
 
 def reference_quads() -> Iterator[Quad]:
