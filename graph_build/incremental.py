@@ -17,17 +17,19 @@ The result holds the same quads as a full load of the same inputs.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, NamedNode, Store
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
 from . import iris
 from .load import is_complete, write_nquads
 
 MANIFEST = "GAOXIN-MANIFEST.json"
+Graph = NamedNode | DefaultGraph
 # Patch when at most this fraction of the documents is loaded or removed. Clearing a graph deletes its quads one
 # transaction write at a time, several times the cost of bulk-loading them, so clearing and reloading a quarter of
 # the documents (plus all shared graphs) already comes near the cost of a full bulk load of everything.
@@ -124,20 +126,36 @@ def compare(base: Path, old: Manifest, new: Manifest) -> Plan:
     return Plan(Patch(base, old.run, kept, loaded, sum(slug in before for slug in loaded), removed))
 
 
-def write_patched(patch: Patch, new_run: str, chunks: Iterable[bytes], version: Path) -> int:
-    """Make `version` a checkpoint of the patch's base, clear what changed, rename the run and load `chunks`; return the quad count."""
+def write_patched(patch: Patch, new_run: str, documents: Iterable[bytes], shared: dict[Graph, bytes], version: Path) -> int:
+    """Make `version` a checkpoint of the patch's base and patch it: the new run, the documents' N-Quads, the shared graphs; return the quad count."""
     version.rmdir()  # Store.backup makes its target directory
     Store.read_only(str(patch.base)).backup(str(version))
     store = Store(str(version))
-    kept = {NamedNode(iris.graph(slug)) for slug in patch.kept}
-    for graph in [g for g in store.named_graphs() if g not in kept]:
-        store.remove_graph(graph)
-    store.clear_graph(DefaultGraph())
     if patch.old_run != new_run:
         store.update(rename_run(patch.old_run, new_run))
+    kept = {NamedNode(iris.graph(slug)) for slug in patch.kept}
+    added = [patched_graph(store, graph, shared.get(graph)) for graph in {*store.named_graphs(), *shared} - kept]
     store.flush()
     del store
-    return write_nquads(chunks, version)
+    return write_nquads(itertools.chain(documents, added), version)
+
+
+def patched_graph(store: Store, graph: Graph, new: bytes | None) -> bytes:
+    """Remove from one graph of the store the quads `new` (N-Quads, None for no such graph any more) lacks; return those it adds.
+
+    A changed or removed document's graph goes whole. A shared graph is compared line by line, for the similarity
+    graph is a third of the store and mostly the same from one build to the next; a graph with blank nodes (the
+    ontology's) goes whole, since its blank nodes get new labels at every load.
+    """
+    old = store.dump(format=RdfFormat.N_QUADS, from_graph=graph)
+    if new is None or not old or b"_:" in old or b"_:" in new:
+        store.remove_graph(graph) if isinstance(graph, NamedNode) else store.clear_graph(graph)
+        return new or b""
+    named = f" {graph} .".encode() if isinstance(graph, NamedNode) else b" ."  # dump(from_graph=…) writes the graph's quads as triples
+    before, after = {line[:-2] + named for line in old.splitlines()}, set(new.splitlines())
+    for quad in parse(b"\n".join(before - after), format=RdfFormat.N_QUADS):
+        store.remove(quad)
+    return b"\n".join([*(after - before), b""])
 
 
 def rename_run(old: str, new: str) -> str:

@@ -14,6 +14,7 @@ serially, for the annotate and evaluate commands and the tests.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sys
 import time
@@ -216,7 +217,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report)) + research
     manifest = Manifest(builder_digest(), run.iri, tuple((r.slug, r.key) for r in rendered))
     count = load_with(
-        lambda version: clock("load", write_version(Graph(rendered, entities, extra, run), manifest, store_dir, version, report)),
+        lambda version: clock("load", write_version(BuiltGraph(rendered, entities, extra, run), manifest, store_dir, version, report)),
         store_dir,
         digest,
         lambda version: clock("shared-graph checks", validate_shared(version)),
@@ -319,7 +320,7 @@ def shared_entities(rendered: list[Rendered]) -> bytes:
 
 
 @dataclass(frozen=True)
-class Graph:
+class BuiltGraph:
     """What a build loads: each work's rendered graph, the shared entities (N-Quads), the cross-work quads, for one build run."""
 
     rendered: list[Rendered]
@@ -328,27 +329,37 @@ class Graph:
     run: BuildRun
 
 
-def write_version(graph: Graph, manifest: Manifest, store_dir: Path, version: Path, report: Report) -> int:
+def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, version: Path, report: Report) -> int:
     """Write the new version, patching a copy of the current one when its manifest allows, then its manifest; return the quad count."""
     plan = incremental.plan(store_dir, manifest)
     if plan.patch is None:
         report(f"  load: full load ({plan.reason})")
-        count = write_nquads(graph_chunks(graph, graph.rendered), version)
+        count = write_nquads(itertools.chain(document_chunks(graph.rendered, graph.run), shared_graphs(graph).values()), version)
     else:
         loaded = set(plan.patch.loaded)
-        count = incremental.write_patched(plan.patch, graph.run.iri, graph_chunks(graph, [r for r in graph.rendered if r.slug in loaded]), version)
+        documents = document_chunks([r for r in graph.rendered if r.slug in loaded], graph.run)
+        count = incremental.write_patched(plan.patch, graph.run.iri, documents, shared_graphs(graph), version)
         report(f"  load: {plan.patch.describe()}")
     incremental.write_manifest(version, manifest)
     return count
 
 
-def graph_chunks(graph: Graph, works: list[Rendered]) -> Iterator[bytes]:
-    """Yield the given works' graphs and every shared graph as N-Quads: the entities, the cross-work quads, reference, ontology, build, queries."""
-    placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{graph.run.iri}>".encode()
+def document_chunks(works: list[Rendered], run: BuildRun) -> Iterator[bytes]:
+    """Yield each work's own graph as N-Quads, naming the build run."""
+    placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{run.iri}>".encode()
     for work in works:
         yield work.nquads.read_bytes().replace(placeholder, real)
-    yield graph.entities.replace(placeholder, real)
-    yield serialize([*graph.extra, *reference_quads(), *ontology_quads(), *build_quads(graph.run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
+
+
+def shared_graphs(graph: BuiltGraph) -> dict[incremental.Graph, bytes]:
+    """Return every graph that is no work's own as N-Quads, by graph: entities, similarity, reference, ontology, build, queries."""
+    grouped: dict[incremental.Graph, list[Quad]] = {}
+    for quad in [*graph.extra, *reference_quads(), *ontology_quads(), *build_quads(graph.run), *canned.as_rdf()]:
+        grouped.setdefault(quad.graph_name, []).append(quad)
+    shared = {name: serialize(quads, format=RdfFormat.N_QUADS) for name, quads in grouped.items()}
+    entities = graph.entities.replace(f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{graph.run.iri}>".encode())
+    shared[NamedNode(iris.ENTITIES_GRAPH)] = entities + shared.get(NamedNode(iris.ENTITIES_GRAPH), b"")
+    return shared
 
 
 def reference_quads() -> Iterator[Quad]:

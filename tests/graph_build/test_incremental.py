@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pyoxigraph import BlankNode, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 
 from graph_build import incremental, iris, pipeline
 from graph_build.incremental import MANIFEST
@@ -115,8 +115,8 @@ def test_unchanged_documents_are_not_reloaded_and_share_the_previous_files(copy:
     store, data = copy / "var" / "store", copy / "data"
     before = store.resolve()
     loaded: list[list[str]] = []
-    chunks = pipeline.graph_chunks
-    monkeypatch.setattr(pipeline, "graph_chunks", lambda graph, works: loaded.append([w.slug for w in works]) or chunks(graph, works))
+    chunks = pipeline.document_chunks
+    monkeypatch.setattr(pipeline, "document_chunks", lambda works, run: loaded.append([w.slug for w in works]) or chunks(works, run))
     edit(data / "raw" / GANSU, "不少于5000万元", "不少于6000万元")
     build(data, store)
     assert loaded == [["gansu-44eca80e"]]
@@ -206,3 +206,53 @@ def test_a_manifest_reads_back_as_written(tmp_path: Path) -> None:
     manifest = incremental.Manifest("b" * 64, iris.build_run("c" * 64), (("甘肃-1", "k1"), ("yunnan-cd827caa", "k2")))
     incremental.write_manifest(tmp_path, manifest)
     assert incremental.read_manifest(tmp_path) == manifest
+
+
+EX = "http://example.org/"
+SIMILARITY = NamedNode(iris.SIMILARITY_GRAPH)
+
+
+def lines(*triples: str, graph: NamedNode = SIMILARITY) -> bytes:
+    return "".join(f"{t} {graph} .\n" for t in triples).encode()
+
+
+# fmt: off
+SHARED = [
+    ("same", [f"<{EX}a> <{EX}p> \"甲\""], [f"<{EX}a> <{EX}p> \"甲\""], b""),
+    ("one-changed", [f"<{EX}a> <{EX}p> \"甲\"", f"<{EX}b> <{EX}p> \"乙\""], [f"<{EX}a> <{EX}p> \"甲\"", f"<{EX}b> <{EX}p> \"丙\""],
+     lines(f"<{EX}b> <{EX}p> \"丙\"")),
+    ("decimal-lexical-form", [f"<{EX}a> <{EX}score> \"0.50\"^^<http://www.w3.org/2001/XMLSchema#decimal>"],
+     [f"<{EX}a> <{EX}score> \"0.50\"^^<http://www.w3.org/2001/XMLSchema#decimal>"], None),
+    ("blank-nodes", [f"<{EX}a> <{EX}p> _:x"], [f"<{EX}a> <{EX}p> _:y"], lines(f"<{EX}a> <{EX}p> _:y")),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("old", "new", "added"), [s[1:] for s in SHARED], ids=[s[0] for s in SHARED])
+def test_a_shared_graph_is_patched_to_the_new_quads(tmp_path: Path, old: list[str], new: list[str], added: bytes | None) -> None:
+    store = Store(str(tmp_path / "s"))
+    store.load(lines(*old), format=RdfFormat.N_QUADS)
+    store.add(Quad(NamedNode(EX + "other"), NamedNode(EX + "p"), NamedNode(EX + "o"), NamedNode(EX + "g")))
+    loaded = incremental.patched_graph(store, SIMILARITY, lines(*new))
+    assert added is None or loaded == added
+    store.load(loaded, format=RdfFormat.N_QUADS)
+    expected = Store()
+    expected.load(lines(*new), format=RdfFormat.N_QUADS)
+    assert isomorphic(store, expected, SIMILARITY) and len(store) == len(expected) + 1
+
+
+def isomorphic(store: Store, other: Store, graph: NamedNode) -> bool:
+    """Compare one graph of two stores: the quads without blank nodes, and the count of all."""
+
+    def seen(of: Store) -> tuple[set[Quad], int]:
+        quads = list(of.quads_for_pattern(None, None, None, graph))
+        return {q for q in quads if not isinstance(q.object, BlankNode)}, len(quads)
+
+    return seen(store) == seen(other)
+
+
+def test_a_graph_no_longer_built_is_removed(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "s"))
+    store.load(lines(f"<{EX}a> <{EX}p> \"甲\""), format=RdfFormat.N_QUADS)
+    assert incremental.patched_graph(store, SIMILARITY, None) == b""
+    assert len(store) == 0 and list(store.named_graphs()) == []
