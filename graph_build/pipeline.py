@@ -14,10 +14,12 @@ serially, for the annotate and evaluate commands and the tests.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -25,13 +27,14 @@ from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
-from . import __version__, canned, iris, links, reference, shapes
+from . import __version__, canned, incremental, iris, links, reference, shapes
 from .annotate import annotate, read_annotation
-from .cache import Cache, default_directory
+from .cache import Cache, builder_digest, default_directory
 from .clean import clean
 from .extract import extract
 from .group import clusters, group, make_work, merged
 from .identify import identify
+from .incremental import Manifest
 from .jobs import (
     PLACEHOLDER_RUN,
     REJECTED,
@@ -213,8 +216,9 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     entities = shared_entities(rendered)
     # zones, industries, recipient types → data/reference: read from the shared entities graph alone
     extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report)) + research
+    manifest = Manifest(builder_digest(), run.iri, tuple((r.slug, r.key) for r in rendered))
     count = load_with(
-        lambda version: clock("load", write_nquads(graph_chunks(rendered, entities, extra, run), version)),
+        lambda version: clock("load", write_version(BuiltGraph(rendered, entities, extra, run), manifest, store_dir, version, report)),
         store_dir,
         digest,
         lambda version: clock("shared-graph checks", validate_shared(version)),
@@ -316,13 +320,47 @@ def shared_entities(rendered: list[Rendered]) -> bytes:
     return "".join(dict.fromkeys(line for work in rendered for line in work.entities)).encode("utf-8")
 
 
-def graph_chunks(rendered: list[Rendered], entities: bytes, extra: list[Quad], run: BuildRun) -> Iterator[bytes]:
-    """Yield the whole graph as N-Quads: each work's graph, the shared entities, the cross-work quads, the rest."""
+@dataclass(frozen=True)
+class BuiltGraph:
+    """What a build loads: each work's rendered graph, the shared entities (N-Quads), the cross-work quads, for one build run."""
+
+    rendered: list[Rendered]
+    entities: bytes
+    extra: list[Quad]
+    run: BuildRun
+
+
+def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, version: Path, report: Report) -> int:
+    """Write the new version, patching a copy of the current one when its manifest allows, then its manifest; return the quad count."""
+    plan = incremental.plan(store_dir, manifest)
+    if plan.patch is None:
+        report(f"  load: full load ({plan.reason})")
+        count = write_nquads(itertools.chain(document_chunks(graph.rendered, graph.run), shared_graphs(graph).values()), version)
+    else:
+        loaded = set(plan.patch.loaded)
+        documents = document_chunks([r for r in graph.rendered if r.slug in loaded], graph.run)
+        count = incremental.write_patched(plan.patch, graph.run.iri, documents, shared_graphs(graph), version)
+        report(f"  load: {plan.patch.describe()}")
+    incremental.write_manifest(version, manifest)
+    return count
+
+
+def document_chunks(works: list[Rendered], run: BuildRun) -> Iterator[bytes]:
+    """Yield each work's own graph as N-Quads, naming the build run."""
     placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{run.iri}>".encode()
-    for work in rendered:
+    for work in works:
         yield work.nquads.read_bytes().replace(placeholder, real)
-    yield entities.replace(placeholder, real)
-    yield serialize([*extra, *reference_quads(), *ontology_quads(), *build_quads(run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
+
+
+def shared_graphs(graph: BuiltGraph) -> dict[incremental.Graph, bytes]:
+    """Return every graph that is no work's own as N-Quads, by graph: entities, similarity, reference, ontology, build, queries."""
+    grouped: dict[incremental.Graph, list[Quad]] = {}
+    for quad in [*graph.extra, *reference_quads(), *ontology_quads(), *build_quads(graph.run), *canned.as_rdf()]:
+        grouped.setdefault(quad.graph_name, []).append(quad)
+    shared = {name: serialize(quads, format=RdfFormat.N_QUADS) for name, quads in grouped.items()}
+    entities = graph.entities.replace(f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{graph.run.iri}>".encode())
+    shared[NamedNode(iris.ENTITIES_GRAPH)] = entities + shared.get(NamedNode(iris.ENTITIES_GRAPH), b"")
+    return shared
 
 
 def reference_quads() -> Iterator[Quad]:
