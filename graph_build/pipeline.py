@@ -54,7 +54,7 @@ from .load import LoadError, load_with, validate_shared, write_nquads
 from .parallel import Workers, default_jobs
 from .read import ReadError, printable, read
 from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
-from .research import corpus_quads
+from .research import ResearchGraph, corpus_graph
 from .script import script
 from .segment import segment
 from .to_rdf import zh
@@ -206,14 +206,14 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
         # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
-        research = clock("research (instrument cues, similarity)", corpus_quads([f.texts for f in facts], run, report))
+        research = clock("research (instrument cues, similarity)", corpus_graph([f.texts for f in facts], run, report))
         rendered = clock("to_rdf + per-document SHACL", render_works(facts, workers, cache))
     refuse_invalid(rendered)
     entities = shared_entities(rendered)
     # zones, industries, recipient types → data/reference: read from the shared entities graph alone
-    extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report)) + research
+    extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report))
     count = load_with(
-        lambda version: clock("load", write_nquads(graph_chunks(rendered, entities, extra, run), version)),
+        lambda version: clock("load", write_nquads(graph_chunks(rendered, entities, extra, run, research), version)),
         store_dir,
         digest,
         lambda version: clock("shared-graph checks", validate_shared(version)),
@@ -315,12 +315,13 @@ def shared_entities(rendered: list[Rendered]) -> bytes:
     return "".join(dict.fromkeys(line for work in rendered for line in work.entities)).encode("utf-8")
 
 
-def graph_chunks(rendered: list[Rendered], entities: bytes, extra: list[Quad], run: BuildRun) -> Iterator[bytes]:
+def graph_chunks(rendered: list[Rendered], entities: bytes, extra: list[Quad], run: BuildRun, research: ResearchGraph) -> Iterator[bytes]:
     """Yield the whole graph as N-Quads: each work's graph, the shared entities, the cross-work quads, the rest."""
     placeholder, real = f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{run.iri}>".encode()
     for work in rendered:
         yield work.nquads.read_bytes().replace(placeholder, real)
     yield entities.replace(placeholder, real)
+    yield from research.nquads()
     yield serialize([*extra, *reference_quads(), *ontology_quads(), *build_quads(run), *canned.as_rdf()], format=RdfFormat.N_QUADS)
 
 
