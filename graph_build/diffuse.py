@@ -238,9 +238,14 @@ def neighbours(collapsed: Corpus, threshold: float) -> list[list[tuple[float, in
 def nearest(texts: list[str], works: list[int], threshold: float = THRESHOLD, k: int = K) -> dict[tuple[int, int], float]:
     """Link each measure to its k nearest measures of other works above the threshold (ties to the lower number); return the union."""
     collapsed = corpus(texts, works)
+    return top_k(collapsed, neighbours(collapsed, threshold), works, k)
+
+
+def top_k(collapsed: Corpus, near_texts: list[list[tuple[float, int]]], works: list[int], k: int) -> dict[tuple[int, int], float]:
+    """Keep, per measure, its k nearest measures of other works among the near texts' measures; return the union."""
     links: dict[tuple[int, int], float] = {}
     length = k + max_per_work(works)
-    for u, near in enumerate(neighbours(collapsed, threshold)):
+    for u, near in enumerate(near_texts):
         ranked = ranked_members(collapsed, near, length)
         for m in collapsed.members[u]:
             for value, other in [r for r in ranked if works[r[1]] != works[m]][:k]:
