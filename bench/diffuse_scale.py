@@ -1,31 +1,66 @@
-"""Time the similarity stage on synthetic corpora made of the seed measures' sentences, and print the figures.
+"""Time the similarity stage on the measures of a bench corpus (or on synthetic measures), and print the figures per phase.
 
-    python bench/diffuse_scale.py [MEASURES ...]     # default: 10000 50000 250000
+    python bench/diffuse_scale.py --corpus DIR [MEASURES ...]   # DIR from bench/corpus.py N DIR; default: every measure
+    python bench/diffuse_scale.py [MEASURES ...]                # synthetic measures; default: 10000 50000 250000
 
-Each synthetic measure joins 3–6 sentences drawn (fixed seed) from the seeds' measures and belongs to a
-synthetic work of 25 measures: after normalisation almost every pair shares wording, the worst case for
-candidates. Per size it prints the time of each step (vectors and candidates, top-k, shared wording of
-every link), the peak RSS of the process so far, the candidate pairs scored, the links, and at the end the
-growth exponent of the total time (slope of log time over log measures).
+With ``--corpus`` the measures are the real output of the build's stages read …
+annotate on that corpus (run once on both cores, kept in DIR/measures.pickle),
+the first MEASURES in key order. Without it, each synthetic measure joins 3–6
+sentences drawn (fixed seed) from the seeds' measures, in works of 25 measures.
+Per size it prints the wall time and the peak RSS of the process after each
+phase (collapse, vectors + candidates + exact scores, top-k, shared wording,
+N-Quads written and counted, not kept), the links and the quads, and at the end
+the growth exponent of the stage's time (N-Quads excluded: they are written
+while the store loads).
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
+import pickle
 import platform
 import random
 import re
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from graph_build import diffuse, pipeline
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graph_build import diffuse, pipeline, wording  # noqa: E402
+from graph_build.cache import Cache  # noqa: E402
+from graph_build.parallel import Workers  # noqa: E402
+from graph_build.records import BuildRun  # noqa: E402
+
+RUN = BuildRun("https://w3id.org/gaoxin-kg/id/build/bench", "0" * 64, "2026-01-01T00:00:00+00:00", "bench")
+
+
+def corpus_measures(data: Path) -> tuple[list[diffuse.MeasureText], dict[str, tuple[str, str]]]:
+    """Return the measures of a bench corpus and each work's source, running read … annotate once (kept in DIR/measures.pickle)."""
+    kept = data / "measures.pickle"
+    if not kept.exists():
+        paths = pipeline.raw_files(data)
+        with tempfile.TemporaryDirectory() as cache, Workers(os.cpu_count() or 1) as workers:
+            _, _, facts = pipeline.annotated_facts(paths, data, workers, Cache(Path(cache)), pipeline.Clock(print), lambda _: None)
+        texts = [f.texts for f in facts]
+        kept.write_bytes(pickle.dumps(([m for w in texts for m in w.measures], {w.slug: (w.script, w.source) for w in texts})))
+    return pickle.loads(kept.read_bytes())
+
+
+def synthetic_measures(count: int) -> tuple[list[diffuse.MeasureText], dict[str, tuple[str, str]]]:
+    """Make `count` measures of 3–6 seed sentences each, 25 to a work."""
+    rng, pool = random.Random(count), sentences()
+    texts = ["".join(rng.sample(pool, rng.randint(3, 6))) for _ in range(count)]
+    offsets = [(tuple(range(len(t))), tuple(range(1, len(t) + 1))) for t in texts]
+    measures = [diffuse.MeasureText((f"w{i // 25:06d}", str(i % 25)), "Hans", t, t, *offsets[i]) for i, t in enumerate(texts)]
+    return measures, {m.key[0]: ("Hans", m.source) for m in measures}
 
 
 def sentences() -> list[str]:
@@ -43,36 +78,58 @@ def peak_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def run(count: int, pool: list[str]) -> float:
-    """Link a synthetic corpus of `count` measures as diffuse does; print one line of figures and return the seconds."""
-    rng = random.Random(count)
-    texts = ["".join(rng.sample(pool, rng.randint(3, 6))) for _ in range(count)]
-    works = (np.arange(count) // 25).tolist()
-    started = time.perf_counter()
+class Phases:
+    """Note the wall time and the peak RSS after each phase."""
+
+    def __init__(self) -> None:
+        self.last, self.notes, self.stage = time.perf_counter(), [], 0.0
+
+    def __call__(self, name: str, stage: bool = True) -> None:
+        now = time.perf_counter()
+        self.stage += (now - self.last) if stage else 0
+        self.notes.append(f"{name} {now - self.last:.1f} s ({peak_mb()} MB)")
+        self.last = now
+
+
+def run(measures: list[diffuse.MeasureText], sources: dict[str, tuple[str, str]]) -> float:
+    """Link the measures as the build does, phase by phase; print one line of figures and return the stage's seconds."""
+    measures = sorted((m for m in measures if m.text), key=lambda m: m.key)
+    slugs = {slug: number for number, slug in enumerate(sorted({m.key[0] for m in measures}))}
+    texts, works = [m.text for m in measures], [slugs[m.key[0]] for m in measures]
+    phases = Phases()
     collapsed = diffuse.corpus(texts, works)
-    matrix = diffuse.vectors(collapsed.texts)
-    pairs = diffuse.candidate_pairs(matrix, collapsed.works, diffuse.THRESHOLD)
-    del matrix
-    candidates = time.perf_counter()
-    links = diffuse.nearest(texts, works)
-    linked = time.perf_counter()
-    for i, j in links:
-        diffuse.longest_blocks(texts[i], texts[j])
-    done = time.perf_counter()
-    print(f"{count:>7} measures  {len(collapsed.texts):>7} texts  {len(pairs):>9} candidates  {len(links):>8} links  "
-          f"candidates {candidates - started:6.1f} s  top-k {linked - candidates:6.1f} s  wording {done - linked:6.1f} s  "
-          f"similarity stage {linked - candidates + done - linked:6.1f} s  peak RSS {peak_mb()} MB", flush=True)
-    return linked - candidates + done - linked
+    phases("collapse")
+    near = diffuse.neighbours(collapsed, diffuse.THRESHOLD)
+    phases("vectors+candidates+scores")
+    found = diffuse.top_k(collapsed, near, works, diffuse.K)
+    del near
+    phases("top-k")
+    pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+    links = diffuse.Links(measures, pairs, np.array([found[p] for p in map(tuple, pairs.tolist())]), wording.shared_blocks(texts, pairs, diffuse.SHARED_MIN))
+    phases("shared wording")
+    quads = sum(chunk.count(b"\n") for chunk in diffuse.similarity_nquads(links, sources, RUN))
+    phases("N-Quads", stage=False)
+    print(f"{len(measures):>7} measures {len(collapsed.texts):>7} texts {len(pairs):>8} links {quads:>9} quads | similarity stage {phases.stage:.1f} s, "
+          f"peak RSS {peak_mb()} MB | {', '.join(phases.notes)}", flush=True)
+    return phases.stage
 
 
 def main() -> None:
-    counts = [int(a) for a in sys.argv[1:]] or [10_000, 50_000, 250_000]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, help="a bench corpus directory (bench/corpus.py N DIR)")
+    parser.add_argument("measures", type=int, nargs="*", help="how many measures to link, one run each")
+    args = parser.parse_args()
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"threshold {diffuse.THRESHOLD}, K {diffuse.K}, DF_CAP {diffuse.DF_CAP}, CANDIDATES {diffuse.CANDIDATES}")
-    pool = sentences()
-    print(f"{len(pool)} seed sentences")
-    times = [run(count, pool) for count in counts]
+    if args.corpus:
+        measures, sources = corpus_measures(args.corpus)
+        print(f"{len(measures)} measures in {args.corpus}; peak RSS with them loaded {peak_mb()} MB")
+        counts = args.measures or [len(measures)]
+        times = [run(sorted(measures, key=lambda m: m.key)[:count], sources) for count in counts]
+    else:
+        counts = args.measures or [10_000, 50_000, 250_000]
+        times = [run(*synthetic_measures(count)) for count in counts]
     if len(counts) > 1:
         slope = math.log(times[-1] / times[0]) / math.log(counts[-1] / counts[0])
         print(f"growth exponent of the similarity stage {counts[0]} → {counts[-1]}: {slope:.2f}")

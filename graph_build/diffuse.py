@@ -39,17 +39,17 @@ The method, deterministic for a given set of inputs:
 
 from __future__ import annotations
 
-import difflib
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode
 from scipy import sparse
 
-from . import iris, ngrams, reference
+from . import iris, ngrams, reference, wording
 from .instruments import measure_body
 from .records import AnnotatedWork, BuildRun, SharedWording, SimilarityLink, Span
 from .segment import leaves
@@ -62,7 +62,7 @@ CHUNK = 2000  # rows multiplied or pairs scored at a time
 K = 5  # nearest measures of other works each measure keeps
 DF_CAP = 200  # n-grams in more distinct texts than this make no candidates (they still count in the score)
 CANDIDATES = 20  # candidate partners scored exactly per distinct text
-PASSAGES = 2  # longest shared passages kept per link
+PASSAGES = wording.PASSAGES  # longest shared passages kept per link
 PLACE, DIGITS = "#", "0"
 METHOD = gx.CharNgramTfidfCosine
 
@@ -238,9 +238,14 @@ def neighbours(collapsed: Corpus, threshold: float) -> list[list[tuple[float, in
 def nearest(texts: list[str], works: list[int], threshold: float = THRESHOLD, k: int = K) -> dict[tuple[int, int], float]:
     """Link each measure to its k nearest measures of other works above the threshold (ties to the lower number); return the union."""
     collapsed = corpus(texts, works)
+    return top_k(collapsed, neighbours(collapsed, threshold), works, k)
+
+
+def top_k(collapsed: Corpus, near_texts: list[list[tuple[float, int]]], works: list[int], k: int) -> dict[tuple[int, int], float]:
+    """Keep, per measure, its k nearest measures of other works among the near texts' measures; return the union."""
     links: dict[tuple[int, int], float] = {}
     length = k + max_per_work(works)
-    for u, near in enumerate(neighbours(collapsed, threshold)):
+    for u, near in enumerate(near_texts):
         ranked = ranked_members(collapsed, near, length)
         for m in collapsed.members[u]:
             for value, other in [r for r in ranked if works[r[1]] != works[m]][:k]:
@@ -259,28 +264,39 @@ def max_per_work(works: list[int]) -> int:
     return int(np.bincount(works).max()) if works else 0
 
 
-def shared_wording(left: MeasureText, right: MeasureText) -> tuple[SharedWording, ...]:
-    """Cut the `PASSAGES` longest matching blocks of two normalised texts back out of their sources, in reading order."""
-    blocks = longest_blocks(left.text, right.text)
-    return tuple(SharedWording(source_span(left, a, size), source_span(right, b, size)) for a, b, size in blocks)
+@dataclass(frozen=True)
+class Links:
+    """The similarity links of a corpus, held as arrays so hundreds of thousands of them stay small (measure numbers in key order)."""
+
+    measures: list[MeasureText]  # in key order
+    pairs: np.ndarray  # (links, 2): left and right measure numbers, left < right, sorted
+    scores: np.ndarray  # per link: its cosine
+    blocks: np.ndarray  # (links, PASSAGES, 3): start in left text, start in right text, size (0: no passage), in reading order
+
+    def records(self) -> Iterator[SimilarityLink]:
+        """Yield every link as a record, in (left, right) order."""
+        for (i, j), value, blocks in zip(self.pairs.tolist(), self.scores.tolist(), self.blocks.tolist(), strict=True):
+            left, right = self.measures[i], self.measures[j]
+            shared = tuple(SharedWording(source_span(left, a, size), source_span(right, b, size)) for a, b, size in blocks if size)
+            yield SimilarityLink(left.key, right.key, score(value), shared)
+
+
+def score(value: float) -> Decimal:
+    """Round a cosine to the three decimals the graph states.
+
+    >>> score(0.123456)
+    Decimal('0.123')
+    """
+    return Decimal(str(round(value, 3)))
 
 
 def longest_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
     """Find the `PASSAGES` longest blocks difflib's matching blocks would give (at least `SHARED_MIN` long), in reading order.
 
-    Every block difflib finds inside a region is at most that region's longest match,
-    so the second longest block is the longest one left or right of the first.
-
     >>> longest_blocks("甲乙丙丁戊己庚辛壬癸子丑", "子丑甲乙丙丁戊己庚辛")
     [(0, 2, 8)]
     """
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    first = matcher.find_longest_match(0, len(a), 0, len(b))
-    if first.size < SHARED_MIN:
-        return []
-    sides = [matcher.find_longest_match(0, first.a, 0, first.b), matcher.find_longest_match(first.a + first.size, len(a), first.b + first.size, len(b))]
-    found = [first, *sorted((s for s in sides if s.size >= SHARED_MIN), key=lambda s: (-s.size, s.a))[: PASSAGES - 1]]
-    return sorted((s.a, s.b, s.size) for s in found)
+    return [(x, y, size) for x, y, size in wording.shared_blocks([a, b], np.array([[0, 1]]), SHARED_MIN)[0].tolist() if size]
 
 
 def source_span(measure: MeasureText, at: int, size: int) -> Span:
@@ -294,66 +310,99 @@ def diffuse(works: list[AnnotatedWork], threshold: float = THRESHOLD, k: int = K
 
 def diffuse_texts(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k: int = K) -> list[SimilarityLink]:
     """Link the normalised measures as :func:`diffuse` does, from their texts alone (what the build's workers hand back)."""
+    return list(similarity_links(texts, threshold, k).records())
+
+
+def similarity_links(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k: int = K) -> Links:
+    """Link the normalised measures as :func:`diffuse_texts` does, and hold the links as arrays."""
     measures = sorted((m for m in texts if m.text), key=lambda m: m.key)
-    slugs = sorted({m.key[0] for m in measures})
-    found = nearest([m.text for m in measures], [slugs.index(m.key[0]) for m in measures], threshold, k)
-    return sorted((link(measures[i], measures[j], value) for (i, j), value in found.items()), key=lambda x: (x.left, x.right))
-
-
-def link(a: MeasureText, b: MeasureText, value: float) -> SimilarityLink:
-    """Make the link of two measures, the smaller key on the left."""
-    left, right = sorted((a, b), key=lambda m: m.key)
-    return SimilarityLink(left.key, right.key, Decimal(str(round(value, 3))), shared_wording(left, right))
+    slugs = {slug: number for number, slug in enumerate(sorted({m.key[0] for m in measures}))}
+    found = nearest([m.text for m in measures], [slugs[m.key[0]] for m in measures], threshold, k)
+    pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+    values = np.array([found[(i, j)] for i, j in pairs.tolist()], dtype=np.float64)
+    return Links(measures, pairs, values, wording.shared_blocks([m.text for m in measures], pairs, SHARED_MIN))
 
 
 # ---- RDF ----------------------------------------------------------------------------
 
 
-def similarity_quads(links: list[SimilarityLink], works: list[AnnotatedWork], run: BuildRun) -> Iterator[Quad]:
-    """Describe every link in the similarity graph: an oa:Annotation linking two measures, with score, method and shared wording."""
-    return similarity_quads_of(links, {w.work.slug: (w.work.primary.script, w.work.primary.text) for w in works}, run)
+def similarity_nquads(links: Links, sources: Mapping[str, tuple[str, str]], run: BuildRun) -> Iterator[bytes]:
+    """Describe every link in the similarity graph as N-Quads in chunks of whole lines: an oa:Annotation of two measures, with score, method, shared wording.
+
+    ``sources`` gives each work's primary script and source text by slug. Lines
+    are formatted here, not built as pyoxigraph quads: a 10,000-document corpus
+    has ~700,000 links, ~23 million quads, gigabytes as objects. Every term is
+    still written by pyoxigraph (``str`` of a term is its N-Triples form).
+    """
+    blocks = (text for _, text in similarity_blocks(links, sources, run))
+    while chunk := list(itertools.islice(blocks, CHUNK)):
+        yield "".join(chunk).encode("utf-8")
 
 
-def similarity_quads_of(links: list[SimilarityLink], sources: Mapping[str, tuple[str, str]], run: BuildRun) -> Iterator[Quad]:
-    """Describe the links as :func:`similarity_quads` does, given each work's primary script and source text by slug."""
-    graph = NamedNode(iris.SIMILARITY_GRAPH)
-    for item in links:
-        node = NamedNode(iris.similarity_link(item.left, item.right))
-        for predicate, obj in link_triples(item, node, run):
-            yield Quad(node, predicate, obj, graph)
-        for k, shared in enumerate(item.shared, start=1):
-            passage = NamedNode(f"{node.value}/shared/{k}")
-            yield Quad(node, gx.sharedWording, passage, graph)
-            yield Quad(passage, RDF_TYPE, gx.SharedWording, graph)
-            yield Quad(passage, gx.position, Literal(str(k), datatype=xsd.integer), graph)
-            for side, key, span in (("left", item.left, shared.left), ("right", item.right, shared.right)):
-                script, source = sources[key[0]]
-                yield from span_quads(passage, NamedNode(f"{passage.value}/{side}"), key[0], script, span, source, graph)
+def similarity_blocks(links: Links, sources: Mapping[str, tuple[str, str]], run: BuildRun) -> Iterator[tuple[str, str]]:
+    """Yield each link's IRI and its N-Quads lines (the link, its shared passages, their evidence), in link order."""
+    run_term = str(NamedNode(run.iri))
+    for item in links.records():
+        yield iris.similarity_link(item.left, item.right), link_nquads(item, sources, run_term)
 
 
-def link_triples(item: SimilarityLink, node: NamedNode, run: BuildRun) -> list[tuple[NamedNode, NamedNode | Literal]]:
-    """List what a link says about itself."""
+def link_nquads(item: SimilarityLink, sources: Mapping[str, tuple[str, str]], run_term: str) -> str:
+    """Write one link, its shared passages and their evidence as N-Quads lines."""
+    node = str(NamedNode(iris.similarity_link(item.left, item.right)))
+    lines = [(node, predicate, obj) for predicate, obj in link_terms(item, run_term)]
+    for k, shared in enumerate(item.shared, start=1):
+        passage = f"{node[:-1]}/shared/{k}>"
+        lines += [(node, NT["sharedWording"], passage), (passage, NT["type"], NT["SharedWording"]), (passage, NT["position"], integer(k))]
+        for side, key, span in (("left", item.left, shared.left), ("right", item.right, shared.right)):
+            lines += span_terms(passage, f"{passage[:-1]}/{side}>", key[0], sources[key[0]][0], span)
+    return "".join(f"{s} {p} {o} {NT['graph']} .\n" for s, p, o in lines)
+
+
+def link_terms(item: SimilarityLink, run_term: str) -> list[tuple[str, str]]:
+    """List what a link says about itself, as N-Triples terms."""
     return [
-        (RDF_TYPE, gx.SimilarityLink),
-        (RDF_TYPE, oa.Annotation),
-        (oa.motivatedBy, oa.linking),
-        (oa.hasTarget, NamedNode(iris.part(*item.left))),
-        (oa.hasTarget, NamedNode(iris.part(*item.right))),
-        (gx.similarityScore, Literal(str(item.score), datatype=xsd.decimal)),
-        (gx.similarityMethod, METHOD),
-        (prov.wasGeneratedBy, NamedNode(run.iri)),
+        (NT["type"], NT["SimilarityLink"]),
+        (NT["type"], NT["Annotation"]),
+        (NT["motivatedBy"], NT["linking"]),
+        (NT["hasTarget"], str(NamedNode(iris.part(*item.left)))),
+        (NT["hasTarget"], str(NamedNode(iris.part(*item.right)))),
+        (NT["similarityScore"], str(Literal(str(item.score), datatype=xsd.decimal))),
+        (NT["similarityMethod"], str(METHOD)),
+        (NT["wasGeneratedBy"], run_term),
     ]
 
 
-def span_quads(subject: NamedNode, node: NamedNode, slug: str, script: str, span: Span, text: str, graph: NamedNode) -> Iterator[Quad]:
-    """Describe one span of shared wording as evidence, the way to_rdf describes every span."""
-    position, quote = NamedNode(node.value + "/position"), NamedNode(node.value + "/quote")
-    yield Quad(subject, gx.evidence, node, graph)
-    yield Quad(node, RDF_TYPE, oa.SpecificResource, graph)
-    yield Quad(node, oa.hasSource, NamedNode(iris.expression(slug, script)), graph)
-    for selector, kind in ((position, oa.TextPositionSelector), (quote, oa.TextQuoteSelector)):
-        yield Quad(node, oa.hasSelector, selector, graph)
-        yield Quad(selector, RDF_TYPE, kind, graph)
-    yield Quad(position, oa.start, Literal(str(span.start), datatype=xsd.integer), graph)
-    yield Quad(position, oa.end, Literal(str(span.end), datatype=xsd.integer), graph)
-    yield Quad(quote, oa.exact, Literal(span.quote), graph)
+def span_terms(subject: str, node: str, slug: str, script: str, span: Span) -> list[tuple[str, str, str]]:
+    """Describe one span of shared wording as evidence, the way to_rdf describes every span, as N-Triples terms."""
+    position, quote = f"{node[:-1]}/position>", f"{node[:-1]}/quote>"
+    return [
+        (subject, NT["evidence"], node),
+        (node, NT["type"], NT["SpecificResource"]),
+        (node, NT["hasSource"], str(NamedNode(iris.expression(slug, script)))),
+        (node, NT["hasSelector"], position),
+        (position, NT["type"], NT["TextPositionSelector"]),
+        (node, NT["hasSelector"], quote),
+        (quote, NT["type"], NT["TextQuoteSelector"]),
+        (position, NT["start"], integer(span.start)),
+        (position, NT["end"], integer(span.end)),
+        (quote, NT["exact"], str(Literal(span.quote))),
+    ]
+
+
+def integer(value: int) -> str:
+    """Write an xsd:integer literal in N-Triples.
+
+    >>> integer(12)
+    '"12"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
+    return str(Literal(str(value), datatype=xsd.integer))
+
+
+NT = {
+    "graph": str(NamedNode(iris.SIMILARITY_GRAPH)),
+    "type": str(RDF_TYPE),
+    **{name: str(gx[name]) for name in ("SimilarityLink", "SharedWording", "sharedWording", "position", "similarityScore", "similarityMethod", "evidence")},
+    **{name: str(oa[name]) for name in ("Annotation", "motivatedBy", "linking", "hasTarget", "SpecificResource", "hasSource", "hasSelector")},
+    **{name: str(oa[name]) for name in ("TextPositionSelector", "TextQuoteSelector", "start", "end", "exact")},
+    "wasGeneratedBy": str(prov.wasGeneratedBy),
+}

@@ -52,27 +52,44 @@ def tfidf(texts: list[str], sizes: tuple[int, int]) -> sparse.csr_matrix:
     vocabulary = np.empty(0, dtype=np.int64)
     for chunk in chunks:
         vocabulary = np.union1d(vocabulary, gram_keys(chunk, letters, sizes)[1])
-    indices, counts, lengths = [], [], []
-    for chunk in chunks:
-        rows, keys = gram_keys(chunk, letters, sizes)
-        pairs, tf = np.unique(rows * len(vocabulary) + np.searchsorted(vocabulary, keys), return_counts=True)
-        indices.append((pairs % len(vocabulary)).astype(np.int32))
-        counts.append(tf.astype(np.float32))
-        lengths.append(np.bincount(pairs // len(vocabulary), minlength=len(chunk)))
-    return weigh(np.concatenate(indices or [np.empty(0, np.int32)]), np.concatenate(counts or [np.empty(0, np.float32)]),
-                 np.concatenate(lengths or [np.empty(0, np.int64)]), len(vocabulary))
+    counted = [count(chunk, letters, sizes, vocabulary) for chunk in chunks]
+    return weigh(counted, len(vocabulary))
 
 
-def weigh(indices: np.ndarray, tf: np.ndarray, lengths: np.ndarray, width: int) -> sparse.csr_matrix:
-    """Weigh term counts by sublinear tf and smoothed idf, and scale every row to unit length."""
-    documents = len(lengths)
-    idf = (np.log((1 + documents) / (1 + np.bincount(indices, minlength=width))) + 1).astype(np.float32)
+def count(texts: list[str], letters: np.ndarray, sizes: tuple[int, int], vocabulary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count the n-grams of each text: (column indices, term counts) row after row, and each row's length."""
+    rows, keys = gram_keys(texts, letters, sizes)
+    pairs, tf = np.unique(rows * len(vocabulary) + np.searchsorted(vocabulary, keys), return_counts=True)
+    return (pairs % len(vocabulary)).astype(np.int32), tf.astype(np.float32), np.bincount(pairs // len(vocabulary), minlength=len(texts))
+
+
+def weigh(counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]], width: int) -> sparse.csr_matrix:
+    """Weigh term counts by sublinear tf and smoothed idf, and scale every row to unit length, one chunk of rows at a time.
+
+    Each chunk's counts are dropped once weighed into the matrix, so the counts and
+    the matrix are never held twice (a 10,000-document corpus has ~60 million entries).
+    """
+    lengths = np.concatenate([c[2] for c in counted] or [np.empty(0, np.int64)])
+    df = sum((np.bincount(c[0], minlength=width) for c in counted), np.zeros(width, dtype=np.int64))
+    idf = (np.log((1 + len(lengths)) / (1 + df)) + 1).astype(np.float32)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32 if lengths.sum() < 2**31 else np.int64)
+    indices, data = np.empty(indptr[-1], dtype=np.int32), np.empty(indptr[-1], dtype=np.float32)
+    at = 0
+    while counted:
+        chunk_indices, tf, chunk_lengths = counted.pop(0)
+        indices[at : at + len(tf)], data[at : at + len(tf)] = chunk_indices, unit_rows(chunk_indices, tf, chunk_lengths, idf)
+        at += len(tf)
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(lengths), width), copy=False)
+
+
+def unit_rows(indices: np.ndarray, tf: np.ndarray, lengths: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Weigh one chunk's counts, (1 + ln tf) · idf, and scale each of its rows to unit length."""
     data = np.log(tf)
     data += 1
     data *= idf[indices]
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(sparse.csr_matrix((0, 0)).indices.dtype if len(data) < 2**31 else np.int64)
     filled = np.flatnonzero(lengths)
-    norms = np.ones(documents, dtype=np.float32)
-    norms[filled] = np.sqrt(np.add.reduceat(data**2, indptr[filled])) if len(filled) else 1
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    norms = np.ones(len(lengths), dtype=np.float32)
+    norms[filled] = np.sqrt(np.add.reduceat(data**2, starts[filled])) if len(filled) else 1
     data /= np.repeat(norms, lengths)
-    return sparse.csr_matrix((data, indices, indptr), shape=(documents, width), copy=False)
+    return data

@@ -57,7 +57,7 @@ from .load import LoadError, load_with, validate_shared, write_nquads
 from .parallel import Workers, default_jobs
 from .read import ReadError, printable, read
 from .records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
-from .research import corpus_quads
+from .research import ResearchGraph, corpus_graph
 from .script import script
 from .segment import segment
 from .to_rdf import zh
@@ -210,15 +210,15 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
         # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
-        research = clock("research (instrument cues, similarity)", corpus_quads([f.texts for f in facts], run, report))
+        research = clock("research (instrument cues, similarity)", corpus_graph([f.texts for f in facts], run, report))
         rendered = clock("to_rdf + per-document SHACL", render_works(facts, workers, cache))
     refuse_invalid(rendered)
     entities = shared_entities(rendered)
     # zones, industries, recipient types → data/reference: read from the shared entities graph alone
-    extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report)) + research
+    extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report))
     manifest = Manifest(builder_digest(), run.iri, tuple((r.slug, r.key) for r in rendered))
     count = load_with(
-        lambda version: clock("load", write_version(BuiltGraph(rendered, entities, extra, run), manifest, store_dir, version, report)),
+        lambda version: clock("load", write_version(BuiltGraph(rendered, entities, extra, research, run), manifest, store_dir, version, report)),
         store_dir,
         digest,
         lambda version: clock("shared-graph checks", validate_shared(version)),
@@ -327,6 +327,7 @@ class BuiltGraph:
     rendered: list[Rendered]
     entities: bytes
     extra: list[Quad]
+    research: ResearchGraph  # the instrument scheme, and the similarity links written as N-Quads while they load
     run: BuildRun
 
 
@@ -335,11 +336,12 @@ def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, versio
     plan = incremental.plan(store_dir, manifest)
     if plan.patch is None:
         report(f"  load: full load ({plan.reason})")
-        count = write_nquads(itertools.chain(document_chunks(graph.rendered, graph.run), shared_graphs(graph).values()), version)
+        links = incremental.streamed_links(graph.research.link_blocks(), graph.run.iri, version)
+        count = write_nquads(itertools.chain(document_chunks(graph.rendered, graph.run), shared_graphs(graph).values(), links), version)
     else:
         loaded = set(plan.patch.loaded)
         documents = document_chunks([r for r in graph.rendered if r.slug in loaded], graph.run)
-        count = incremental.write_patched(plan.patch, graph.run.iri, documents, shared_graphs(graph), version)
+        count = incremental.write_patched(plan.patch, graph.run.iri, documents, shared_graphs(graph), graph.research.link_blocks(), version)
         report(f"  load: {plan.patch.describe()}")
     incremental.write_manifest(version, manifest)
     return count
@@ -353,9 +355,9 @@ def document_chunks(works: list[Rendered], run: BuildRun) -> Iterator[bytes]:
 
 
 def shared_graphs(graph: BuiltGraph) -> dict[incremental.Graph, bytes]:
-    """Return every graph that is no work's own as N-Quads, by graph: entities, similarity, reference, ontology, build, queries."""
+    """Return every graph that is no work's own as N-Quads, by graph: entities, reference, ontology, build, queries (not the similarity links)."""
     grouped: dict[incremental.Graph, list[Quad]] = {}
-    for quad in [*graph.extra, *reference_quads(), *ontology_quads(), *build_quads(graph.run), *canned.as_rdf()]:
+    for quad in [*graph.extra, *graph.research.scheme, *reference_quads(), *ontology_quads(), *build_quads(graph.run), *canned.as_rdf()]:
         grouped.setdefault(quad.graph_name, []).append(quad)
     shared = {name: serialize(quads, format=RdfFormat.N_QUADS) for name, quads in grouped.items()}
     entities = graph.entities.replace(f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{graph.run.iri}>".encode())

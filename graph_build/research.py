@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from pyoxigraph import Quad
+from pyoxigraph import Quad, RdfFormat, serialize
 
 from . import diffuse, instruments
 from .records import AnnotatedWork, BuildRun
@@ -37,17 +37,36 @@ def compact(measure: diffuse.MeasureText) -> diffuse.MeasureText:
     return dataclasses.replace(measure, starts=array("I", measure.starts), ends=array("I", measure.ends))  # type: ignore[arg-type]
 
 
-def research_quads(works: list[AnnotatedWork], run: BuildRun, report: Callable[[str], None]) -> list[Quad]:
-    """Report measures without an instrument cue, link similar measures, and return the scheme's and the links' quads."""
-    return corpus_quads([work_texts(w) for w in works], run, report)
+@dataclass(frozen=True)
+class ResearchGraph:
+    """What the research stages add to the graph: the instrument scheme, and the similarity links held as arrays until loading."""
+
+    scheme: list[Quad]
+    links: diffuse.Links
+    sources: dict[str, tuple[str, str]]  # per work slug: its primary script and source text
+    run: BuildRun
+
+    def nquads(self) -> Iterator[bytes]:
+        """Yield the scheme's and the links' quads as N-Quads, in chunks of whole lines."""
+        yield serialize(self.scheme, format=RdfFormat.N_QUADS)
+        yield from diffuse.similarity_nquads(self.links, self.sources, self.run)
+
+    def link_blocks(self) -> Iterator[tuple[str, str]]:
+        """Yield each similarity link's IRI and N-Quads lines, for the loader (which patches the graph link by link)."""
+        return diffuse.similarity_blocks(self.links, self.sources, self.run)
 
 
-def corpus_quads(works: list[WorkTexts], run: BuildRun, report: Callable[[str], None]) -> list[Quad]:
-    """Do what :func:`research_quads` does, from the works' kept texts."""
+def research_graph(works: list[AnnotatedWork], run: BuildRun, report: Callable[[str], None]) -> ResearchGraph:
+    """Report measures without an instrument cue, link similar measures, and return what the scheme and the links add to the graph."""
+    return corpus_graph([work_texts(w) for w in works], run, report)
+
+
+def corpus_graph(works: list[WorkTexts], run: BuildRun, report: Callable[[str], None]) -> ResearchGraph:
+    """Do what :func:`research_graph` does, from the works' kept texts."""
     for work in works:
         for path in work.uncoded:
             report(f"  no instrument cue found: {work.slug} measure {path}")
-    links = diffuse.diffuse_texts(m for work in works for m in work.measures)
-    report(f"  similarity: {len(links)} links between measures of different works (cosine ≥ {diffuse.THRESHOLD})")
+    links = diffuse.similarity_links(m for work in works for m in work.measures)
+    report(f"  similarity: {len(links.pairs)} links between measures of different works (cosine ≥ {diffuse.THRESHOLD})")
     sources = {work.slug: (work.script, work.source) for work in works}
-    return [*instruments.scheme_quads(), *diffuse.similarity_quads_of(links, sources, run)]
+    return ResearchGraph(list(instruments.scheme_quads()), links, sources, run)

@@ -11,9 +11,10 @@ import pytest
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 
 from graph_build import incremental, iris, pipeline
-from graph_build.incremental import MANIFEST
+from graph_build.incremental import LINK_DIGESTS, MANIFEST
 from graph_build.load import COMPLETE_MARKER, LoadError, versions_dir
 from graph_build.records import BuildStats
+from graph_build.vocab import RDF_TYPE, gx
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_GRAPH = NamedNode(iris.BUILD_GRAPH)
@@ -139,6 +140,7 @@ FALLBACKS = [
     ("no-manifest", lambda version: (version / MANIFEST).unlink(), f"has no {MANIFEST}"),
     ("unreadable-manifest", lambda version: (version / MANIFEST).write_text('{"builder": "x", "ru', encoding="utf-8"), "not a build manifest (JSONDecodeError"),
     ("incomplete-version", lambda version: (version / COMPLETE_MARKER).unlink(), "is not a complete version"),
+    ("no-link-digests", lambda version: (version / LINK_DIGESTS).unlink(), f"has no {LINK_DIGESTS}"),
 ]
 # fmt: on
 
@@ -256,3 +258,18 @@ def test_a_graph_no_longer_built_is_removed(tmp_path: Path) -> None:
     store.load(lines(f"<{EX}a> <{EX}p> \"甲\""), format=RdfFormat.N_QUADS)
     assert incremental.patched_graph(store, SIMILARITY, None) == b""
     assert len(store) == 0 and list(store.named_graphs()) == []
+
+
+def test_a_reworded_measure_patches_only_the_links_that_changed(copy: Path) -> None:
+    """Check rewording a measure changes some similarity links, the patch reloads only those, and the result equals a fresh build."""
+    store, data = copy / "var" / "store", copy / "data"
+    before = incremental.read_digests(store.resolve())
+    edit(data / "raw" / GANSU, "不少于5000万元", "不少于5000万元，并对引进的高层次人才团队给予安家补助")
+    _, load = build(data, store)
+    assert load[0].startswith("  load: patched the previous version: 1 document(s) replaced")
+    after = incremental.read_digests(store.resolve())
+    stored = Store.read_only(str(store.resolve())).quads_for_pattern(None, RDF_TYPE, gx.SimilarityLink, None)
+    assert set(after) == {q.subject.value for q in stored}  # the digests list exactly the links the version holds
+    changed = {iri for iri in after if before.get(iri) != after[iri]} | (set(before) - set(after))
+    assert 0 < len(changed) < len(after)
+    assert quads(store.resolve())[0] == quads(fresh(data, copy))[0]
