@@ -84,6 +84,11 @@ class ByteLRU:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def held_keys(self) -> list[Hashable]:
+        """List the keys held now, least recently used first."""
+        with self._lock:
+            return list(self._entries)
+
     def stats(self) -> dict[str, int]:
         """Count entries, bytes used, hits, misses, stores and evictions."""
         with self._lock:

@@ -355,6 +355,8 @@ def too_deep(text: str, limit: int) -> tuple[int, int] | None:
 
     >>> too_deep("ASK { { { } } }", 2), too_deep("ASK { FILTER((1)) }", 3), too_deep('ASK { "((((" }', 1)
     ((1, 9), None, None)
+    >>> too_deep("ASK { { } }", 2), too_deep("ASK { { } }", 1), too_deep("ASK { } ASK { }", 1)
+    (None, (1, 7), None)
     """
     code = blank(text).code
     if code.count("{") + code.count("(") + code.count("[") <= limit:  # cannot nest deeper than it opens
