@@ -49,8 +49,9 @@ def listener() -> Iterator[tuple[str, list[int]]]:
     def accept() -> None:
         while not stop.is_set():
             try:
-                server.accept()[0].close()
-                connections.append(1)
+                connection = server.accept()[0]
+                connections.append(1)  # before the close: the caller's query cannot end (and be checked) before it sees the close
+                connection.close()
             except OSError:
                 continue
 
