@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVICE_ENDPOINTS": {},  # name → endpoint URL, replacing the SERVICE IRI a canned query declares under that name
     "ENDPOINT": None,  # a remote SPARQL 1.1 endpoint holding the graph, served instead of STORE (server/remote.py)
     "ENDPOINT_VERSION_TTL": 5.0,  # seconds the remote build's version id is cached
-    "QUERY_PROCESSES": 2,  # query processes per server worker
+    "QUERY_PROCESSES": 2,  # query processes per server worker (`gaoxin-kg serve` gives each worker one per thread)
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
     "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)
     "RESULT_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker cache of answers and query results, keyed by graph version (server/cache.py); 0: off

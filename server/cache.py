@@ -8,8 +8,9 @@ Two layers share one LRU cache per server worker, bounded in bytes (``RESULT_CAC
   resources or dumps blueprints is stored on the way out (streamed files such as the dump downloads are
   not: they carry their own SHA-256 ETag, which Werkzeug answers with 304, and get the same Cache-Control).
 - **Query results.** ``executor.execute`` keys each result by (graph version, query text, substitutions,
-  dataset, media type, row cap), so a canned page's parameter lists, a POSTed query and the same query
-  under another URL are not run twice.
+  dataset, media type, row cap), so a canned page's parameter lists and a POSTed query are not run twice.
+  A GET of /sparql whose response the middleware keeps does not keep its result too (``keep=False``):
+  each unique answer is held once, and the same query asked again by GET is a response hit anyway.
 
 The version (the name of the directory the store link points at) changes on every rebuild, so old entries
 are never served again and age out of the LRU. Errors, refusals and timeouts are never cached: only
@@ -83,6 +84,11 @@ class ByteLRU:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def held_keys(self) -> list[Hashable]:
+        """List the keys held now, least recently used first."""
+        with self._lock:
+            return list(self._entries)
+
     def stats(self) -> dict[str, int]:
         """Count entries, bytes used, hits, misses, stores and evictions."""
         with self._lock:
@@ -127,6 +133,11 @@ def cache_of(app: Flask) -> ByteLRU | None:
     """Return the app's cache, or None when caching is off."""
     cache = app.extensions.get("gaoxin_cache")
     return cache if cache is not None and cache.capacity > 0 else None
+
+
+def response_kept() -> bool:
+    """Tell whether the middleware will keep this request's answer whole, should the app answer 200 (a GET it saw)."""
+    return ENVIRON_KEY in request.environ
 
 
 def version_id(store: Path) -> str:

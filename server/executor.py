@@ -2,7 +2,7 @@
 
 API used by every blueprint (keep it when the internals change)::
 
-    execute(sparql, result_format=..., substitutions=..., default_graph_uris=..., named_graph_uris=...) -> QueryResult
+    execute(sparql, result_format=..., substitutions=..., default_graph_uris=..., named_graph_uris=..., keep=True) -> QueryResult
 
 ``result_format`` is a media type: for SELECT/ASK one of application/sparql-results+json,
 application/sparql-results+xml, text/csv, text/tab-separated-values; for
@@ -14,7 +14,9 @@ default graph is the union of all named graphs (unless the query says FROM).
 
 Successful results are kept per graph version in the app's cache (server/cache.py), keyed
 by version, query text, substitutions, dataset, media type and row cap; errors and
-timeouts are never kept, so they are run again.
+timeouts are never kept, so they are run again. ``keep=False`` looks the result up but
+does not keep it: for an answer the response cache keeps whole (a GET of /sparql), a
+second copy would only halve what the cache holds.
 
 Errors are exceptions, all subclasses of ``QueryError`` with a readable ``message``:
 ``QuerySyntaxError`` (``line``, ``column``), ``QueryRefused`` (``reason`` "update" or
@@ -141,25 +143,26 @@ def execute(
     *,
     row_cap: int | None = None,
     timeout: float | None = None,
+    keep: bool = True,
 ) -> QueryResult:
     """Run a read-only query on the current graph in a query process and serialize its result."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     check(sparql, tuple(app.config["SERVICE_ALLOW"]))
     version = graph_version(app)
-    graph.note_version(os.fspath(version).rsplit("/", 1)[-1])
+    graph.note_version(version.rsplit("/", 1)[-1])
     task = Task(
-        version=os.fspath(version),
+        version=version,
         sparql=sparql,
         media_type=result_format,
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
         substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
         **dataset(sparql, default_graph_uris, named_graph_uris),
     )
-    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout))
+    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep)
 
 
-def cached_run(app: Flask, task: Task, timeout: float) -> QueryResult:
-    """Answer a task from the result cache of this graph version, else run it (here or on the remote endpoint) and keep a successful result."""
+def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True) -> QueryResult:
+    """Answer a task from the result cache of this graph version, else run it (here or on the remote endpoint) and keep a successful result if asked."""
     runner = run_remote if app.config.get("ENDPOINT") else run
     results = cache.cache_of(app)
     if results is None:
@@ -167,7 +170,8 @@ def cached_run(app: Flask, task: Task, timeout: float) -> QueryResult:
     result: QueryResult | None = results.get(("result", task))
     if result is None:
         result = runner(app, task, timeout)  # an error or timeout raises: nothing is stored
-        results.put(("result", task), result, len(result.body) + len(task.sparql) + cache.ENTRY_OVERHEAD)
+        if keep:
+            results.put(("result", task), result, len(result.body) + len(task.sparql) + cache.ENTRY_OVERHEAD)
     return result
 
 
@@ -183,7 +187,7 @@ def check(sparql: str, service_allow: tuple[str, ...]) -> None:
         raise QueryRefused(message, "service")
 
 
-def graph_version(app: Flask) -> os.PathLike[str] | str:
+def graph_version(app: Flask) -> str:
     """Return the graph version this request reads: the one current on its first query.
 
     A canned page runs several queries (its result, then its dropdowns); were each to
@@ -203,12 +207,13 @@ def graph_version(app: Flask) -> os.PathLike[str] | str:
     return version
 
 
-def link_target(store: Path) -> os.PathLike[str]:
-    """Return the store version directory the link points at (one readlink: a full resolve costs ~50 µs a query)."""
+def link_target(store: Path) -> str:
+    """Return the store version directory the link points at (one readlink and string joins: a full resolve costs ~50 µs a query)."""
     try:
-        return Path(os.path.abspath(store.parent / os.readlink(store)))  # absolute, as a query process may not share our cwd
+        target = os.readlink(store)
     except OSError:  # not a link (a plain store directory), or missing
-        return current_version(store)
+        return os.fspath(current_version(store))
+    return os.path.abspath(os.path.join(os.path.dirname(store), target))  # absolute, as a query process may not share our cwd
 
 
 def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:

@@ -12,9 +12,11 @@ query past its time limit is stopped by killing its child, which is then replace
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import queue
+import select
 import signal
 import sys
 import threading
@@ -243,6 +245,8 @@ class Child:
         start_without_main(self.process)
         child_end.close()
         self.ready = False
+        self.reply_ready = select.poll()  # made once: Connection.poll builds and drops a selector on every call
+        self.reply_ready.register(self.conn.fileno(), select.POLLIN)
 
     def wait_ready(self) -> None:
         """Wait for the child's hello after its start-up, once."""
@@ -260,7 +264,7 @@ class Child:
         """Send a task and wait at most `timeout` seconds for the reply."""
         self.wait_ready()
         self.conn.send(task)
-        if not self.conn.poll(timeout):
+        if not self.reply_ready.poll(max(0, math.ceil(timeout * 1000))):  # a hang-up or error also wakes it: recv then raises EOFError
             raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
         return self.conn.recv()
 

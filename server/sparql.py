@@ -25,7 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from graph_build import canned
 from graph_build.vocab import PREFIXES, sparql_prefixes
 
-from . import executor, sparql_description, sparql_text
+from . import cache, executor, sparql_description, sparql_text
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -39,6 +39,7 @@ GRAPH_NAMES |= {"jsonld": JSONLD, "json-ld": JSONLD, "json": JSONLD}
 # Accepted media types and the format each means; the first of equal quality wins (so */* gives JSON or Turtle).
 RESULT_TYPES = {JSON: JSON, XML: XML, CSV: CSV, TSV: TSV, "application/json": JSON, "application/xml": XML, "text/xml": XML}
 GRAPH_TYPES = {TURTLE: TURTLE, NTRIPLES: NTRIPLES, RDFXML: RDFXML, JSONLD: JSONLD, "application/x-turtle": TURTLE, "text/plain": NTRIPLES}
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Gaoxin-Truncated, X-Gaoxin-Graph-Version"}
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 UPDATE_REFUSED = "this endpoint is read-only: SPARQL Update is not allowed (use the dumps to get the whole graph)"
 POST_TYPES = "Content-Type application/x-www-form-urlencoded (query=...) or application/sparql-query (the query as the body)"
@@ -102,8 +103,7 @@ def too_large(_error: RequestEntityTooLarge) -> Response:
 @blueprint.after_request
 def cors(response: Response) -> Response:
     """Let pages on any origin query the endpoint (it is public and read-only)."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "X-Gaoxin-Truncated, X-Gaoxin-Graph-Version"
+    response.headers.extend(CORS_HEADERS)  # no view sets these: added, not set, which would scan every header
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
@@ -196,7 +196,8 @@ def answer(operation: Operation) -> Response:
     graph = form in ("construct", "describe")
     media_type = negotiate(GRAPH_TYPES if graph else RESULT_TYPES, GRAPH_NAMES if graph else RESULT_NAMES, operation.format, form)
     try:
-        result = executor.execute(operation.query or "", media_type, default_graph_uris=operation.default_graphs, named_graph_uris=operation.named_graphs)
+        graphs = {"default_graph_uris": operation.default_graphs, "named_graph_uris": operation.named_graphs}
+        result = executor.execute(operation.query or "", media_type, **graphs, keep=not cache.response_kept())
     except executor.QueryRefused as error:
         raise ProtocolError(403 if error.reason == "update" else 400, error.message) from None
     except executor.QuerySyntaxError as error:
@@ -230,8 +231,11 @@ def negotiate(types: dict[str, str], names: dict[str, str], format_name: str | N
         if chosen is None:
             raise ProtocolError(406, f"format={format_name} is not offered for a {form.upper()} query; use one of {', '.join(names)}")
         return chosen
-    if not request.headers.get("Accept", "").strip():
+    accept = request.headers.get("Accept", "").strip()
+    if not accept or accept == "*/*":
         return next(iter(types.values()))
+    if accept in types:  # one plain media type, as most clients send: no need to parse q-values
+        return types[accept]
     best = request.accept_mimetypes.best_match(list(types))
     if best is None:
         raise ProtocolError(406, f"none of the types in Accept ({request.headers['Accept']}) fits; offered: {', '.join(offered)}")

@@ -165,6 +165,8 @@ def service_clauses(text: str) -> Iterator[ServiceClause]:
     """Yield every SERVICE clause of a query or update, also after decoding codepoint escapes."""
     for variant in dict.fromkeys((text, decode_escapes(text))):
         blanked = blank(variant)
+        if SERVICE.search(blanked.code) is None:  # the usual case: no keyword, so nothing to read further
+            continue
         prefixes, base = prefixes_and_base(blanked)
         starts = line_starts(variant)
         for offset in service_keywords(blanked.code):
@@ -353,8 +355,12 @@ def too_deep(text: str, limit: int) -> tuple[int, int] | None:
 
     >>> too_deep("ASK { { { } } }", 2), too_deep("ASK { FILTER((1)) }", 3), too_deep('ASK { "((((" }', 1)
     ((1, 9), None, None)
+    >>> too_deep("ASK { { } }", 2), too_deep("ASK { { } }", 1), too_deep("ASK { } ASK { }", 1)
+    (None, (1, 7), None)
     """
     code = blank(text).code
+    if code.count("{") + code.count("(") + code.count("[") <= limit:  # cannot nest deeper than it opens
+        return None
     depth = 0
     for match in BRACKET.finditer(code):
         depth += 1 if match.group() in "{([" else -1

@@ -99,6 +99,30 @@ def test_a_post_reuses_the_result_of_the_same_query(cached_app: Flask) -> None:
     assert stats(cached_app)["hits"] == hits + 1  # the executor's result layer
 
 
+def layers(app: Flask) -> list[str]:
+    """Name the layer of each entry the cache holds: "result" (executor) or "response" (middleware)."""
+    return sorted("result" if key[0] == "result" else "response" for key in app.extensions["gaoxin_cache"].held_keys())
+
+
+def test_a_unique_get_is_held_once_as_its_response(cached_app: Flask) -> None:
+    client = cached_app.test_client()
+    assert ask(client, f"{LOOKUP} LIMIT 7").headers["X-Gaoxin-Cache"] == "miss"
+    assert layers(cached_app) == ["response"]  # not also as a query result: the response cache answers a repeated GET
+    assert ask(client, f"{LOOKUP} LIMIT 7").headers["X-Gaoxin-Cache"] == "hit"
+
+
+def test_a_post_keeps_its_result_even_after_a_get_of_the_same_query(cached_app: Flask) -> None:
+    client = cached_app.test_client()
+    get = ask(client, COUNT)
+    post = client.post("/sparql", data=COUNT, headers={"Content-Type": "application/sparql-query", "Accept": JSON})
+    assert post.data == get.data and layers(cached_app) == ["response", "result"]
+
+
+def test_a_canned_page_keeps_its_query_results_beside_the_page(cached_app: Flask) -> None:
+    cached_app.test_client().get("/queries/amounts-by-province", headers={"Accept": "text/html"})
+    assert "response" in layers(cached_app) and "result" in layers(cached_app)  # the page, and its query for other pages to reuse
+
+
 PAGES = ["/", "/queries/documents", "/queries/amounts-by-province", "/queries/amounts-by-province.csv", "/queries/amounts-by-province.json"]
 
 

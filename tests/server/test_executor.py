@@ -244,6 +244,14 @@ def write_version(path: Path, label: str) -> Path:
     return path
 
 
+def test_a_relative_store_link_names_an_absolute_version_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "store.versions" / "v1").mkdir(parents=True)
+    (tmp_path / "store").symlink_to("store.versions/v1")
+    monkeypatch.chdir(tmp_path)
+    assert executor.link_target(Path("store")) == str(tmp_path / "store.versions" / "v1")  # a query process may not share our cwd
+    assert executor.link_target(Path("store.versions/v1")) == str((tmp_path / "store.versions" / "v1").resolve())  # a plain directory
+
+
 def test_query_processes_follow_the_store_link_to_a_new_version(tmp_path: Path) -> None:
     link = tmp_path / "store"
     link.symlink_to(write_version(tmp_path / "v1", "first"))

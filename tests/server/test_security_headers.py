@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask import Response
 from flask.testing import FlaskClient
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -52,6 +53,12 @@ def test_every_response_carries_the_security_headers(client: FlaskClient, path: 
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     policy = directives(response.headers["Content-Security-Policy"])
     assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
+
+
+def test_a_header_the_view_set_itself_is_kept_and_the_others_added_once() -> None:
+    response = security.add_headers(Response("x", headers={"x-frame-options": "SAMEORIGIN"}))
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert all(len(response.headers.getlist(name)) == 1 for name in security.HEADERS)
 
 
 def test_scripts_are_this_sites_files_only() -> None:

@@ -49,8 +49,9 @@ def listener() -> Iterator[tuple[str, list[int]]]:
     def accept() -> None:
         while not stop.is_set():
             try:
-                server.accept()[0].close()
-                connections.append(1)
+                connection = server.accept()[0]
+                connections.append(1)  # before the close: the caller's query cannot end (and be checked) before it sees the close
+                connection.close()
             except OSError:
                 continue
 
@@ -99,6 +100,9 @@ def test_format_parameter_chooses_the_format(client: FlaskClient, query: str, na
         (NUMBERS, None, "application/sparql-results+json"),
         (NUMBERS, "*/*", "application/sparql-results+json"),
         (NUMBERS, "application/json", "application/sparql-results+json"),
+        (NUMBERS, "text/csv", "text/csv"),
+        (NUMBERS, " application/sparql-results+xml ", "application/sparql-results+xml"),
+        (NUMBERS, "Text/CSV", "text/csv"),
         (NUMBERS, "text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
         (NUMBERS, "text/tab-separated-values, */*;q=0.1", "text/tab-separated-values"),
         (NUMBERS, "text/*", "text/csv"),
@@ -106,6 +110,7 @@ def test_format_parameter_chooses_the_format(client: FlaskClient, query: str, na
         (CONSTRUCT, "*/*", "text/turtle"),
         (CONSTRUCT, "application/rdf+xml;q=0.8, application/n-triples", "application/n-triples"),
         (CONSTRUCT, "application/ld+json", "application/ld+json"),
+        (CONSTRUCT, "text/plain", "application/n-triples"),
         ("ASK {}", "application/sparql-results+xml", "application/sparql-results+xml"),
     ],
 )
