@@ -210,8 +210,9 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
         # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
-        research = clock("research (instrument cues, similarity)", corpus_graph([f.texts for f in facts], run, report))
-        rendered = clock("to_rdf + per-document SHACL", render_works(facts, workers, cache))
+        rendering = render_works(facts, workers, cache)  # the workers render while the parent links the corpus
+        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph([f.texts for f in facts], run, report))
+        rendered = clock("to_rdf + per-document SHACL (the rest)", list(rendering))
     refuse_invalid(rendered)
     entities = shared_entities(rendered)
     # zones, industries, recipient types → data/reference: read from the shared entities graph alone
@@ -300,11 +301,15 @@ def annotate_works(works: list[tuple[Work, list[Scanned]]], data_dir: Path, work
     return [cached[t.key] if t.key in cached else next(fresh) for t in tasks]
 
 
-def render_works(facts: list[Facts], workers: Workers, cache: Cache) -> list[Rendered]:
-    """Run to_rdf and each document's SHACL validation on the works not rendered before."""
+def render_works(facts: list[Facts], workers: Workers, cache: Cache) -> Iterator[Rendered]:
+    """Run to_rdf and each document's SHACL validation on the works not rendered before, in work order.
+
+    The worker pool starts on every work at once (the parent meanwhile runs the research stages); the results are
+    collected as the caller iterates.
+    """
     cached = {f.key: hit for f in facts if (hit := cached_rendering(cache, f.key)) is not None}
     fresh = iter(workers.map(render_work, [RenderTask(f.key, cache) for f in facts if f.key not in cached]))
-    return [cached[f.key] if f.key in cached else next(fresh) for f in facts]
+    return (cached[f.key] if f.key in cached else next(fresh) for f in facts)
 
 
 def refuse_invalid(rendered: list[Rendered]) -> None:
