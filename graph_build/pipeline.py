@@ -19,8 +19,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -210,20 +210,17 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
         # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
-        rendering = render_works(facts, workers, cache)  # the workers render while the parent links the corpus
+        rendering = Rendering(render_works(facts, workers, cache))  # the workers render while the parent links the corpus
         research = clock("research (instrument cues, similarity), workers rendering", corpus_graph([f.texts for f in facts], run, report))
-        rendered = clock("to_rdf + per-document SHACL (the rest)", list(rendering))
-    refuse_invalid(rendered)
-    entities = shared_entities(rendered)
-    # zones, industries, recipient types → data/reference: read from the shared entities graph alone
-    extra = clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), report))
-    manifest = Manifest(builder_digest(), run.iri, tuple((r.slug, r.key) for r in rendered))
-    count = load_with(
-        lambda version: clock("load", write_version(BuiltGraph(rendered, entities, extra, research, run), manifest, store_dir, version, report)),
-        store_dir,
-        digest,
-        lambda version: clock("shared-graph checks", validate_shared(version)),
-    )
+        manifest = Manifest(builder_digest(), run.iri, tuple((f.slug, f.key) for f in facts))
+        graph = BuiltGraph(rendering, research, run, clock, report)
+        count = load_with(
+            lambda version: clock("load (with to_rdf + per-document SHACL as the workers finish)", write_version(graph, manifest, store_dir, version, report)),
+            store_dir,
+            digest,
+            lambda version: clock("shared-graph checks", validate_shared(version)),
+        )
+    rendered = rendering.done
     cache.prune(set(file_keys) | {f.key for f in facts})
     return BuildStats(
         files=files,
@@ -313,7 +310,7 @@ def render_works(facts: list[Facts], workers: Workers, cache: Cache) -> Iterator
 
 
 def refuse_invalid(rendered: list[Rendered]) -> None:
-    """Raise a LoadError naming every document whose quads do not conform, before anything is written."""
+    """Raise a LoadError naming every document whose quads do not conform (the new version is then removed, never switched in)."""
     failed = [r for r in rendered if r.violations]
     if failed:
         names = ", ".join(f"{r.slug} ({', '.join(r.files)})" for r in failed)
@@ -325,28 +322,58 @@ def shared_entities(rendered: list[Rendered]) -> bytes:
     return "".join(dict.fromkeys(line for work in rendered for line in work.entities)).encode("utf-8")
 
 
-@dataclass(frozen=True)
-class BuiltGraph:
-    """What a build loads: each work's rendered graph, the shared entities (N-Quads), the cross-work quads, for one build run."""
+class Rendering:
+    """The works' renderings as the workers hand them back, kept for the shared graphs, the manifest and the build's figures."""
 
-    rendered: list[Rendered]
-    entities: bytes
-    extra: list[Quad]
-    research: ResearchGraph  # the instrument scheme, and the similarity links written as N-Quads while they load
-    run: BuildRun
+    def __init__(self, pending: Iterator[Rendered]) -> None:
+        self.pending, self.done = pending, []
+
+    def stream(self, run: BuildRun) -> Iterator[bytes]:
+        """Yield each work's graph as N-Quads as soon as its worker hands it back, so the store loads while the workers render."""
+        for work in self.pending:
+            self.done.append(work)
+            if not work.violations:
+                yield from document_chunks([work], run)
+        refuse_invalid(self.done)
+
+    def all(self) -> list[Rendered]:
+        """Wait for every rendering; raise LoadError if a document does not conform."""
+        self.done += list(self.pending)
+        refuse_invalid(self.done)
+        return self.done
+
+
+class BuiltGraph:
+    """What a build loads: each work's rendered graph, then the graphs shared by all works, for one build run."""
+
+    def __init__(self, rendering: Rendering, research: ResearchGraph, run: BuildRun, clock: Clock, report: Report) -> None:
+        self.rendering, self.research, self.run, self.clock, self.report = rendering, research, run, clock, report
+
+    @cached_property
+    def shared(self) -> dict[incremental.Graph, bytes]:
+        """Every graph that is no work's own as N-Quads, by graph (not the similarity links); waits for every rendering."""
+        entities = shared_entities(self.rendering.all())
+        # zones, industries, recipient types → data/reference: read from the shared entities graph alone
+        extra = self.clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), self.report))
+        return shared_graphs(entities, extra, self.research, self.run)
+
+    def shared_chunks(self) -> Iterator[bytes]:
+        """Yield the shared graphs once the works' graphs have gone to the loader."""
+        yield from self.shared.values()
 
 
 def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, version: Path, report: Report) -> int:
     """Write the new version, patching a copy of the current one when its manifest allows, then its manifest; return the quad count."""
     plan = incremental.plan(store_dir, manifest)
+    run = graph.run
     if plan.patch is None:
         report(f"  load: full load ({plan.reason})")
-        links = incremental.streamed_links(graph.research.link_blocks(), graph.run.iri, version)
-        count = write_nquads(itertools.chain(document_chunks(graph.rendered, graph.run), shared_graphs(graph).values(), links), version)
+        links = incremental.streamed_links(graph.research.link_blocks(), run.iri, version)
+        count = write_nquads(itertools.chain(graph.rendering.stream(run), graph.shared_chunks(), links), version)
     else:
         loaded = set(plan.patch.loaded)
-        documents = document_chunks([r for r in graph.rendered if r.slug in loaded], graph.run)
-        count = incremental.write_patched(plan.patch, graph.run.iri, documents, shared_graphs(graph), graph.research.link_blocks(), version)
+        documents = document_chunks([r for r in graph.rendering.all() if r.slug in loaded], run)
+        count = incremental.write_patched(plan.patch, run.iri, documents, graph.shared, graph.research.link_blocks(), version)
         report(f"  load: {plan.patch.describe()}")
     incremental.write_manifest(version, manifest)
     return count
@@ -359,14 +386,14 @@ def document_chunks(works: list[Rendered], run: BuildRun) -> Iterator[bytes]:
         yield work.nquads.read_bytes().replace(placeholder, real)
 
 
-def shared_graphs(graph: BuiltGraph) -> dict[incremental.Graph, bytes]:
+def shared_graphs(entities: bytes, extra: list[Quad], research: ResearchGraph, run: BuildRun) -> dict[incremental.Graph, bytes]:
     """Return every graph that is no work's own as N-Quads, by graph: entities, reference, ontology, build, queries (not the similarity links)."""
     grouped: dict[incremental.Graph, list[Quad]] = {}
-    for quad in [*graph.extra, *graph.research.scheme, *reference_quads(), *ontology_quads(), *build_quads(graph.run), *canned.as_rdf()]:
+    for quad in [*extra, *research.scheme, *reference_quads(), *ontology_quads(), *build_quads(run), *canned.as_rdf()]:
         grouped.setdefault(quad.graph_name, []).append(quad)
     shared = {name: serialize(quads, format=RdfFormat.N_QUADS) for name, quads in grouped.items()}
-    entities = graph.entities.replace(f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{graph.run.iri}>".encode())
-    shared[NamedNode(iris.ENTITIES_GRAPH)] = entities + shared.get(NamedNode(iris.ENTITIES_GRAPH), b"")
+    named = entities.replace(f"<{PLACEHOLDER_RUN.iri}>".encode(), f"<{run.iri}>".encode())
+    shared[NamedNode(iris.ENTITIES_GRAPH)] = named + shared.get(NamedNode(iris.ENTITIES_GRAPH), b"")
     return shared
 
 
