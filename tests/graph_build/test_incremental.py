@@ -273,3 +273,14 @@ def test_a_reworded_measure_patches_only_the_links_that_changed(copy: Path) -> N
     changed = {iri for iri in after if before.get(iri) != after[iri]} | (set(before) - set(after))
     assert 0 < len(changed) < len(after)
     assert quads(store.resolve())[0] == quads(fresh(data, copy))[0]
+
+
+def test_rename_run_moves_every_quad_naming_the_old_run() -> None:
+    """Check the old run is renamed as object (prov:wasGeneratedBy) and as subject (prov:used), in every graph, and nothing else changes."""
+    old, new, graph = NamedNode(iris.build_run("1" * 16)), NamedNode(iris.build_run("2" * 16)), NamedNode(iris.graph("x"))
+    fact, file = NamedNode(iris.ID + "doc/x/incentive/1"), NamedNode(iris.ID + "doc/x/zh-Hans/file")
+    generated, used = NamedNode("http://www.w3.org/ns/prov#wasGeneratedBy"), NamedNode("http://www.w3.org/ns/prov#used")
+    store = Store()
+    store.extend([Quad(fact, generated, old, graph), Quad(old, used, file, graph), Quad(fact, RDF_TYPE, gx.Incentive, graph)])
+    assert incremental.rename_run(store, old.value, new.value) == 2
+    assert set(store) == {Quad(fact, generated, new, graph), Quad(new, used, file, graph), Quad(fact, RDF_TYPE, gx.Incentive, graph)}
