@@ -39,6 +39,7 @@ The method, deterministic for a given set of inputs:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -334,16 +335,32 @@ def similarity_nquads(links: Links, sources: Mapping[str, tuple[str, str]], run:
     has ~700,000 links, ~23 million quads, gigabytes as objects. Every term is
     still written by pyoxigraph (``str`` of a term is its N-Triples form).
     """
-    blocks = (text for _, text in similarity_blocks(links, sources, run))
+    blocks = (block.nquads() for block in similarity_blocks(links, sources, run))
     while chunk := list(itertools.islice(blocks, CHUNK)):
         yield "".join(chunk).encode("utf-8")
 
 
-def similarity_blocks(links: Links, sources: Mapping[str, tuple[str, str]], run: BuildRun) -> Iterator[tuple[str, str]]:
-    """Yield each link's IRI and its N-Quads lines (the link, its shared passages, their evidence), in link order."""
+@dataclass(frozen=True)
+class LinkBlock:
+    """One link for the loader: its IRI, a digest of everything its N-Quads say but the build run, and a way to write them."""
+
+    iri: str
+    digest: str
+    item: SimilarityLink
+    sources: Mapping[str, tuple[str, str]]
+    run_term: str
+
+    def nquads(self) -> str:
+        return link_nquads(self.item, self.sources, self.run_term)
+
+
+def similarity_blocks(links: Links, sources: Mapping[str, tuple[str, str]], run: BuildRun) -> Iterator[LinkBlock]:
+    """Yield each link for the loader, in link order; its N-Quads are written only when asked for (a rebuild skips unchanged links)."""
     run_term = str(NamedNode(run.iri))
     for item in links.records():
-        yield iris.similarity_link(item.left, item.right), link_nquads(item, sources, run_term)
+        scripts = (sources[item.left[0]][0], sources[item.right[0]][0])  # the link names its sources' expressions by script
+        digest = hashlib.blake2b(repr((item, scripts)).encode("utf-8"), digest_size=10).hexdigest()
+        yield LinkBlock(iris.similarity_link(item.left, item.right), digest, item, sources, run_term)
 
 
 def link_nquads(item: SimilarityLink, sources: Mapping[str, tuple[str, str]], run_term: str) -> str:

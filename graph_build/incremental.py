@@ -22,7 +22,6 @@ The result holds the same quads as a full load of the same inputs.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
@@ -32,10 +31,11 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 
 from . import iris
+from .diffuse import LinkBlock
 from .load import is_complete, link_quads, write_nquads
 
 MANIFEST = "GAOXIN-MANIFEST.json"
-LINK_DIGESTS = "GAOXIN-LINK-DIGESTS"  # one line per similarity link: a digest of its N-Quads (build run left out), a tab, its IRI
+LINK_DIGESTS = "GAOXIN-LINK-DIGESTS"  # one line per similarity link: the digest of its record (diffuse.LinkBlock), a tab, its IRI
 LINKS_PER_CHUNK = 2000  # similarity links per N-Quads chunk handed to the loader
 Graph = NamedNode | DefaultGraph
 # Patch when at most this fraction of the documents is loaded or removed. Removing a quad (one transaction write per
@@ -137,7 +137,7 @@ def compare(base: Path, old: Manifest, new: Manifest) -> Plan:
     return Plan(Patch(base, old.run, kept, loaded, sum(slug in before for slug in loaded), removed))
 
 
-def write_patched(patch: Patch, new_run: str, documents: Iterable[bytes], shared: dict[Graph, bytes], links: Iterable[Link], version: Path) -> int:
+def write_patched(patch: Patch, new_run: str, documents: Iterable[bytes], shared: dict[Graph, bytes], links: Iterable[LinkBlock], version: Path) -> int:
     """Make `version` a checkpoint of the patch's base and patch it: the new run, the documents, the shared graphs, the links; return the quad count."""
     version.rmdir()  # Store.backup makes its target directory
     Store.read_only(str(patch.base)).backup(str(version))
@@ -146,7 +146,7 @@ def write_patched(patch: Patch, new_run: str, documents: Iterable[bytes], shared
         rename_run(store, patch.old_run, new_run)
     kept = {NamedNode(iris.graph(slug)) for slug in patch.kept} | {SIMILARITY}  # the similarity graph is patched link by link
     added = [patched_graph(store, graph, shared.get(graph)) for graph in {*store.named_graphs(), *shared} - kept]
-    added.append(patched_links(store, read_digests(patch.base), links, new_run, version))
+    added.append(patched_links(store, read_digests(patch.base), links, version))
     store.flush()
     del store
     return write_nquads(itertools.chain(documents, added), version)
@@ -154,22 +154,16 @@ def write_patched(patch: Patch, new_run: str, documents: Iterable[bytes], shared
 
 # ---- similarity links ----------------------------------------------------------------------
 
-Link = tuple[str, str]  # a similarity link's IRI and its N-Quads lines
 SIMILARITY = NamedNode(iris.SIMILARITY_GRAPH)
 
 
-def link_digest(text: str, run: str) -> str:
-    """Digest a link's N-Quads with the build run left out (an unchanged link names the new run once the old one is renamed)."""
-    return hashlib.blake2b(text.replace(str(NamedNode(run)), "").encode("utf-8"), digest_size=10).hexdigest()
-
-
-def streamed_links(links: Iterable[Link], run: str, version: Path) -> Iterator[bytes]:
+def streamed_links(links: Iterable[LinkBlock], version: Path) -> Iterator[bytes]:
     """Yield the links' N-Quads in chunks for a full load, writing their digests into the version as they pass."""
     with open(version / LINK_DIGESTS, "w", encoding="utf-8") as digests:
         chunk: list[str] = []
-        for iri, text in links:
-            digests.write(f"{link_digest(text, run)}\t{iri}\n")
-            chunk.append(text)
+        for link in links:
+            digests.write(f"{link.digest}\t{link.iri}\n")
+            chunk.append(link.nquads())
             if len(chunk) == LINKS_PER_CHUNK:
                 yield "".join(chunk).encode("utf-8")
                 chunk = []
@@ -182,19 +176,18 @@ def read_digests(version: Path) -> dict[str, str]:
         return {iri: digest for digest, iri in (line.rstrip("\n").split("\t", 1) for line in lines)}
 
 
-def patched_links(store: Store, before: dict[str, str], links: Iterable[Link], run: str, version: Path) -> bytes:
+def patched_links(store: Store, before: dict[str, str], links: Iterable[LinkBlock], version: Path) -> bytes:
     """Remove from the store the links that changed or are gone; return the N-Quads of those that changed or are new, writing the new digests."""
     changed = []
     with open(version / LINK_DIGESTS, "w", encoding="utf-8") as digests:
-        for iri, text in links:
-            digest = link_digest(text, run)
-            digests.write(f"{digest}\t{iri}\n")
-            if before.pop(iri, None) != digest:
-                changed.append((iri, text))
-    for iri in [*before, *(iri for iri, _ in changed)]:  # gone, then changed
+        for link in links:
+            digests.write(f"{link.digest}\t{link.iri}\n")
+            if before.pop(link.iri, None) != link.digest:
+                changed.append(link)
+    for iri in [*before, *(link.iri for link in changed)]:  # gone, then changed
         for quad in list(link_quads(store, NamedNode(iri), SIMILARITY, set())):
             store.remove(quad)
-    return "".join(text for _, text in changed).encode("utf-8")
+    return "".join(link.nquads() for link in changed).encode("utf-8")
 
 
 def patched_graph(store: Store, graph: Graph, new: bytes | None) -> bytes:

@@ -368,7 +368,7 @@ def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, versio
     run = graph.run
     if plan.patch is None:
         report(f"  load: full load ({plan.reason})")
-        links = incremental.streamed_links(graph.research.link_blocks(), run.iri, version)
+        links = incremental.streamed_links(graph.research.link_blocks(), version)
         count = write_nquads(itertools.chain(graph.rendering.stream(run), graph.shared_chunks(), links), version)
     else:
         loaded = set(plan.patch.loaded)

@@ -51,8 +51,8 @@ class ResearchGraph:
         yield serialize(self.scheme, format=RdfFormat.N_QUADS)
         yield from diffuse.similarity_nquads(self.links, self.sources, self.run)
 
-    def link_blocks(self) -> Iterator[tuple[str, str]]:
-        """Yield each similarity link's IRI and N-Quads lines, for the loader (which patches the graph link by link)."""
+    def link_blocks(self) -> Iterator[diffuse.LinkBlock]:
+        """Yield each similarity link for the loader (which patches the graph link by link)."""
         return diffuse.similarity_blocks(self.links, self.sources, self.run)
 
 
