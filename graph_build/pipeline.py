@@ -215,7 +215,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         manifest = Manifest(builder_digest(), run.iri, tuple((f.slug, f.key) for f in facts))
         graph = BuiltGraph(rendering, research, run, clock, report)
         count = load_with(
-            lambda version: clock("load (with to_rdf + per-document SHACL as the workers finish)", write_version(graph, manifest, store_dir, version, report)),
+            lambda version: clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, report)),
             store_dir,
             digest,
             lambda version: clock("shared-graph checks", validate_shared(version)),
@@ -352,7 +352,7 @@ class BuiltGraph:
     @cached_property
     def shared(self) -> dict[incremental.Graph, bytes]:
         """Every graph that is no work's own as N-Quads, by graph (not the similarity links); waits for every rendering."""
-        entities = shared_entities(self.rendering.all())
+        entities = shared_entities(self.clock("to_rdf + per-document SHACL (a full load also loads the works' graphs meanwhile)", self.rendering.all()))
         # zones, industries, recipient types → data/reference: read from the shared entities graph alone
         extra = self.clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), self.report))
         return shared_graphs(entities, extra, self.research, self.run)
