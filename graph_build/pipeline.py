@@ -210,9 +210,12 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
         # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
         # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
-        rendering = Rendering(render_works(facts, workers, cache))  # the workers render while the parent links the corpus
-        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph([f.texts for f in facts], run, report))
-        manifest = Manifest(builder_digest(), run.iri, tuple((f.slug, f.key) for f in facts))
+        documents, from_cache, texts = tuple((f.slug, f.key) for f in facts), sum(f.cached for f in facts), [f.texts for f in facts]
+        del facts  # the extractions wait in the cache for the workers: the parent need not hold them while it links and loads
+        rendering = Rendering(render_works([key for _, key in documents], workers, cache))  # the workers render while the parent links the corpus
+        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, run, report))
+        del texts
+        manifest = Manifest(builder_digest(), run.iri, documents)
         graph = BuiltGraph(rendering, research, run, clock, report)
         count = load_with(
             lambda version: clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, report)),
@@ -221,7 +224,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
             lambda version: clock("shared-graph checks", validate_shared(version)),
         )
     rendered = rendering.done
-    cache.prune(set(file_keys) | {f.key for f in facts})
+    cache.prune(set(file_keys) | {key for _, key in documents})
     return BuildStats(
         files=files,
         dropped_lines=sum(r.dropped_lines for r in rendered),
@@ -230,7 +233,7 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
         measures=sum(r.measures for r in rendered),
         incentives=sum(r.incentives for r in rendered),
         triples=count,
-        works_from_cache=sum(f.cached for f in facts),
+        works_from_cache=from_cache,
     )
 
 
@@ -298,15 +301,15 @@ def annotate_works(works: list[tuple[Work, list[Scanned]]], data_dir: Path, work
     return [cached[t.key] if t.key in cached else next(fresh) for t in tasks]
 
 
-def render_works(facts: list[Facts], workers: Workers, cache: Cache) -> Iterator[Rendered]:
-    """Run to_rdf and each document's SHACL validation on the works not rendered before, in work order.
+def render_works(keys: list[str], workers: Workers, cache: Cache) -> Iterator[Rendered]:
+    """Run to_rdf and each document's SHACL validation on the works (by cache key) not rendered before, in work order.
 
     The worker pool starts on every work at once (the parent meanwhile runs the research stages); the results are
     collected as the caller iterates.
     """
-    cached = {f.key: hit for f in facts if (hit := cached_rendering(cache, f.key)) is not None}
-    fresh = iter(workers.map(render_work, [RenderTask(f.key, cache) for f in facts if f.key not in cached]))
-    return (cached[f.key] if f.key in cached else next(fresh) for f in facts)
+    cached = {key: hit for key in keys if (hit := cached_rendering(cache, key)) is not None}
+    fresh = iter(workers.map(render_work, [RenderTask(key, cache) for key in keys if key not in cached]))
+    return (cached[key] if key in cached else next(fresh) for key in keys)
 
 
 def refuse_invalid(rendered: list[Rendered]) -> None:
