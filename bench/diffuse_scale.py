@@ -107,7 +107,7 @@ def run(measures: list[diffuse.MeasureText], sources: dict[str, tuple[str, str]]
     pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
     links = diffuse.Links(measures, pairs, np.array([found[p] for p in map(tuple, pairs.tolist())]), wording.shared_blocks(texts, pairs, diffuse.SHARED_MIN))
     phases("shared wording")
-    quads = sum(chunk.count(b"\n") for chunk in diffuse.similarity_nquads(links, sources, RUN))
+    quads = sum(block.nquads().count("\n") for block in diffuse.similarity_blocks(links, sources, RUN))
     phases("N-Quads", stage=False)
     print(f"{len(measures):>7} measures {len(collapsed.texts):>7} texts {len(pairs):>8} links {quads:>9} quads | similarity stage {phases.stage:.1f} s, "
           f"peak RSS {peak_mb()} MB | {', '.join(phases.notes)}", flush=True)

@@ -7,7 +7,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from pyoxigraph import Quad, RdfFormat, serialize
+from pyoxigraph import Quad
 
 from . import diffuse, instruments
 from .records import AnnotatedWork, BuildRun
@@ -45,11 +45,6 @@ class ResearchGraph:
     links: diffuse.Links
     sources: dict[str, tuple[str, str]]  # per work slug: its primary script and source text
     run: BuildRun
-
-    def nquads(self) -> Iterator[bytes]:
-        """Yield the scheme's and the links' quads as N-Quads, in chunks of whole lines."""
-        yield serialize(self.scheme, format=RdfFormat.N_QUADS)
-        yield from diffuse.similarity_nquads(self.links, self.sources, self.run)
 
     def link_blocks(self) -> Iterator[diffuse.LinkBlock]:
         """Yield each similarity link for the loader (which patches the graph link by link)."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
-from graph_build import diffuse, instruments, iris, research
+from graph_build import diffuse, incremental, instruments, iris, research
 from graph_build.records import BuildRun, SimilarityLink, Span
 from graph_build.vocab import RDF_TYPE, gx, oa, prov, xsd
 
@@ -48,16 +49,18 @@ def span_quads(subject: NamedNode, node: NamedNode, expression: str, span: Span,
 
 
 def test_nquads_say_what_quads_built_term_by_term_say(graph: research.ResearchGraph) -> None:
-    written = list(parse(b"".join(graph.nquads()), format=RdfFormat.N_QUADS))
-    expected = [*instruments.scheme_quads(), *expected_quads(list(graph.links.records()), graph.sources)]
+    written = list(parse("".join(block.nquads() for block in graph.link_blocks()).encode("utf-8"), format=RdfFormat.N_QUADS))
+    expected = list(expected_quads(list(graph.links.records()), graph.sources))
     assert len(written) == len(set(written)) == len(expected)
     assert set(written) == set(expected)
+    assert graph.scheme == list(instruments.scheme_quads())
 
 
-def test_every_chunk_holds_whole_lines(graph: research.ResearchGraph, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diffuse, "CHUNK", 7)
-    chunks = list(graph.nquads())
-    assert len(chunks) > 3 and all(chunk.endswith(b" .\n") for chunk in chunks)
+def test_every_chunk_holds_whole_lines_and_every_link_its_digest(graph: research.ResearchGraph, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(incremental, "LINKS_PER_CHUNK", 7)
+    chunks = list(incremental.streamed_links(graph.link_blocks(), tmp_path))
+    assert len(chunks) > 3 and all(chunk.endswith(b" .\n") for chunk in chunks if chunk)
+    assert set(incremental.read_digests(tmp_path)) == {iris.similarity_link(link.left, link.right) for link in graph.links.records()}
 
 
 def test_quotes_with_quotation_marks_and_line_breaks_are_escaped() -> None:
@@ -65,8 +68,8 @@ def test_quotes_with_quotation_marks_and_line_breaks_are_escaped() -> None:
     starts, ends = (0, 2, 4, 6, 7, 8, 9, 10), (1, 3, 5, 7, 8, 9, 10, 11)
     measures = [diffuse.MeasureText((slug, "1"), "Hans", source, "甲乙丙丁戊己庚辛", starts, ends) for slug in ("a", "b")]
     links = diffuse.similarity_links(measures)
-    (quote,) = [q.object for q in parse(b"".join(diffuse.similarity_nquads(links, {"a": ("Hans", source), "b": ("Hans", source)}, RUN)),
-                                        format=RdfFormat.N_QUADS) if q.predicate == oa.exact and q.subject.value.endswith("left/quote")]
+    lines = "".join(block.nquads() for block in diffuse.similarity_blocks(links, {"a": ("Hans", source), "b": ("Hans", source)}, RUN))
+    (quote,) = [q.object for q in parse(lines.encode("utf-8"), format=RdfFormat.N_QUADS) if q.predicate == oa.exact and q.subject.value.endswith("left/quote")]
     assert quote == Literal(source[:11])
 
 
