@@ -14,7 +14,7 @@ servers' version is never opened read-write) and is patched:
 
 The similarity graph (a third of the store, 18 million quads at 10,000
 documents) is patched link by link: every version keeps a digest of each
-link's N-Quads (LINK_DIGESTS), and a rebuild removes and reloads only the links
+link's record (LINK_DIGESTS), and a rebuild removes and reloads only the links
 whose digest changed or that are gone or new.
 
 The result holds the same quads as a full load of the same inputs.
@@ -157,16 +157,18 @@ def write_patched(patch: Patch, new_run: str, documents: Iterable[bytes], shared
 SIMILARITY = NamedNode(iris.SIMILARITY_GRAPH)
 
 
-def streamed_links(links: Iterable[LinkBlock], version: Path) -> Iterator[bytes]:
-    """Yield the links' N-Quads in chunks for a full load, writing their digests into the version as they pass."""
+def digested(links: Iterable[LinkBlock], version: Path) -> Iterator[LinkBlock]:
+    """Pass the links on, writing each one's digest into the version's LINK_DIGESTS."""
     with open(version / LINK_DIGESTS, "w", encoding="utf-8") as digests:
-        chunk: list[str] = []
         for link in links:
             digests.write(f"{link.digest}\t{link.iri}\n")
-            chunk.append(link.nquads())
-            if len(chunk) == LINKS_PER_CHUNK:
-                yield "".join(chunk).encode("utf-8")
-                chunk = []
+            yield link
+
+
+def streamed_links(links: Iterable[LinkBlock], version: Path) -> Iterator[bytes]:
+    """Yield the links' N-Quads in chunks for a full load, writing their digests into the version as they pass."""
+    written = (link.nquads() for link in digested(links, version))
+    while chunk := list(itertools.islice(written, LINKS_PER_CHUNK)):
         yield "".join(chunk).encode("utf-8")
 
 
@@ -178,12 +180,7 @@ def read_digests(version: Path) -> dict[str, str]:
 
 def patched_links(store: Store, before: dict[str, str], links: Iterable[LinkBlock], version: Path) -> bytes:
     """Remove from the store the links that changed or are gone; return the N-Quads of those that changed or are new, writing the new digests."""
-    changed = []
-    with open(version / LINK_DIGESTS, "w", encoding="utf-8") as digests:
-        for link in links:
-            digests.write(f"{link.digest}\t{link.iri}\n")
-            if before.pop(link.iri, None) != link.digest:
-                changed.append(link)
+    changed = [link for link in digested(links, version) if before.pop(link.iri, None) != link.digest]
     for iri in [*before, *(link.iri for link in changed)]:  # gone, then changed
         for quad in list(link_quads(store, NamedNode(iri), SIMILARITY, set())):
             store.remove(quad)
@@ -193,9 +190,9 @@ def patched_links(store: Store, before: dict[str, str], links: Iterable[LinkBloc
 def patched_graph(store: Store, graph: Graph, new: bytes | None) -> bytes:
     """Remove from one graph of the store the quads `new` (N-Quads, None for no such graph any more) lacks; return those it adds.
 
-    A changed or removed document's graph goes whole. A shared graph is compared line by line, for the similarity
-    graph is a third of the store and mostly the same from one build to the next; a graph with blank nodes (the
-    ontology's) goes whole, since its blank nodes get new labels at every load.
+    A changed or removed document's graph goes whole. A shared graph (entities, reference, build, queries) is compared
+    line by line, being mostly the same from one build to the next; a graph with blank nodes (the ontology's) goes
+    whole, since its blank nodes get new labels at every load. The similarity graph is patched by patched_links.
     """
     old = b"" if new is None else store.dump(format=RdfFormat.N_QUADS, from_graph=graph)
     if new is None or not old or b"_:" in old or b"_:" in new:

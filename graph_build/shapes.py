@@ -95,11 +95,10 @@ class Compiler:
                 Check(name, constraint, message, f"SELECT DISTINCT ?this WHERE {{ {target} FILTER ({broken}) }} LIMIT {REPORTED_NODES}")
                 for constraint, broken in constraints
             ]
-            sparql = self.sparql_checks(shape, target)
             if constraints:
                 any_broken = f"ASK {{ {target} FILTER ({' || '.join(broken for _, broken in constraints)}) }}"
                 result.append(ShapeChecks(name, any_broken, tuple(checks)))
-            result += [ShapeChecks(name, check.query.replace("SELECT *", "ASK", 1).rsplit(" LIMIT", 1)[0], (check,)) for check in sparql]
+            result += self.sparql_checks(shape, target)
         return result
 
     # -- targets ------------------------------------------------------------------------
@@ -216,15 +215,17 @@ class Compiler:
         found = f"EXISTS {{ {values}" + (f" FILTER ({' && '.join(conditions)}) }}" if conditions else " }")
         return f"NOT {found}" if at_least else found
 
-    def sparql_checks(self, shape: Node, target: str) -> list[Check]:
-        """Return a Check per SPARQL-based constraint of a shape: its SELECT, with $this joined to the focus nodes."""
+    def sparql_checks(self, shape: Node, target: str) -> list[ShapeChecks]:
+        """Return the checks of each SPARQL-based constraint of a shape: its SELECT, with $this joined to the focus nodes, and the ASK of it."""
         checks = []
         for constraint in self.shapes.objects(shape, SH.sparql):
             select = str(self.shapes.value(constraint, SH.select)).replace("$this", "?this")
             prefixes = "".join(f"PREFIX {p}: <{n}>\n" for p, n in self.declared(self.shapes.value(constraint, SH.prefixes)))
-            query = f"{prefixes}SELECT * WHERE {{ {{ {target} }} {{ {select} }} }} LIMIT {REPORTED_NODES}"
+            pattern = f"{{ {{ {target} }} {{ {select} }} }}"
             message = self.shapes.value(constraint, SH.message)
-            checks.append(Check(self.name(shape), "sh:sparql", str(message) if message else self.message(shape), query))
+            query = f"{prefixes}SELECT * WHERE {pattern} LIMIT {REPORTED_NODES}"
+            check = Check(self.name(shape), "sh:sparql", str(message) if message else self.message(shape), query)
+            checks.append(ShapeChecks(check.shape, f"{prefixes}ASK {pattern}", (check,)))
         return checks
 
     def declared(self, ontology: Node | None) -> list[tuple[str, str]]:
