@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from graph_build import reference  # noqa: E402
-from graph_build.script import analysis_view  # noqa: E402
+from graph_build.text.script import analysis_view  # noqa: E402
 
 SEEDS = ROOT / "data" / "raw"
 SEED_PROVINCES = ("云南", "甘肃", "河北")

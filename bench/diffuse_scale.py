@@ -34,43 +34,44 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from graph_build import diffuse, pipeline, wording  # noqa: E402
-from graph_build.cache import Cache  # noqa: E402
-from graph_build.parallel import Workers  # noqa: E402
+from graph_build.build import driver  # noqa: E402
+from graph_build.build.cache import Cache  # noqa: E402
+from graph_build.build.parallel import Workers  # noqa: E402
 from graph_build.records import BuildRun  # noqa: E402
+from graph_build.research import similarity, wording  # noqa: E402
 
 RUN = BuildRun("https://w3id.org/gaoxin-kg/id/build/bench", "0" * 64, "2026-01-01T00:00:00+00:00", "bench")
 
 
-def corpus_measures(data: Path) -> tuple[list[diffuse.MeasureText], dict[str, tuple[str, str]]]:
+def corpus_measures(data: Path) -> tuple[list[similarity.MeasureText], dict[str, tuple[str, str]]]:
     """Return the measures of a bench corpus and each work's source, running read … annotate once (kept in DIR/measures.pickle)."""
     kept = data / "measures.pickle"
     if not kept.exists():
-        paths = pipeline.raw_files(data)
+        paths = driver.raw_files(data)
         with tempfile.TemporaryDirectory() as cache, Workers(os.cpu_count() or 1) as workers:
-            _, _, facts = pipeline.annotated_facts(paths, data, workers, Cache(Path(cache)), pipeline.Clock(print), lambda _: None)
+            _, _, facts = driver.annotated_facts(paths, data, workers, Cache(Path(cache)), driver.Clock(print), lambda _: None)
         texts = [f.texts for f in facts]
         kept.write_bytes(pickle.dumps(([m for w in texts for m in w.measures], {w.slug: (w.script, w.source) for w in texts})))
     return pickle.loads(kept.read_bytes())
 
 
-def synthetic_measures(count: int) -> tuple[list[diffuse.MeasureText], dict[str, tuple[str, str]]]:
+def synthetic_measures(count: int) -> tuple[list[similarity.MeasureText], dict[str, tuple[str, str]]]:
     """Make `count` measures of 3–6 seed sentences each, 25 to a work."""
     rng, pool = random.Random(count), sentences()
     texts = ["".join(rng.sample(pool, rng.randint(3, 6))) for _ in range(count)]
     offsets = [(tuple(range(len(t))), tuple(range(1, len(t) + 1))) for t in texts]
-    measures = [diffuse.MeasureText((f"w{i // 25:06d}", str(i % 25)), "Hans", t, t, *offsets[i]) for i, t in enumerate(texts)]
+    measures = [similarity.MeasureText((f"w{i // 25:06d}", str(i % 25)), "Hans", t, t, *offsets[i]) for i, t in enumerate(texts)]
     return measures, {m.key[0]: ("Hans", m.source) for m in measures}
 
 
 def sentences() -> list[str]:
     """Split the seed measures into normalised sentences."""
-    works = pipeline.annotated_works(ROOT / "data", report=lambda _: None)
+    works = driver.annotated_works(ROOT / "data", report=lambda _: None)
     found = []
-    for measure in diffuse.measure_texts(works):
+    for measure in similarity.measure_texts(works):
         if measure.text:
             words = measure.source[measure.starts[0] : measure.ends[-1]]
-            found += [diffuse.normalise(s, 0, len(s), [])[0] for s in re.split(r"[。；;]", words)]
+            found += [similarity.normalise(s, 0, len(s), [])[0] for s in re.split(r"[。；;]", words)]
     return [s for s in found if len(s) > 8]
 
 
@@ -91,23 +92,24 @@ class Phases:
         self.last = now
 
 
-def run(measures: list[diffuse.MeasureText], sources: dict[str, tuple[str, str]]) -> float:
+def run(measures: list[similarity.MeasureText], sources: dict[str, tuple[str, str]]) -> float:
     """Link the measures as the build does, phase by phase; print one line of figures and return the stage's seconds."""
     measures = sorted((m for m in measures if m.text), key=lambda m: m.key)
     slugs = {slug: number for number, slug in enumerate(sorted({m.key[0] for m in measures}))}
     texts, works = [m.text for m in measures], [slugs[m.key[0]] for m in measures]
     phases = Phases()
-    collapsed = diffuse.corpus(texts, works)
+    collapsed = similarity.corpus(texts, works)
     phases("collapse")
-    near = diffuse.neighbours(collapsed, diffuse.THRESHOLD)
+    near = similarity.neighbours(collapsed, similarity.THRESHOLD)
     phases("vectors+candidates+scores")
-    found = diffuse.top_k(collapsed, near, works, diffuse.K)
+    found = similarity.top_k(collapsed, near, works, similarity.K)
     del near
     phases("top-k")
     pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
-    links = diffuse.Links(measures, pairs, np.array([found[p] for p in map(tuple, pairs.tolist())]), wording.shared_blocks(texts, pairs, diffuse.SHARED_MIN))
+    scores = np.array([found[p] for p in map(tuple, pairs.tolist())])
+    links = similarity.Links(measures, pairs, scores, wording.shared_blocks(texts, pairs, similarity.SHARED_MIN))
     phases("shared wording")
-    quads = sum(block.nquads().count("\n") for block in diffuse.similarity_blocks(links, sources, RUN))
+    quads = sum(block.nquads().count("\n") for block in similarity.similarity_blocks(links, sources, RUN))
     phases("N-Quads", stage=False)
     print(f"{len(measures):>7} measures {len(collapsed.texts):>7} texts {len(pairs):>8} links {quads:>9} quads | similarity stage {phases.stage:.1f} s, "
           f"peak RSS {peak_mb()} MB | {', '.join(phases.notes)}", flush=True)
@@ -121,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{platform.node()}: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"threshold {diffuse.THRESHOLD}, K {diffuse.K}, DF_CAP {diffuse.DF_CAP}, CANDIDATES {diffuse.CANDIDATES}")
+    print(f"threshold {similarity.THRESHOLD}, K {similarity.K}, DF_CAP {similarity.DF_CAP}, CANDIDATES {similarity.CANDIDATES}")
     if args.corpus:
         measures, sources = corpus_measures(args.corpus)
         print(f"{len(measures)} measures in {args.corpus}; peak RSS with them loaded {peak_mb()} MB")

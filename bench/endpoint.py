@@ -131,7 +131,7 @@ def scale_store(documents: int) -> Path:
 
 def build(data: Path, store: Path) -> None:
     print(f"building {store} from {data} ...", flush=True)
-    command = [sys.executable, "-m", "graph_build.cli", "build", "--data", str(data), "--store", str(store)]
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "build", "--data", str(data), "--store", str(store)]
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
@@ -171,7 +171,7 @@ def servers(store: Path, options: argparse.Namespace) -> dict[str, tuple[list[st
     """Say how to start each server: command line, SPARQL path, environment."""
     version = store.resolve()
     shape = ["--workers", str(options.workers), "--threads", str(options.threads)]
-    product = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "{port}", *shape]
+    product = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "{port}", *shape]
     oxigraph = [str(VENV_BIN / "oxigraph"), "serve-read-only", "-l", str(version), "-b", "127.0.0.1:{port}", "--union-default-graph"]
     product += ["--server", options.server]
     bare = [str(VENV_BIN / "gunicorn"), "--no-control-socket", "--chdir", str(ROOT / "bench"), "-k", "gthread", "-b", "127.0.0.1:{port}",

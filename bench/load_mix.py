@@ -159,7 +159,7 @@ def data_dir(root: Path, left_out: tuple[str, ...]) -> Path:
 
 def build(data: Path, store: Path) -> None:
     """Rebuild the graph into the store link the way an operator does: `gaoxin-kg build` in its own process."""
-    command = [sys.executable, "-m", "graph_build.cli", "build", "--data", str(data), "--store", str(store)]
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "build", "--data", str(data), "--store", str(store)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"gaoxin-kg build failed: {done.stderr[-2000:]}")
@@ -293,7 +293,7 @@ def free_port() -> int:
 def serving(store: Path, workers: int, threads: int) -> Iterator[tuple[str, int]]:
     """Run `gaoxin-kg serve` on a free loopback port; yield its base URL and the master's pid, then stop it."""
     port = free_port()
-    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(store), "--port", str(port)]
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port)]
     command += ["--workers", str(workers), "--threads", str(threads)]
     with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: nobody reads the access log while it runs
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)

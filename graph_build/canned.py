@@ -24,8 +24,8 @@ from pathlib import Path
 import yaml
 from pyoxigraph import Literal, NamedNode, Quad, Variable
 
-from . import iris
-from .vocab import BASE, RDF_TYPE, Namespace, rdfs, xsd
+from graph_build import iris
+from graph_build.vocab import BASE, RDF_TYPE, Namespace, rdfs, xsd
 
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal")
 # The canned queries as data in the graph (SIB sparql-examples convention, https://github.com/sib-swiss/sparql-examples).

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
-from . import reference
-from .records import Expression, Identity
-from .vocab import ID
+from graph_build import reference
+from graph_build.records import Expression, Identity
+from graph_build.vocab import ID
 
 _DOC_NUMBER = re.compile(r"^(.*?)〔(\d{4})〕(\d+)号$")
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context
 from pyoxigraph import BlankNode, Literal, NamedNode, Variable
 
-from graph_build.store import StoreError, current_version
+from graph_build.store.access import StoreError, current_version
 
 from . import cache, graph, sparql_text
 from .query_process import ChildLost, PoolBusy, QueryPool, Reply, Task, TermTuple

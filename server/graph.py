@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from flask import Flask, Response, current_app, g, has_request_context
 from pyoxigraph import Quad, Store
 
-from graph_build.store import current_version
+from graph_build.store.access import current_version
 
 
 class ReadableStore(Protocol):

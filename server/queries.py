@@ -25,7 +25,7 @@ from pyoxigraph import Literal, NamedNode
 
 from graph_build import canned
 from graph_build.canned import CannedQuery, ParameterError
-from graph_build.store import StoreError
+from graph_build.store.access import StoreError
 
 from . import charts, executor, federation, graph
 from .result_table import XSD, Cell, Table, csv_text, json_text, read_results

@@ -223,7 +223,7 @@ def start_without_main(process: Any) -> None:
     """Start a process whose child does not re-run the server's __main__ module.
 
     multiprocessing makes every spawned or forkserver child re-execute the parent's
-    main module (``graph_build.cli`` under ``gaoxin-kg serve``: 1.5 s and 110 MB of
+    main module (``gaoxin_kg.cli`` under ``gaoxin-kg serve``: 1.5 s and 110 MB of
     imports per child, measured). A query process needs only this module, so the
     main module is hidden while the start-up data is taken.
     """

@@ -55,7 +55,7 @@ from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from graph_build.iris import BUILD_GRAPH
-from graph_build.store import StoreError
+from graph_build.store.access import StoreError
 from graph_build.vocab import GX
 
 from . import sparql_text

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from graph_build import pipeline
+from graph_build.build import driver
 from graph_build.records import AnnotatedWork
-from graph_build.store import open_read_only
+from graph_build.store.access import open_read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -18,14 +18,14 @@ RAW = DATA / "raw"
 @pytest.fixture(scope="session")
 def works() -> list[AnnotatedWork]:
     """The seed corpus, annotated (reviewed annotation files win)."""
-    return pipeline.annotated_works(DATA, report=lambda _: None)
+    return driver.annotated_works(DATA, report=lambda _: None)
 
 
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the seed corpus once into a temporary store and return the store link."""
     store = tmp_path_factory.mktemp("var") / "store"
-    pipeline.build(DATA, store, report=lambda _: None)
+    driver.build(DATA, store, report=lambda _: None)
     return store
 
 

@@ -6,7 +6,7 @@ from importlib import resources
 
 import rdflib
 
-from graph_build.store import run_query
+from graph_build.store.access import run_query
 
 OWN_OR_REUSED = ("https://w3id.org/gaoxin-kg/ontology#", "http://data.europa.eu/eli/ontology#", "http://www.w3.org/ns/org#",
                  "http://www.w3.org/ns/oa#", "http://www.w3.org/ns/prov#")

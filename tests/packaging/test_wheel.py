@@ -18,7 +18,7 @@ def test_wheel_contains_data_files(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("gaoxin_kg-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {"ontology/gaoxin.ttl", "ontology/shapes.ttl", "gaoxin_reference/provinces.csv", "graph_build/pipeline.py"}
+    expected = {"ontology/gaoxin.ttl", "ontology/shapes.ttl", "gaoxin_reference/provinces.csv", "graph_build/build/driver.py"}
     expected |= {f"queries/{p.name}" for p in (ROOT / "queries").glob("*.rq")}
     assert expected <= names
     assert any(name.endswith("entry_points.txt") for name in names)

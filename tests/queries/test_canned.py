@@ -6,7 +6,7 @@ import pytest
 from pyoxigraph import QuerySolutions
 
 from graph_build import canned
-from graph_build.store import run_query
+from graph_build.store.access import run_query
 
 QUERIES = canned.load_all()
 REQUIRED = {"incentives", "documents", "national-key-lab-funding"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph_build import canned
-from graph_build.store import run_query
+from graph_build.store.access import run_query
 
 ID = "https://w3id.org/gaoxin-kg/id/"
 QUERIES = canned.load_all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph_build import canned, iris
-from graph_build.store import run_query
+from graph_build.store.access import run_query
 from graph_build.vocab import sparql_prefixes
 
 QUERIES = canned.load_all()

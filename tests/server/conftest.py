@@ -62,7 +62,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: IO[str], seconds: fl
 def serving(store: Path, *options: str) -> Iterator[str]:
     """Run `gaoxin-kg serve` (gunicorn) on a store at a free loopback port; yield its base URL, then stop it."""
     port = free_port()
-    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(store), "--port", str(port), *options]
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port), *options]
     # The access log goes to a file: a pipe nobody reads would fill up and stall the server.
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from graph_build import canned
-from graph_build.store import run_query
+from graph_build.store.access import run_query
 
 COUNTS = {
     "政策文件 documents": "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d eli:is_realized_by ?e }",

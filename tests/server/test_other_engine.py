@@ -21,7 +21,7 @@ from rdflib.plugins.sparql import prepareQuery
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from graph_build import canned
-from graph_build.store import open_read_only, run_query
+from graph_build.store.access import open_read_only, run_query
 from server import federation, remote, sparql_text
 from tests.server.conftest import ROOT, serving
 from tests.server.engines import load, oxigraph_serving, wikidata_sample_serving
@@ -49,7 +49,7 @@ ORDER_KEY = re.compile(r"(?:ASC|DESC)\s*\(\s*\?(\w+)\s*\)|\?(\w+)", re.IGNORECAS
 def export_file(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Export the seed graph as gzip N-Quads with the real command line, as a bulk loader would be given it."""
     path = tmp_path_factory.mktemp("export") / "gaoxin-kg.nq.gz"
-    command = [sys.executable, "-m", "graph_build.cli", "export", "--store", str(built_store), "--format", "nq", "--gzip", "--output", str(path)]
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "export", "--store", str(built_store), "--format", "nq", "--gzip", "--output", str(path)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     return path

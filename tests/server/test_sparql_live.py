@@ -33,7 +33,7 @@ def query_processes(base_url: str) -> set[int]:
     """Return the query processes of the server listening on base_url's port (children of its workers' fork servers)."""
     table = processes()
     port = base_url.rsplit(":", 1)[1]
-    roots = {pid for pid, (_, command) in table.items() if "graph_build.cli serve" in command and f"--port {port} " in command + " "}
+    roots = {pid for pid, (_, command) in table.items() if "gaoxin_kg.cli serve" in command and f"--port {port} " in command + " "}
     tree, added = set(roots), True
     while added:
         children = {pid for pid, (parent, _) in table.items() if parent in tree} - tree

@@ -53,7 +53,7 @@ def query_processes(server: int) -> list[int]:
 
 def test_serve_gives_each_worker_one_query_process_per_thread(built_store: Path) -> None:
     port = free_port()
-    command = [sys.executable, "-m", "graph_build.cli", "serve", "--store", str(built_store), "--port", str(port), "--workers", "1", "--threads", "3"]
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(built_store), "--port", str(port), "--workers", "1", "--threads", "3"]
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         try:

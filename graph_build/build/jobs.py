@@ -1,0 +1,217 @@
+"""The per-file and per-work jobs of a build: stages run in worker processes, their results cached by content.
+
+    scan:     read → clean → script → identify (+ the grouping fingerprint)   one raw file
+    annotate: segment → extract → annotate (or the reviewed annotation file)   one work
+    render:   to_rdf → per-document SHACL checks (shapes.py) → N-Quads         one work
+
+Each job takes and returns a frozen, picklable record. A job first looks for
+its key in the cache and returns the cached result when it is there, so a
+rebuild after one changed document runs the stages for that document only.
+Rendered quads name a placeholder build run; the loader puts the real run's
+IRI in, so cached quads serve any later build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
+
+from graph_build import __version__, iris
+
+from graph_build.research import instruments
+from graph_build.extract.annotate import annotate, read_annotation
+from graph_build.build.cache import Cache, builder_digest, key
+from graph_build.text.clean import clean
+from graph_build.extract.extract import extract
+from graph_build.text.group import Fingerprint, fingerprint
+from graph_build.text.identify import identify
+from graph_build.text.read import ReadError, printable, read, read_bytes
+from graph_build.records import AnnotatedWork, BuildRun, Expression, Extraction, Identity, Work
+from graph_build.research.corpus import WorkTexts, work_texts
+from graph_build.text.script import script
+from graph_build.text.segment import segment
+from graph_build.validate.shapes import violations
+from graph_build.rdf.to_rdf import to_rdf
+from graph_build.vocab import RDF_TYPE, gx
+
+PLACEHOLDER_RUN = BuildRun(iris.build_run("0" * 16 + "-cached-run"), "cached-run", "2000-01-01T00:00:00+00:00", __version__)
+ENTITIES = NamedNode(iris.ENTITIES_GRAPH)
+REJECTED = "rejected"  # opens the report line of a file the build skipped
+
+
+# ---- scan: one raw file ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """One raw file read, cleaned, converted and identified, with what the build reports about it."""
+
+    key: str
+    expression: Expression
+    identity: Identity
+    fingerprint: Fingerprint
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScanTask:
+    path: Path
+    cache: Cache
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A raw file that is no document (ReadError): the build skips it and reports the line."""
+
+    note: str
+
+
+def scan(task: ScanTask) -> Scanned | Rejected:
+    """Run read, clean, script and identify on one raw file, or take the result from the cache; reject a file that is no document."""
+    try:
+        entry = key(builder_digest(), task.path.name, read_bytes(task.path))
+        if (hit := task.cache.get("file", entry)) is not None:
+            return hit
+        source = read(task.path)
+        cleaned = clean(source)
+    except ReadError as error:
+        return Rejected(f"  {REJECTED} {printable(task.path)}: {error.reason}")
+    notes = [f"  dropped {source.name}:{line.line_no} ({line.reason}): {line.span.quote.strip()[:50]}" for line in cleaned.dropped]
+    notes += [f"  warning {located(source.name, note)}" for note in (*source.warnings, *cleaned.artefacts)]
+    expression = script(cleaned)
+    identity = identify(expression)
+    scanned = Scanned(entry, expression, identity, fingerprint(expression, identity), tuple(notes))
+    task.cache.put("file", entry, scanned)
+    return scanned
+
+
+def located(name: str, note: str) -> str:
+    """Put the file name before a note's line number, as compilers do.
+
+    >>> located("坏 文件.txt", "line 12: bytes that are not UTF-8 replaced by U+FFFD")
+    '坏 文件.txt:12: bytes that are not UTF-8 replaced by U+FFFD'
+    >>> located("a.html", "HTML page converted to text")
+    'a.html: HTML page converted to text'
+    """
+    match = re.match(r"line (\d+): ", note)
+    return f"{name}:{match.group(1)}: {note[match.end():]}" if match else f"{name}: {note}"
+
+
+# ---- annotate: one work -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What later stages see of one annotated work: the cross-work stages read its extraction and its measures' texts."""
+
+    key: str
+    slug: str
+    extraction: Extraction
+    reviewed: bool
+    cached: bool
+    texts: WorkTexts  # what the research stages (similarity links, instrument report) read
+
+
+@dataclass(frozen=True)
+class AnnotateTask:
+    key: str
+    cache: Cache
+    work: Work
+    annotation: Path | None  # the work's annotation file, if there is one
+
+
+def work_key(file_keys: list[str], annotation: Path | None) -> str:
+    """Key a work by its files' keys in order and the bytes of its annotation file."""
+    return key(builder_digest(), *file_keys, annotation.read_bytes() if annotation else b"")
+
+
+def annotate_work(task: AnnotateTask) -> Facts:
+    """Run segment, extract and annotate on one work (reviewed annotation files win) and cache the result."""
+    annotated = annotated_work(task.work, task.annotation)
+    task.cache.put("work", task.key, annotated)
+    facts = Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached=False, texts=work_texts(annotated))
+    task.cache.put("work", task.key, facts, suffix=".facts")
+    return facts
+
+
+def cached_facts(cache_: Cache, entry: str) -> Facts | None:
+    """Return a work's cached facts (small: no texts) if its annotated record is cached too."""
+    if not cache_.path("work", entry).exists():
+        return None
+    facts = cache_.get_record("work", entry, ".facts")
+    return dataclasses.replace(facts, cached=True) if facts is not None else None
+
+
+def annotated_work(work: Work, annotation: Path | None) -> AnnotatedWork:
+    """Annotate one work: its reviewed annotation file if it has one, else the extractor's findings."""
+    if annotation is not None:
+        reviewed = read_annotation(annotation, {e.name: e for e in work.expressions})
+        if reviewed.reviewed:
+            return reviewed
+    segments = segment(work.primary)
+    return annotate(work, segments, extract(work, segments))
+
+
+# ---- render: one work ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One work's quads, ready to load: its named graph on disk, the entity descriptions it emits, its counts."""
+
+    key: str
+    slug: str
+    nquads: Path  # the work's named graph, N-Quads naming PLACEHOLDER_RUN
+    entities: tuple[str, ...]  # N-Quads lines of the shared entities graph
+    files: tuple[str, ...]
+    dropped_lines: int
+    measures: int
+    incentives: int
+    violations: str | None  # the SHACL report when the document's quads do not conform
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    key: str
+    cache: Cache
+
+
+def render_work(task: RenderTask) -> Rendered:
+    """Run to_rdf and the per-document SHACL validation on one annotated work from the cache."""
+    annotated: AnnotatedWork = task.cache.get("work", task.key)
+    quads = to_rdf(annotated, PLACEHOLDER_RUN)
+    own = [q for q in quads if q.graph_name != ENTITIES]
+    shared = serialize([q for q in quads if q.graph_name == ENTITIES], format=RdfFormat.N_QUADS).decode("utf-8")
+    work = annotated.work
+    rendered = Rendered(
+        task.key,
+        work.slug,
+        task.cache.put("graph", task.key, serialize(own, format=RdfFormat.N_QUADS), suffix=".nq"),
+        tuple(shared.splitlines(keepends=True)),
+        tuple(e.name for e in work.expressions),
+        sum(len(e.clean.dropped) for e in work.expressions),
+        sum(1 for q in own if q.predicate == RDF_TYPE and q.object == gx.Measure),
+        len(annotated.extraction.incentives),
+        violations([*quads, *context_quads()]),
+    )
+    task.cache.put("graph", task.key, rendered)
+    return rendered
+
+
+def cached_rendering(cache_: Cache, entry: str) -> Rendered | None:
+    """Return a work's cached rendering if both its record and its N-Quads are there."""
+    rendered = cache_.get("graph", entry)
+    return rendered if rendered is not None and rendered.nquads.exists() else None
+
+
+@cache
+def context_quads() -> tuple[Quad, ...]:
+    """Return what every document's quads refer to: the provinces, the schemes (policy instruments too) and the (placeholder) build run."""
+    from graph_build.build.driver import build_quads, reference_quads
+
+    return (*reference_quads(), *instruments.scheme_quads(), *build_quads(PLACEHOLDER_RUN))

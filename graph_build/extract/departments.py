@@ -1,0 +1,86 @@
+"""Find the departments a measure names: responsible (the (…负责) list) or acting (由省科技厅…).
+
+See graph_build/mentions.py for the decisions these rules make.
+"""
+
+from __future__ import annotations
+
+import re
+
+from graph_build import reference
+from graph_build.extract.scan import paren_groups, scope, split_at
+from graph_build.records import DepartmentMention, Segment, Span
+
+# ---- departments ---------------------------------------------------------------
+
+# Role words closing a responsibility list, as in 云南 "…按照职责分工负责",
+# 河北 "…按职责分工负责", "(省科技厅负责)", and "(省科技厅牵头,省财政厅配合)".
+_ROLE_TAIL = re.compile(r"(?:等)?(?:按照?|根据|依据)?(?:各自)?(?:职责|职能)?(?:分工)?(?:分别|共同)?(?:负责|牵头|配合|参与)?(?:落实|实施)?$")
+_DUTY_END = re.compile(r"(?:负责|牵头|配合|参与)(?:落实|实施)?$")
+# Labelled lists used by other provinces: "(责任单位:省科技厅、省财政厅)",
+# "牵头单位:省科技厅;配合单位:省教育厅".
+_DUTY_LABEL = re.compile(r"(?:牵头|责任|配合|参与|协同)(?:单位|部门):")
+_ITEM_LABEL = re.compile(r"(?:.*?(?:单位|部门):)?由?")
+# Groups rather than bodies: 各高新区管委会, 有关州、市人民政府, 省直有关部门,
+# 各市、县政府 (split into 各市 / 县政府), 省级主管部门, …成员单位.
+_GENERIC_BODY = re.compile(
+    r"^(?:各|有关|相关|所在|其他|其它|省直|省级|省有关|省属|市县|各级|各地|高新区)"
+    r"|(?:有关|相关|成员|责任|主管)(?:部门|单位)$"
+    r"|^[省市县区州盟旗()、]*(?:人民)?(?:政府|党委|管委会)$"
+)
+_PROVINCES = "|".join(p.short_name for p in reference.provinces())
+# A provincial body named in running text (甘肃 "由省科技厅会同…,商省财政厅",
+# "可直接向省科技厅推荐"; 广西/新疆 "自治区科技厅"); 省级/省内/我省/全省 … are not bodies.
+_BODY_CHARS = r"[^\s,;。:、()“”《》的在对向与为将把由从等及并或了是以于按给0-9]"
+_ACTOR = re.compile(
+    rf"(?<![全本我该外各跨分])(?:(?:{_PROVINCES})(?:省|市|壮族|回族|维吾尔)?)?"
+    rf"(?:省委(?!省|政府){_BODY_CHARS}{{1,6}}?(?:部|办公室|办|委员会)"
+    rf"|(?:省|自治区)(?!委|级|内|外|直|属|际|域|份|市(?!场)|县|(?:人民)?政府(?!办公厅))"
+    rf"{_BODY_CHARS}{{1,11}}?(?:委员会|领导小组办公室|领导小组|办公室|办公厅|(?<!大)厅|(?<![布格结当])局|委(?!托)"
+    rf"|(?<![举创主承开兴督])办(?![法理事])))"
+)
+
+
+def _duty_ranges(sub: str) -> list[tuple[int, int]]:
+    """Return the bounds of the responsibility lists in a measure."""
+    ranges, groups = [], paren_groups(sub)
+    for lo, hi in groups:
+        stop = sub.find("。", lo, hi)
+        first = stop if stop >= 0 else hi
+        if _DUTY_END.search(sub, lo, first) or _DUTY_LABEL.match(sub, lo):
+            ranges.append((lo, first))
+    for m in _DUTY_LABEL.finditer(sub):
+        if not any(a <= m.start() < b for a, b in groups):
+            end = min((i for i in (sub.find(c, m.end()) for c in "。\n)】") if i >= 0), default=len(sub))
+            ranges.append((m.start(), end))
+    return ranges
+
+
+def _body_bounds(sub: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """Return the bounds of the body named by one list item, or None for a group."""
+    lo = _ITEM_LABEL.match(sub, lo, hi).end()
+    tail = _ROLE_TAIL.search(sub, lo, hi)
+    hi = tail.start() if tail else hi
+    if hi - lo < 2 or _GENERIC_BODY.search(sub[lo:hi]):
+        return None
+    return lo, hi
+
+
+def find_departments(text: str, segment: Segment) -> tuple[DepartmentMention, ...]:
+    """Find the bodies a measure makes responsible and the bodies it names acting."""
+    sub, base = scope(text, segment)
+    found: list[DepartmentMention] = []
+    duty = _duty_ranges(sub)
+    for lo, hi in duty:
+        for a, b in split_at(sub, lo, hi, "、,; \u3000\xa0"):
+            bounds = _body_bounds(sub, a, b)
+            if bounds:
+                span = Span.of(text, base + bounds[0], base + bounds[1])
+                found.append(DepartmentMention(span, segment.path, span.quote, "responsible"))
+    for m in _ACTOR.finditer(sub):
+        if not any(a <= m.start() < b for a, b in duty):
+            span = Span.of(text, base + m.start(), base + m.end())
+            found.append(DepartmentMention(span, segment.path, span.quote, "actor"))
+    return tuple(sorted(found, key=lambda d: d.span.start))
+
+

@@ -1,0 +1,148 @@
+"""Score the extractor against a hand-made gold file: precision and recall per kind of fact.
+
+The gold (data/gold/seeds.yaml) was made by reading the documents. Facts are
+compared as keys of normalised values, so a fact counts as found only when
+every value in its key is right:
+
+- incentives: amount, minimum, maximum, rate, frequency, recipient
+- incentive values: the same without the recipient
+- departments: the measure, the name, the role
+- zones: the zone's name; zone industries: (zone, industry) pairs
+- industries: the name; targets: comparator, value, unit, year; provisions: comparator, value, unit
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph_build.records import AnnotatedWork, Segment
+from graph_build.text.script import analysis_view
+
+
+@dataclass(frozen=True)
+class Score:
+    """Precision and recall of one kind of fact."""
+
+    kind: str
+    gold: int
+    found: int
+    correct: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.gold if self.gold else 1.0
+
+
+def number(value: Any) -> str:
+    """Normalise a number for comparison: no trailing zeros, None stays empty.
+
+    >>> number(Decimal("10.0")), number(5000000), number(None)
+    ('10', '5000000', '')
+    """
+    if value is None:
+        return ""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def plain(text: str | None) -> str:
+    """Normalise words for comparison: simplified, half-width, no spaces."""
+    return re.sub(r"\s+", "", analysis_view(text or ""))
+
+
+def chains(segments: tuple[Segment, ...]) -> dict[str, str]:
+    """Give each segment path its printed numbering chain, e.g. "2.1" → "二、(一)"."""
+    label = {s.path: s.number or (s.heading.quote if s.heading else s.path) for s in segments}
+    parts = {path: [label[p] for p in ancestors(path) if p in label] for path in label}
+    return {path: plain("".join(part)) for path, part in parts.items()}
+
+
+def ancestors(path: str) -> list[str]:
+    """List a path and its ancestors, outermost first.
+
+    >>> ancestors("2.1.3")
+    ['2', '2.1', '2.1.3']
+    """
+    pieces = path.split(".")
+    return [".".join(pieces[: k + 1]) for k in range(len(pieces))]
+
+
+KEYS: dict[str, tuple[Callable[[dict], tuple], Callable[[Any, dict[str, str]], Iterable[tuple]]]] = {
+    "incentives": (
+        lambda g: (number(g["amount_yuan"]), number(g["min_yuan"]), number(g["max_yuan"]), number(g["rate_percent"]), g["frequency"], plain(g["recipient"])),
+        lambda x, _: [(*money_key(i), plain(i.recipient)) for i in x.incentives],
+    ),
+    "incentive values": (
+        lambda g: (number(g["amount_yuan"]), number(g["min_yuan"]), number(g["max_yuan"]), number(g["rate_percent"]), g["frequency"]),
+        lambda x, _: [money_key(i) for i in x.incentives],
+    ),
+    "departments": (
+        lambda g: (plain(g["path"]), plain(g["name"]), g["role"]),
+        lambda x, chain: [(chain.get(d.measure, d.measure), plain(d.name), d.role) for d in x.departments],
+    ),
+    "zones": (lambda g: (plain(g["name"]),), lambda x, _: [(plain(z.name),) for z in x.zones]),
+    "industries": (lambda g: (plain(g["name"]),), lambda x, _: [(plain(i.name),) for i in x.industries]),
+    "targets": (
+        lambda g: (g["comparator"], number(g["value"]), plain(g["unit"]), g["year"] or ""),
+        lambda x, _: [(t.comparator, number(t.value), plain(t.unit), t.year or "") for t in x.targets],
+    ),
+    "provisions": (
+        lambda g: (g["comparator"], number(g["value"]), plain(g["unit"])),
+        lambda x, _: [(p.comparator, number(p.value), plain(p.unit)) for p in x.provisions],
+    ),
+}
+
+
+def money_key(incentive: Any) -> tuple:
+    values = (incentive.amount, incentive.minimum, incentive.maximum)
+    return (*(number(m.yuan if m else None) for m in values), number(incentive.rate_percent), incentive.frequency)
+
+
+def gold_items(entry: dict, kind: str) -> list[tuple]:
+    """List the gold keys of one kind for one work."""
+    if kind == "zone industries":
+        return [(plain(z["name"]), plain(i)) for z in entry.get("zones") or [] for i in z.get("industries") or []]
+    field = "incentives" if kind == "incentive values" else kind
+    return [KEYS[kind][0](item) for item in entry.get(field) or []]
+
+
+def found_items(annotated: AnnotatedWork, kind: str) -> list[tuple]:
+    """List the extracted keys of one kind for one work."""
+    if kind == "zone industries":
+        return [(plain(z.name), plain(i)) for z in annotated.extraction.zones for i in z.industries]
+    return list(KEYS[kind][1](annotated.extraction, chains(annotated.segments)))
+
+
+def evaluate(works: list[AnnotatedWork], gold_path: Path) -> list[Score]:
+    """Score the extraction of every gold work, per kind of fact (multiset matching)."""
+    gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
+    by_primary = {w.work.primary.name: w for w in works}
+    scores = []
+    for kind in (*KEYS, "zone industries"):
+        expected, found = Counter(), Counter()
+        for entry in gold:
+            work = by_primary.get(entry["primary"])
+            expected += Counter((entry["primary"], *k) for k in gold_items(entry, kind))
+            if work is not None:
+                found += Counter((entry["primary"], *k) for k in found_items(work, kind))
+        correct = sum((expected & found).values())
+        scores.append(Score(kind, sum(expected.values()), sum(found.values()), correct))
+    return scores
+
+
+def table(scores: list[Score]) -> str:
+    """Format scores as a small text table."""
+    lines = [f"{'kind':18} {'gold':>5} {'found':>5} {'right':>5} {'precision':>9} {'recall':>7}"]
+    lines += [f"{s.kind:18} {s.gold:5} {s.found:5} {s.correct:5} {s.precision:9.2f} {s.recall:7.2f}" for s in scores]
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""Research features run over the whole corpus at build time: instrument coding report, scheme and similarity links."""
+
+from __future__ import annotations
+
+import dataclasses
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from pyoxigraph import Quad
+
+from graph_build.records import AnnotatedWork, BuildRun
+from graph_build.research import instruments, similarity
+
+
+@dataclass(frozen=True)
+class WorkTexts:
+    """What the cross-work stages need of one annotated work: its normalised measures, its source text, its uncoded measures."""
+
+    slug: str
+    script: str
+    source: str  # the primary expression's text, which the shared wording quotes
+    measures: tuple[similarity.MeasureText, ...]  # offsets held as arrays, so a large corpus fits in memory
+    uncoded: tuple[str, ...]  # paths of the measures no instrument cue was found in
+
+
+def work_texts(annotated: AnnotatedWork) -> WorkTexts:
+    """Keep what the research stages read of one annotated work (a worker returns it; the cache keeps it)."""
+    primary = annotated.work.primary
+    measures = tuple(compact(m) for m in similarity.work_measure_texts(annotated))
+    uncoded = tuple(instruments.uncoded(annotated.segments, annotated.extraction.instruments))
+    return WorkTexts(annotated.work.slug, primary.script, primary.text, measures, uncoded)
+
+
+def compact(measure: similarity.MeasureText) -> similarity.MeasureText:
+    """Hold a measure's offsets as 32-bit arrays rather than tuples of Python ints."""
+    return dataclasses.replace(measure, starts=array("I", measure.starts), ends=array("I", measure.ends))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ResearchGraph:
+    """What the research stages add to the graph: the instrument scheme, and the similarity links held as arrays until loading."""
+
+    scheme: list[Quad]
+    links: similarity.Links
+    sources: dict[str, tuple[str, str]]  # per work slug: its primary script and source text
+    run: BuildRun
+
+    def link_blocks(self) -> Iterator[similarity.LinkBlock]:
+        """Yield each similarity link for the loader (which patches the graph link by link)."""
+        return similarity.similarity_blocks(self.links, self.sources, self.run)
+
+
+def research_graph(works: list[AnnotatedWork], run: BuildRun, report: Callable[[str], None]) -> ResearchGraph:
+    """Report measures without an instrument cue, link similar measures, and return what the scheme and the links add to the graph."""
+    return corpus_graph([work_texts(w) for w in works], run, report)
+
+
+def corpus_graph(works: list[WorkTexts], run: BuildRun, report: Callable[[str], None]) -> ResearchGraph:
+    """Do what :func:`research_graph` does, from the works' kept texts."""
+    for work in works:
+        for path in work.uncoded:
+            report(f"  no instrument cue found: {work.slug} measure {path}")
+    links = similarity.similarity_links(m for work in works for m in work.measures)
+    report(f"  similarity: {len(links.pairs)} links between measures of different works (cosine ≥ {similarity.THRESHOLD})")
+    sources = {work.slug: (work.script, work.source) for work in works}
+    return ResearchGraph(list(instruments.scheme_quads()), links, sources, run)

@@ -1,0 +1,231 @@
+"""Stage 1, read: raw bytes to text (UTF-8 or GB18030; HTML pages to their text).
+
+A file that is not a document (empty, binary, too large, undecodable, an
+unreadable name) raises ReadError naming the file and saying why; the build
+skips it and reports it. What can be repaired is repaired and reported as a
+warning ``"line N: ..."``: bytes of a damaged UTF-8 file and characters that
+RDF/XML and HTML cannot carry are replaced by U+FFFD.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from graph_build.records import SourceText
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the longest policy document seen is under 1 MB; a larger file is a dump, not a document
+BINARY_SAMPLE = 8192  # how many leading bytes decide whether a file is binary
+MAX_DAMAGE = 50  # a UTF-8 file with more invalid sequences than this is not damaged UTF-8
+DAMAGE_RATIO = 20  # ... nor is one with fewer than this many valid non-ASCII characters per invalid sequence
+MAX_LINE_WARNINGS = 10  # warnings of one kind listed line by line before they are summed up
+ENCODINGS = ("utf-8", "gb18030")
+# Characters XML 1.0 (so RDF/XML and HTML) cannot carry; tab, LF and CR are fine, CR is folded anyway.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+REPLACEMENT = "\ufffd"
+
+
+class ReadError(ValueError):
+    """A raw file that cannot be read as a document; the message names the file and why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{printable(path)}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def printable(path: Path) -> str:
+    """Write a path for a message, showing undecodable bytes of its name as U+FFFD.
+
+    >>> printable(Path("坏 文件.txt"))
+    '坏 文件.txt'
+    """
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def read(path: Path) -> SourceText:
+    """Read one raw file into a SourceText, or raise ReadError naming the file."""
+    data = read_bytes(path)
+    text, encoding, warnings = decode(data, path)
+    media_type = "text/plain"
+    if looks_like_html(text):
+        text, media_type = html_to_text(text), "text/html"
+        warnings.append("HTML page converted to text (scripts, styles and hidden blocks dropped)")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text, replaced = replace_non_xml(text)
+    if not text.strip():
+        raise ReadError(path, "empty file: no text once decoded" + (" (an HTML page with nothing visible)" if media_type == "text/html" else ""))
+    return SourceText(path.name, text, encoding, hashlib.sha256(data).hexdigest(), media_type, tuple(warnings + replaced))
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a file's bytes, refusing names that are not UTF-8, large files, empty and binary files."""
+    if printable(path.name) != path.name:
+        raise ReadError(path, "file name is not valid UTF-8; rename the file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ReadError(path, f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes (read.MAX_FILE_BYTES)")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ReadError(path, f"cannot read: {error.strerror or error}") from error
+    if not data.strip():
+        raise ReadError(path, "empty file")
+    if is_binary(data[:BINARY_SAMPLE]):
+        raise ReadError(path, "binary file (NUL or control bytes), not a text document")
+    return data
+
+
+def is_binary(sample: bytes) -> bool:
+    """Tell whether the first bytes of a file are binary: a NUL byte, or more than 10% control bytes.
+
+    >>> is_binary(b"%PDF-1.4\\n\\x00\\x01"), is_binary("高新区\\n".encode())
+    (True, False)
+    """
+    controls = sum(1 for byte in sample if byte < 0x20 and byte not in b"\t\n\r\f")
+    return b"\x00" in sample or controls * 10 > len(sample)
+
+
+def decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
+    """Decode bytes as UTF-8, damaged UTF-8 or GB18030; refuse them naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    damage = invalid_utf8(data)
+    if is_damaged_utf8(data, damage):
+        return data.decode("utf-8", errors="replace"), "utf-8", line_warnings(data, damage, "bytes that are not UTF-8 replaced by U+FFFD")
+    try:
+        return data.decode("gb18030"), "gb18030", []
+    except UnicodeDecodeError:
+        line = data[:first_bad].count(b"\n") + 1
+        raise ReadError(path, f"line {line}: neither UTF-8 nor GB18030 (byte {first_bad})") from None
+
+
+def invalid_utf8(data: bytes) -> list[int]:
+    """List the byte offsets of the first invalid UTF-8 sequences, at most MAX_DAMAGE + 1 of them.
+
+    >>> invalid_utf8("高新".encode() + b"\\xff" + "区".encode())
+    [6]
+    """
+    found: list[int] = []
+    position = 0
+    while len(found) <= MAX_DAMAGE:
+        try:
+            data[position:].decode("utf-8")
+            break
+        except UnicodeDecodeError as error:
+            found.append(position + error.start)
+            position += error.end
+    return found
+
+
+def is_damaged_utf8(data: bytes, damage: list[int]) -> bool:
+    """Tell whether a file that fails to decode is UTF-8 with a few broken bytes rather than another encoding."""
+    if len(damage) > MAX_DAMAGE:
+        return False
+    non_ascii = sum(1 for char in data.decode("utf-8", errors="replace") if ord(char) > 0x7F and char != REPLACEMENT)
+    return non_ascii >= DAMAGE_RATIO * len(damage)
+
+
+def line_warnings(data: bytes, offsets: list[int], what: str) -> list[str]:
+    """Say on which lines of a file something was found, one warning per line, summed up after a few."""
+    lines = sorted({data[:offset].count(b"\n") + 1 for offset in offsets})
+    warnings = [f"line {line}: {what}" for line in lines[:MAX_LINE_WARNINGS]]
+    if len(lines) > MAX_LINE_WARNINGS:
+        warnings.append(f"line {lines[MAX_LINE_WARNINGS]}: {what}, and on {len(lines) - MAX_LINE_WARNINGS - 1} more line(s)")
+    return warnings
+
+
+def replace_non_xml(text: str) -> tuple[str, list[str]]:
+    """Replace the characters XML cannot carry (control characters, U+FFFE, U+FFFF) by U+FFFD, one for one.
+
+    >>> replace_non_xml("第一行\\n第二\\x0c行")
+    ('第一行\\n第二\ufffd行', ['line 2: control character(s) replaced by U+FFFD'])
+    """
+    offsets = [match.start() for match in NOT_XML.finditer(text)]
+    if not offsets:
+        return text, []
+    encoded = text.encode("utf-8")  # count lines the same way as for bytes
+    byte_offsets = [len(text[:offset].encode("utf-8")) for offset in offsets[: MAX_LINE_WARNINGS + 1]]
+    return NOT_XML.sub(REPLACEMENT, text), line_warnings(encoded, byte_offsets, "control character(s) replaced by U+FFFD")
+
+
+def looks_like_html(text: str) -> bool:
+    """Tell whether a text is an HTML page rather than plain text.
+
+    >>> looks_like_html("<html><body><p>正文</p></body></html>")
+    True
+    >>> looks_like_html("对高新区给予1000万元补助")
+    False
+    """
+    head = text[:2048].lower()
+    return bool(re.search(r"<(!doctype html|html|body|p|div)[\s>]", head))
+
+
+class _TextExtractor(HTMLParser):
+    """Collect the visible text of an HTML page, one block element per line.
+
+    An element is hidden when it is a script, style, head ... or carries ``hidden``,
+    ``display:none`` or ``visibility:hidden``; everything inside it is skipped up to
+    its own end tag (nested elements of the same name counted), or up to the next
+    block for a ``<p>``, whose end tag HTML lets a page leave out.
+    """
+
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "title", "table", "ul", "ol"}
+    HIDDEN = {"script", "style", "noscript", "template", "head", "iframe", "object", "svg"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+    CLOSES_P = BLOCKS - {"br", "li", "tr", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden_tag: str | None = None
+        self.hidden_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.hidden_tag == "p" and tag in self.CLOSES_P:
+            self.hidden_tag, self.hidden_depth = None, 0
+        if self.hidden_tag:
+            self.hidden_depth += tag == self.hidden_tag and tag not in self.VOID
+        elif tag not in self.VOID and is_hidden(tag, attrs, self.HIDDEN):
+            self.hidden_tag, self.hidden_depth = tag, 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.hidden_tag:
+            if tag == self.hidden_tag:
+                self.hidden_depth -= 1
+                self.hidden_tag = self.hidden_tag if self.hidden_depth else None
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden_tag:
+            self.parts.append(data)
+
+
+def is_hidden(tag: str, attrs: list[tuple[str, str | None]], hidden_tags: set[str]) -> bool:
+    """Tell whether an element is never shown: a hidden kind of element, or hidden by attribute or style."""
+    attributes = dict(attrs)
+    style = (attributes.get("style") or "").replace(" ", "").lower()
+    return tag in hidden_tags or "hidden" in attributes or "display:none" in style or "visibility:hidden" in style
+
+
+def html_to_text(page: str) -> str:
+    """Return the visible text of an HTML page, dropping scripts, styles and hidden blocks.
+
+    >>> html_to_text('<div hidden><div>甲</div>乙</div><p hidden>丙<p>丁</p><img hidden src=x>戊')
+    '丁\\n戊\\n'
+    >>> html_to_text('<p>&amp;lt;script&amp;gt; 与 &lt;script&gt;</p>')
+    '&lt;script&gt; 与 <script>\\n'
+    """
+    parser = _TextExtractor()
+    parser.feed(page)
+    parser.close()
+    text = "".join(parser.parts)  # character references are already converted (convert_charrefs)
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip() + "\n"
