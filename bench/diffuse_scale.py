@@ -25,7 +25,6 @@ import random
 import re
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,8 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph_build.build import driver  # noqa: E402
-from graph_build.build.cache import Cache  # noqa: E402
-from graph_build.build.parallel import Workers  # noqa: E402
+from graph_build.build.events import ignore  # noqa: E402
 from graph_build.records import BuildRun  # noqa: E402
 from graph_build.research import similarity, wording  # noqa: E402
 
@@ -47,9 +45,8 @@ def corpus_measures(data: Path) -> tuple[list[similarity.MeasureText], dict[str,
     """Return the measures of a bench corpus and each work's source, running read … annotate once (kept in DIR/measures.pickle)."""
     kept = data / "measures.pickle"
     if not kept.exists():
-        paths = driver.raw_files(data)
-        with tempfile.TemporaryDirectory() as cache, Workers(os.cpu_count() or 1) as workers:
-            _, _, facts = driver.annotated_facts(paths, data, workers, Cache(Path(cache)), driver.Clock(print), lambda _: None)
+        with driver.stages(data, ignore, os.cpu_count() or 1, None) as run:
+            facts = run.annotated(run.works(run.scanned()[0]))
         texts = [f.texts for f in facts]
         kept.write_bytes(pickle.dumps(([m for w in texts for m in w.measures], {w.slug: (w.script, w.source) for w in texts})))
     return pickle.loads(kept.read_bytes())
@@ -66,7 +63,7 @@ def synthetic_measures(count: int) -> tuple[list[similarity.MeasureText], dict[s
 
 def sentences() -> list[str]:
     """Split the seed measures into normalised sentences."""
-    works = driver.annotated_works(ROOT / "data", report=lambda _: None)
+    works = driver.annotated_works(ROOT / "data")
     found = []
     for measure in similarity.measure_texts(works):
         if measure.text:

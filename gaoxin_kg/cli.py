@@ -18,13 +18,15 @@ from typing import IO
 
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Triple, serialize
 
+from gaoxin_kg.report import BuildReport
 from graph_build import canned
 from graph_build.build import driver
 from graph_build.extract import evaluate
 from graph_build.extract.annotate import AnnotationError, disagreements, write_annotation
 from graph_build.store.access import DEFAULT_STORE, StoreError, current_version, open_read_only, run_query
-from graph_build.store.versions import LoadError, validate
+from graph_build.store.versions import LoadError, rollback
 from graph_build.text.read import ReadError
+from graph_build.validate.reference import validate
 from graph_build.vocab import PREFIXES, sparql_prefixes
 
 STAGES = "read → clean → script → identify → group → segment → extract → annotate → to_rdf → load"
@@ -66,7 +68,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--output", type=Path, help="write to FILE instead of standard output")
     export.add_argument("--gzip", action="store_true", help="compress with gzip (reproducibly: no name or time in the header)")
     commands.add_parser("queries", help="list the canned queries")
-    serve = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint and pages) under gunicorn")
+    commands.add_parser("rollback", help="point the store link back at the previous complete version").add_argument(
+        "--store", type=Path, default=DEFAULT_STORE
+    )
+    serve = commands.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint and pages) under granian or gunicorn")
     serve.add_argument("--store", type=Path, default=DEFAULT_STORE)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -95,22 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-class BuildReport:
-    """Print a build's report lines, rejections and warnings to standard error; count rejections, failing on one with --strict."""
-
-    def __init__(self, strict: bool) -> None:
-        self.strict = strict
-        self.rejected = 0
-
-    def __call__(self, line: str) -> None:
-        words = line.split(maxsplit=1)
-        if words and words[0] == driver.REJECTED:
-            self.rejected += 1
-            if self.strict:
-                raise driver.BuildError(f"{line.strip()} (--strict: a rejected file fails the build; the store is unchanged)")
-        print(line, file=sys.stderr if words and words[0] in (driver.REJECTED, "warning") else sys.stdout, flush=True)
-
-
 def interrupt(signum: int, frame: object) -> None:
     """Turn SIGTERM into an exception, so the half-written version is removed and the link stays."""
     raise Interrupted(f"interrupted by {signal.Signals(signum).name}; the store link was not switched")
@@ -135,9 +124,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"building {args.data} → {args.store}  ({STAGES})")
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs {args.jobs}: give at least 1")
-    report = BuildReport(args.strict)
+    report = BuildReport()
     with stopped_by_sigterm():
-        stats = driver.build(args.data, args.store, report=report, jobs=args.jobs, cache_dir=args.cache)
+        stats = driver.build(args.data, args.store, report, jobs=args.jobs, cache_dir=args.cache, strict=args.strict)
     print(
         f"read {stats.files} files, rejected {report.rejected}, dropped {stats.dropped_lines} lines, merged {stats.merged} duplicate(s): "
         f"{stats.works} documents ({stats.works_from_cache} from the cache), {stats.measures} measures, {stats.incentives} incentives, {stats.triples} triples "
@@ -149,8 +138,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_annotate(args: argparse.Namespace) -> int:
     """Write annotation files, or with --check report disagreements with reviewed ones."""
     directory = args.data / "annotations"
-    works = driver.annotated_works(args.data, report=lambda _: None)
-    fresh = {w.work.slug: w for w in driver.extracted_works(args.data)}
+    works = driver.annotated_works(args.data)
+    fresh = {w.work.slug: w for w in driver.annotated_works(args.data, reviewed=False)}
     differences = 0
     for annotated in works:
         path = directory / f"{annotated.work.slug}.yaml"
@@ -228,6 +217,13 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """Point the store link back at the version before the current one (what the server serves next)."""
+    before = current_version(args.store)
+    print(f"{args.store}: rolled back from {before.name} to {rollback(args.store).name}")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     validate(current_version(args.store))
     print(f"{current_version(args.store)}: conforms to ontology/shapes.ttl")
@@ -276,7 +272,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Print precision and recall of the extractor (reviewed files ignored) against the gold."""
-    print(evaluate.table(evaluate.evaluate(driver.extracted_works(args.data), args.gold)))
+    print(evaluate.table(evaluate.evaluate(driver.annotated_works(args.data, reviewed=False), args.gold)))
     return 0
 
 
@@ -315,6 +311,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "export": cmd_export,
     "queries": cmd_queries,
+    "rollback": cmd_rollback,
 }
 
 if __name__ == "__main__":

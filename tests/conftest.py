@@ -18,14 +18,14 @@ RAW = DATA / "raw"
 @pytest.fixture(scope="session")
 def works() -> list[AnnotatedWork]:
     """The seed corpus, annotated (reviewed annotation files win)."""
-    return driver.annotated_works(DATA, report=lambda _: None)
+    return driver.annotated_works(DATA)
 
 
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the seed corpus once into a temporary store and return the store link."""
     store = tmp_path_factory.mktemp("var") / "store"
-    driver.build(DATA, store, report=lambda _: None)
+    driver.build(DATA, store)
     return store
 
 

@@ -15,35 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
-import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
-from graph_build import __version__, canned, iris, reference
-
-from graph_build.store import incremental
-
-from graph_build.rdf import links
-
-from graph_build.validate import shapes
-from graph_build.extract.annotate import annotate, read_annotation
+from graph_build import __version__, canned, iris
 from graph_build.build.cache import Cache, builder_digest, default_directory
-from graph_build.text.clean import clean
-from graph_build.extract.extract import extract
-from graph_build.text.group import clusters, group, make_work, merged
-from graph_build.text.identify import identify
-from graph_build.store.incremental import Manifest
+from graph_build.build.events import BuildEvent, Events, FileRejected, FileWarning, LoadPlanned, PhaseTimed, Progress, WorksMerged, ignore
 from graph_build.build.jobs import (
     PLACEHOLDER_RUN,
-    REJECTED,
     AnnotateTask,
     Facts,
     Rejected,
@@ -54,33 +42,26 @@ from graph_build.build.jobs import (
     annotate_work,
     cached_facts,
     cached_rendering,
-    located,
     render_work,
     scan,
     work_key,
 )
-from graph_build.store.versions import LoadError, load_with, validate_shared, write_nquads
 from graph_build.build.parallel import Workers, default_jobs
-from graph_build.text.read import ReadError, printable, read
+from graph_build.extract.annotate import read_annotation
+from graph_build.rdf import links
+from graph_build.rdf.shared import build_quads, ontology_quads, reference_quads
 from graph_build.records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
 from graph_build.research.corpus import ResearchGraph, corpus_graph
-from graph_build.text.script import script
-from graph_build.text.segment import segment
-from graph_build.rdf.to_rdf import zh
-from graph_build.vocab import RDF_TYPE, dcterms, gx, prov, rdfs, skos, xsd
+from graph_build.store import incremental
+from graph_build.store.bulk import write_nquads
+from graph_build.store.incremental import Manifest
+from graph_build.store.versions import LoadError, new_version
+from graph_build.text.group import clusters, make_work, merged
+from graph_build.text.read import printable
+from graph_build.validate import shapes
+from graph_build.validate.whole_graph import validate_shared
 
-Report = Callable[[str], None]
 T = TypeVar("T")
-SCHEMES = {
-    "recipient-type": ("受助对象类型", "Recipient types"),
-    "industry": ("产业", "Industries"),
-    "document-type": ("文件类型", "Document types"),
-    "provinces": ("省级行政区", "Provincial-level divisions (GB/T 2260)"),
-    "divisions": ("地级与县级行政区", "Prefecture- and county-level divisions (GB/T 2260)"),
-    "sei-2018": ("战略性新兴产业分类(2018)", "Strategic emerging industries classification (2018)"),
-    "gbt-4754-2017": ("国民经济行业分类(GB/T 4754-2017)", "Industrial classification for national economic activities (GB/T 4754-2017)"),
-    "policy-instrument": ("政策工具", "Policy instruments (Rothwell & Zegveld)"),
-}
 
 
 PROGRESS_FROM = 50
@@ -95,35 +76,103 @@ def raw_files(data_dir: Path) -> list[Path]:
     raw = data_dir / "raw"
     if not raw.is_dir():
         raise BuildError(f"{raw}: no raw/ directory of documents")
-    files = sorted(p for p in raw.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(p for p in raw.iterdir() if not p.is_dir() and not p.name.startswith("."))
     if not files:
         raise BuildError(f"{raw}: no documents")
     return files
 
 
-def read_expressions(data_dir: Path, report: Report) -> list[Expression]:
-    """Read, clean and convert every raw file, reporting what was dropped; skip and report files that are no document."""
-    expressions = []
-    paths = raw_files(data_dir)
-    for number, path in enumerate(paths, start=1):
-        progress(number, len(paths), path.name)
-        try:
-            source = read(path)
-            cleaned = clean(source)
-        except ReadError as error:
-            report(f"  {REJECTED} {printable(path)}: {error.reason}")
-            continue
-        for line in cleaned.dropped:
-            report(f"  dropped {path.name}:{line.line_no} ({line.reason}): {line.span.quote.strip()[:50]}")
-        for note in (*source.warnings, *cleaned.artefacts):
-            report(f"  warning {located(path.name, note)}")
-        expressions.append(script(cleaned))
-    if not expressions:
-        raise BuildError(f"{data_dir / 'raw'}: every file was rejected ({len(paths)} file(s)); nothing to build")
-    return expressions
+@dataclass
+class Stages:
+    """The per-file and per-work stages of one run, on a pool of workers (serial is one worker), with their cache and events."""
+
+    data_dir: Path
+    workers: Workers
+    cache: Cache
+    events: Events
+    strict: bool = False
+
+    def scanned(self) -> tuple[list[Scanned], list[Rejected]]:
+        """Run read, clean, script and identify on every raw file; report and set aside the files that are no document."""
+        paths = raw_files(self.data_dir)
+        scanned, rejected = [], []
+        for number, result in enumerate(self.workers.map(scan, [ScanTask(path, self.cache) for path in paths]), start=1):
+            self.events(Progress(number, len(paths), paths[number - 1].name))
+            if isinstance(result, Rejected):
+                rejected.append(result)
+                self.reject(result.event)
+                continue
+            for note in result.notes:
+                self.events(note)
+            scanned.append(result)
+        if not scanned:
+            raise BuildError(f"{self.data_dir / 'raw'}: every file was rejected ({len(paths)} file(s)); nothing to build")
+        return scanned, rejected
+
+    def reject(self, event: FileRejected) -> None:
+        """Report a rejected file; with strict, fail the build on it."""
+        self.events(event)
+        if self.strict:
+            raise BuildError(f"rejected {event.file}: {event.reason} (--strict: a rejected file fails the build; the store is unchanged)")
+
+    def works(self, scanned: list[Scanned]) -> list[tuple[Work, list[Scanned]]]:
+        """Group the scanned files into works (MinHash candidates, exact Jaccard), with the files of each."""
+        works = []
+        for members in clusters([s.fingerprint for s in scanned]):
+            work = make_work([scanned[i].expression for i in members], [scanned[i].identity for i in members])
+            by_name = {scanned[i].expression.name: scanned[i] for i in members}
+            works.append((work, [by_name[e.name] for e in work.expressions]))
+        kept = {id(work) for work in placed([w for w, _ in works], self)}
+        works = [(work, files) for work, files in works if id(work) in kept]
+        for work, _ in works:
+            for gap in identity_gaps(work):
+                self.events(gap)
+            if len(work.expressions) > 1:
+                self.events(WorksMerged(tuple(e.name for e in work.expressions), work.slug))
+        refuse_shared_names([w for w, _ in works])
+        return works
+
+    def annotated(self, works: list[tuple[Work, list[Scanned]]], reviewed: bool = True) -> list[Facts]:
+        """Run segment, extract and annotate on every work whose inputs changed (reviewed annotation files win); take the others from the cache."""
+        tasks, cached = [], {}
+        for work, files in works:
+            annotation = self.data_dir / "annotations" / f"{work.slug}.yaml"
+            annotation = annotation if reviewed and annotation.exists() else None
+            entry = work_key([s.key for s in files], annotation)
+            if (hit := cached_facts(self.cache, entry)) is not None:
+                cached[entry] = hit
+            tasks.append(AnnotateTask(entry, self.cache, work, annotation))
+        fresh = iter(self.workers.map(annotate_work, [t for t in tasks if t.key not in cached]))
+        return [cached[t.key] if t.key in cached else next(fresh) for t in tasks]
 
 
-def identity_gaps(work: Work) -> list[str]:
+@contextmanager
+def stages(data_dir: Path, events: Events, jobs: int | None, cache_dir: Path | None, strict: bool = False) -> Iterator[Stages]:
+    """Open the stages of one run: a worker pool sized for the corpus, and the cache (a temporary one when none is given)."""
+    with tempfile.TemporaryDirectory(prefix="gaoxin-cache-") as temporary, Workers(jobs or default_jobs(len(raw_files(data_dir)))) as workers:
+        yield Stages(data_dir, workers, Cache(cache_dir or Path(temporary)), events, strict)
+
+
+def expressions(data_dir: Path, events: Events = ignore, *, jobs: int | None = None) -> list[Expression]:
+    """Run the per-file stages (read … identify): the expressions of a data directory."""
+    with stages(data_dir, events, jobs, None) as run:
+        return [s.expression for s in run.scanned()[0]]
+
+
+def works(data_dir: Path, events: Events = ignore, *, jobs: int | None = None) -> list[Work]:
+    """Run the stages up to group: the works of a data directory."""
+    with stages(data_dir, events, jobs, None) as run:
+        return [work for work, _ in run.works(run.scanned()[0])]
+
+
+def annotated_works(data_dir: Path, events: Events = ignore, *, reviewed: bool = True, jobs: int | None = None) -> list[AnnotatedWork]:
+    """Run the stages up to annotate; reviewed annotation files win over the extractor unless `reviewed` is False."""
+    with stages(data_dir, events, jobs, None) as run:
+        facts = run.annotated(run.works(run.scanned()[0]), reviewed)
+        return [run.cache.get("work", f.key) for f in facts]
+
+
+def identity_gaps(work: Work) -> list[FileWarning]:
     """Say which of title, 文号 and date none of a work's files states, naming the line where its body starts."""
     identity, primary = merged(work.identities), work.primary
     line = primary.text.count("\n", 0, primary.clean.body_start) + 1
@@ -132,34 +181,22 @@ def identity_gaps(work: Work) -> list[str]:
         for what, value in (("title", identity.title), ("文号", identity.doc_number), ("date", identity.date_document or identity.date_publication))
         if value is None
     ]
-    return [f"  warning {primary.name}:{line}: no {what} found (the body starts here)" for what in missing]
+    return [FileWarning(primary.name, line, f"no {what} found (the body starts here)") for what in missing]
 
 
-def works_of(data_dir: Path, report: Report) -> list[Work]:
-    """Run the stages up to group: the works of a data directory."""
-    expressions = read_expressions(data_dir, report)
-    works = placed(group(expressions, [identify(e) for e in expressions]), data_dir, report)
-    for work in works:
-        for gap in identity_gaps(work):
-            report(gap)
-        if len(work.expressions) > 1:
-            report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
-    return works
-
-
-def placed(works: list[Work], data_dir: Path, report: Report) -> list[Work]:
+def placed(works: list[Work], run: Stages) -> list[Work]:
     """Keep the works whose province is known (from their text or a reviewed annotation file); reject the others."""
     kept: list[Work] = []
     unplaced: list[Work] = []
     for work in works:
         identity = merged(work.identities)
-        (kept if identity.province_code or identity.national or reviewed_province(work, data_dir) else unplaced).append(work)
+        (kept if identity.province_code or identity.national or reviewed_province(work, run.data_dir) else unplaced).append(work)
     for work in unplaced:
         for expression in work.expressions:
             reason = "no province: neither issuer, title, 文号, body nor site code names one (review its annotation file to set it)"
-            report(f"  {REJECTED} {printable(data_dir / 'raw' / expression.name)}: {reason}")
+            run.reject(FileRejected(printable(run.data_dir / "raw" / expression.name), reason))
     if not kept:
-        raise BuildError(f"{data_dir / 'raw'}: every file was rejected; nothing to build")
+        raise BuildError(f"{run.data_dir / 'raw'}: every file was rejected; nothing to build")
     return kept
 
 
@@ -172,65 +209,43 @@ def reviewed_province(work: Work, data_dir: Path) -> str | None:
     return merged(annotated.work.identities).province_code if annotated.reviewed else None
 
 
-def extracted(work: Work) -> AnnotatedWork:
-    """Run segment, extract and annotate on one work."""
-    segments = segment(work.primary)
-    return annotate(work, segments, extract(work, segments))
-
-
-def annotated_works(data_dir: Path, report: Report) -> list[AnnotatedWork]:
-    """Run the stages up to annotate: reviewed annotation files win over the extractor."""
-    works = works_of(data_dir, report)
-    by_name = {e.name: e for work in works for e in work.expressions}
-    result = []
-    for work in works:
-        reviewed = data_dir / "annotations" / f"{work.slug}.yaml"
-        annotated = read_annotation(reviewed, by_name) if reviewed.exists() else None
-        result.append(annotated if annotated is not None and annotated.reviewed else extracted(work))
-    return result
-
-
-def extracted_works(data_dir: Path) -> list[AnnotatedWork]:
-    """Run the extractor on every work, ignoring annotation files."""
-    return [extracted(work) for work in works_of(data_dir, report=lambda _: None)]
-
-
-def input_digest(data_dir: Path) -> str:
-    """Digest the raw files, annotation files and builder version that make a graph."""
+def input_digest(scanned: list[Scanned], rejected: list[Rejected], data_dir: Path) -> str:
+    """Digest what makes a graph: each raw file's name and bytes (from the scan, which read it), the annotation files, the builder version."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted([*(data_dir / "raw").glob("*"), *(data_dir / "annotations").glob("*.yaml")]):
-        digest.update(os.fsencode(path.name) + b"\0" + path.read_bytes())  # a name need not be UTF-8
+    files = sorted([(s.expression.name, s.key) for s in scanned] + [(r.event.file, r.digest) for r in rejected])
+    for name, key in files:
+        digest.update(f"{name}\0{key}\0".encode())
+    for path in sorted((data_dir / "annotations").glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int | None = None, cache_dir: Path | None = None) -> BuildStats:
+def build(
+    data_dir: Path, store_dir: Path, events: Events = ignore, *, jobs: int | None = None, cache_dir: Path | None = None, strict: bool = False
+) -> BuildStats:
     """Build the graph of a data directory into a new store version and switch to it."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    digest = input_digest(data_dir)
-    run = BuildRun(iris.build_run(digest), digest, started, __version__)
-    paths = raw_files(data_dir)
-    cache = Cache(cache_dir or default_directory(store_dir))
-    clock = Clock(report)
+    clock = Clock(events)
     shapes.checks(False)  # compile the shapes for documents (2 s) before the workers fork, so they inherit them
-    with Workers(jobs or default_jobs(len(paths))) as workers:
-        file_keys, files, facts = annotated_facts(paths, data_dir, workers, cache, clock, report)
-        # Cross-work stages go here: `facts` holds every work's Extraction and measure texts, in work order, before to_rdf.
-        # Research features (issue 4): the policy-instrument scheme, and similarity links between measures of different works.
+    with stages(data_dir, events, jobs, cache_dir or default_directory(store_dir), strict) as run:
+        scanned, rejected = clock("read … identify", run.scanned())
+        digest = input_digest(scanned, rejected, data_dir)
+        build_run = BuildRun(iris.build_run(digest), digest, started, __version__)
+        works = clock("group", run.works(scanned))
+        files = sum(len(members) for _, members in works)
+        facts = clock("segment … annotate", run.annotated(works))
         documents, from_cache, texts = tuple((f.slug, f.key) for f in facts), sum(f.cached for f in facts), [f.texts for f in facts]
         del facts  # the extractions wait in the cache for the workers: the parent need not hold them while it links and loads
-        rendering = Rendering(render_works([key for _, key in documents], workers, cache))  # the workers render while the parent links the corpus
-        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, run, report))
+        rendering = Rendering(render_works([key for _, key in documents], run.workers, run.cache))  # the workers render while the parent links
+        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events))
         del texts
-        manifest = Manifest(builder_digest(), run.iri, documents)
-        graph = BuiltGraph(rendering, research, run, clock, report)
-        count = load_with(
-            lambda version: clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, report)),
-            store_dir,
-            digest,
-            lambda version: clock("shared-graph checks", validate_shared(version)),
-        )
+        manifest = Manifest(builder_digest(), build_run.iri, documents)
+        graph = BuiltGraph(rendering, research, build_run, clock, events)
+        with new_version(store_dir, digest) as version:
+            count = clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, events))
+            clock("shared-graph checks", validate_shared(version))
     rendered = rendering.done
-    cache.prune(set(file_keys) | {key for _, key in documents})
+    run.cache.prune({s.key for s in scanned} | {key for _, key in documents})
     return BuildStats(
         files=files,
         dropped_lines=sum(r.dropped_lines for r in rendered),
@@ -243,47 +258,6 @@ def build(data_dir: Path, store_dir: Path, report: Report = print, *, jobs: int 
     )
 
 
-def annotated_facts(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, clock: Clock, report: Report) -> tuple[list[str], int, list[Facts]]:
-    """Run the stages read … annotate; return the read files' cache keys, how many files the kept works hold, and the works' facts."""
-    scanned = clock("read … identify", scan_files(paths, data_dir, workers, cache, report))
-    works = clock("group", group_files(scanned, data_dir, report))
-    return [s.key for s in scanned], sum(len(files) for _, files in works), clock("segment … annotate", annotate_works(works, data_dir, workers, cache))
-
-
-def scan_files(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache, report: Report) -> list[Scanned]:
-    """Run read, clean, script and identify on every raw file, reporting what was dropped; skip and report files that are no document."""
-    scanned = []
-    for number, (path, result) in enumerate(zip(paths, workers.map(scan, [ScanTask(path, cache) for path in paths]), strict=True), start=1):
-        progress(number, len(paths), path.name)
-        if isinstance(result, Rejected):
-            report(result.note)
-            continue
-        for note in result.notes:
-            report(note)
-        scanned.append(result)
-    if not scanned:
-        raise BuildError(f"{data_dir / 'raw'}: every file was rejected ({len(paths)} file(s)); nothing to build")
-    return scanned
-
-
-def group_files(scanned: list[Scanned], data_dir: Path, report: Report) -> list[tuple[Work, list[Scanned]]]:
-    """Group the scanned files into works (MinHash candidates, exact Jaccard), with the files of each; reject the works with no province."""
-    works = []
-    for members in clusters([s.fingerprint for s in scanned]):
-        work = make_work([scanned[i].expression for i in members], [scanned[i].identity for i in members])
-        by_name = {scanned[i].expression.name: scanned[i] for i in members}
-        works.append((work, [by_name[e.name] for e in work.expressions]))
-    kept = {id(work) for work in placed([w for w, _ in works], data_dir, report)}
-    works = [(work, files) for work, files in works if id(work) in kept]
-    for work, _ in works:
-        for gap in identity_gaps(work):
-            report(gap)
-        if len(work.expressions) > 1:
-            report(f"  merged {', '.join(e.name for e in work.expressions)} into one work: {work.slug}")
-    refuse_shared_names([w for w, _ in works])
-    return works
-
-
 def refuse_shared_names(works: list[Work]) -> None:
     """Raise a BuildError when two works would get the same IRI (their named graphs would mix)."""
     seen: dict[str, Work] = {}
@@ -291,20 +265,6 @@ def refuse_shared_names(works: list[Work]) -> None:
         if (other := seen.setdefault(work.slug, work)) is not work:
             names = ", ".join(e.name for e in (*other.expressions, *work.expressions))
             raise BuildError(f"{names}: two different documents get the same IRI doc/{work.slug} (same 文号, or same title without 文号)")
-
-
-def annotate_works(works: list[tuple[Work, list[Scanned]]], data_dir: Path, workers: Workers, cache: Cache) -> list[Facts]:
-    """Run segment, extract and annotate on every work whose inputs changed; take the others from the cache."""
-    tasks, cached = [], {}
-    for work, files in works:
-        annotation = data_dir / "annotations" / f"{work.slug}.yaml"
-        annotation = annotation if annotation.exists() else None
-        entry = work_key([s.key for s in files], annotation)
-        if (hit := cached_facts(cache, entry)) is not None:
-            cached[entry] = hit
-        tasks.append(AnnotateTask(entry, cache, work, annotation))
-    fresh = iter(workers.map(annotate_work, [t for t in tasks if t.key not in cached]))
-    return [cached[t.key] if t.key in cached else next(fresh) for t in tasks]
 
 
 def render_works(keys: list[str], workers: Workers, cache: Cache) -> Iterator[Rendered]:
@@ -355,15 +315,15 @@ class Rendering:
 class BuiltGraph:
     """What a build loads: each work's rendered graph, then the graphs shared by all works, for one build run."""
 
-    def __init__(self, rendering: Rendering, research: ResearchGraph, run: BuildRun, clock: Clock, report: Report) -> None:
-        self.rendering, self.research, self.run, self.clock, self.report = rendering, research, run, clock, report
+    def __init__(self, rendering: Rendering, research: ResearchGraph, run: BuildRun, clock: Clock, events: Events) -> None:
+        self.rendering, self.research, self.run, self.clock, self.events = rendering, research, run, clock, events
 
     @cached_property
     def shared(self) -> dict[incremental.Graph, bytes]:
         """Every graph that is no work's own as N-Quads, by graph (not the similarity links); waits for every rendering."""
         entities = shared_entities(self.clock("to_rdf + per-document SHACL (a full load also loads the works' graphs meanwhile)", self.rendering.all()))
         # zones, industries, recipient types → data/reference: read from the shared entities graph alone
-        extra = self.clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), self.report))
+        extra = self.clock("reference links", links.document_links(list(parse(entities, format=RdfFormat.N_QUADS)), self.events))
         return shared_graphs(entities, extra, self.research, self.run)
 
     def shared_chunks(self) -> Iterator[bytes]:
@@ -371,19 +331,19 @@ class BuiltGraph:
         yield from self.shared.values()
 
 
-def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, version: Path, report: Report) -> int:
+def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, version: Path, events: Events) -> int:
     """Write the new version, patching a copy of the current one when its manifest allows, then its manifest; return the quad count."""
     plan = incremental.plan(store_dir, manifest)
     run = graph.run
     if plan.patch is None:
-        report(f"  load: full load ({plan.reason})")
+        events(LoadPlanned(f"full load ({plan.reason})"))
         links = incremental.streamed_links(graph.research.link_blocks(), version)
         count = write_nquads(itertools.chain(graph.rendering.stream(run), graph.shared_chunks(), links), version)
     else:
         loaded = set(plan.patch.loaded)
         documents = document_chunks([r for r in graph.rendering.all() if r.slug in loaded], run)
         count = incremental.write_patched(plan.patch, run.iri, documents, graph.shared, graph.research.link_blocks(), version)
-        report(f"  load: {plan.patch.describe()}")
+        events(LoadPlanned(plan.patch.describe()))
     incremental.write_manifest(version, manifest)
     return count
 
@@ -406,85 +366,14 @@ def shared_graphs(entities: bytes, extra: list[Quad], research: ResearchGraph, r
     return shared
 
 
-def reference_quads() -> Iterator[Quad]:
-    """Describe the provinces and the builder's SKOS schemes."""
-    graph = NamedNode(iris.REFERENCE_GRAPH)
-    for name, (label_zh, label_en) in SCHEMES.items():
-        scheme = NamedNode(iris.scheme(name))
-        yield Quad(scheme, RDF_TYPE, skos.ConceptScheme, graph)
-        yield Quad(scheme, skos.prefLabel, zh(label_zh), graph)
-        yield Quad(scheme, skos.prefLabel, Literal(label_en, language="en"), graph)
-    yield from country_quads(graph)
-    for province in reference.provinces():
-        yield from province_quads(province, graph)
-
-
-def country_quads(graph: NamedNode) -> Iterator[Quad]:
-    """Describe the country, the jurisdiction of national directives (国务院 …)."""
-    node = NamedNode(iris.country())
-    yield Quad(node, RDF_TYPE, gx.Country, graph)
-    yield Quad(node, RDF_TYPE, dcterms.Location, graph)
-    for label in (zh("中华人民共和国"), Literal("People's Republic of China", language="en")):
-        yield Quad(node, skos.prefLabel, label, graph)
-        yield Quad(node, rdfs.label, label, graph)
-    yield Quad(node, skos.altLabel, zh("国家"), graph)
-    yield Quad(node, skos.exactMatch, NamedNode("http://www.wikidata.org/entity/Q148"), graph)
-    yield from links.reference_link_quads()
-
-
-def province_quads(province: reference.Province, graph: NamedNode) -> Iterator[Quad]:
-    """Describe one province: labels, GB/T 2260 code, Wikidata item where known."""
-    node = NamedNode(iris.province(province.code))
-    yield Quad(node, RDF_TYPE, gx.Province, graph)
-    yield Quad(node, RDF_TYPE, skos.Concept, graph)
-    yield Quad(node, RDF_TYPE, dcterms.Location, graph)
-    yield Quad(node, skos.inScheme, NamedNode(iris.scheme("provinces")), graph)
-    for label in (zh(province.name), Literal(province.name_en, language="en")):
-        yield Quad(node, skos.prefLabel, label, graph)
-        yield Quad(node, rdfs.label, label, graph)
-    yield Quad(node, skos.altLabel, zh(province.short_name), graph)
-    yield Quad(node, skos.notation, Literal(province.code, datatype=gx.GBT2260Code), graph)
-    yield Quad(node, dcterms.source, Literal(province.source), graph)
-    if province.wikidata:
-        yield Quad(node, skos.exactMatch, NamedNode(f"http://www.wikidata.org/entity/{province.wikidata}"), graph)
-
-
-def ontology_quads() -> Iterator[Quad]:
-    """Load the ontology itself into its own named graph, so SPARQL users can read labels."""
-    graph = NamedNode(iris.ONTOLOGY_GRAPH)
-    path = resources.files("ontology").joinpath("gaoxin.ttl")
-    for triple in parse(path.read_bytes(), format=RdfFormat.TURTLE):
-        yield Quad(triple.subject, triple.predicate, triple.object, graph)
-
-
-def build_quads(run: BuildRun) -> Iterator[Quad]:
-    """Describe the build run (PROV-O)."""
-    graph, node = NamedNode(iris.BUILD_GRAPH), NamedNode(run.iri)
-    yield Quad(node, RDF_TYPE, gx.BuildRun, graph)
-    yield Quad(node, RDF_TYPE, prov.Activity, graph)
-    yield Quad(node, prov.startedAtTime, Literal(run.started, datatype=xsd.dateTime), graph)
-    yield Quad(node, prov.endedAtTime, Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=xsd.dateTime), graph)
-    yield Quad(node, gx.softwareVersion, Literal(run.software_version), graph)
-    yield Quad(node, gx.inputDigest, Literal(run.input_digest), graph)
-
-
 class Clock:
     """Report the wall time of each phase of a build, for the benchmarks."""
 
-    def __init__(self, report: Report) -> None:
-        self.report, self.last = report, time.perf_counter()
+    def __init__(self, events: Events) -> None:
+        self.events, self.last = events, time.perf_counter()
 
     def __call__(self, phase: str, result: T) -> T:
         now = time.perf_counter()
-        self.report(f"  time {phase}: {now - self.last:.1f} s")
+        self.events(PhaseTimed(phase, now - self.last))
         self.last = now
         return result
-
-
-def progress(done: int, total: int, name: str) -> None:
-    """Draw a progress bar on a terminal's standard error for runs of more than PROGRESS_FROM files."""
-    if total < PROGRESS_FROM or not sys.stderr.isatty():
-        return
-    filled = done * 30 // total
-    end = "\n" if done == total else ""
-    print(f"\r  [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name[:40]:40}", end=end, file=sys.stderr, flush=True)

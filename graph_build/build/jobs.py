@@ -14,6 +14,7 @@ IRI in, so cached quads serve any later build.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -30,6 +31,8 @@ from graph_build.text.clean import clean
 from graph_build.extract.extract import extract
 from graph_build.text.group import Fingerprint, fingerprint
 from graph_build.text.identify import identify
+from graph_build.build.events import BuildEvent, FileRejected, FileWarning, LineDropped
+from graph_build.rdf.shared import build_quads, reference_quads
 from graph_build.text.read import ReadError, printable, read, read_bytes
 from graph_build.records import AnnotatedWork, BuildRun, Expression, Extraction, Identity, Work
 from graph_build.research.corpus import WorkTexts, work_texts
@@ -41,7 +44,6 @@ from graph_build.vocab import RDF_TYPE, gx
 
 PLACEHOLDER_RUN = BuildRun(iris.build_run("0" * 16 + "-cached-run"), "cached-run", "2000-01-01T00:00:00+00:00", __version__)
 ENTITIES = NamedNode(iris.ENTITIES_GRAPH)
-REJECTED = "rejected"  # opens the report line of a file the build skipped
 
 
 # ---- scan: one raw file ---------------------------------------------------------
@@ -55,7 +57,7 @@ class Scanned:
     expression: Expression
     identity: Identity
     fingerprint: Fingerprint
-    notes: tuple[str, ...]
+    notes: tuple[BuildEvent, ...]
 
 
 @dataclass(frozen=True)
@@ -66,23 +68,31 @@ class ScanTask:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A raw file that is no document (ReadError): the build skips it and reports the line."""
+    """A raw file that is no document (ReadError): the build skips it and reports why."""
 
-    note: str
+    event: FileRejected
+    digest: str  # what the file adds to the build's input digest: the sha256 of its bytes, or why they could not be read
 
 
 def scan(task: ScanTask) -> Scanned | Rejected:
-    """Run read, clean, script and identify on one raw file, or take the result from the cache; reject a file that is no document."""
+    """Run read, clean, script and identify on one raw file, or take the result from the cache; reject a file that is no document.
+
+    The file is read once: its bytes key the cache, then feed the read stage.
+    """
     try:
-        entry = key(builder_digest(), task.path.name, read_bytes(task.path))
-        if (hit := task.cache.get("file", entry)) is not None:
-            return hit
-        source = read(task.path)
+        data = read_bytes(task.path)
+    except ReadError as error:
+        return Rejected(FileRejected(printable(task.path), error.reason), error.reason)
+    entry = key(builder_digest(), task.path.name, data)
+    if (hit := task.cache.get("file", entry)) is not None:
+        return hit
+    try:
+        source = read(task.path, data)
         cleaned = clean(source)
     except ReadError as error:
-        return Rejected(f"  {REJECTED} {printable(task.path)}: {error.reason}")
-    notes = [f"  dropped {source.name}:{line.line_no} ({line.reason}): {line.span.quote.strip()[:50]}" for line in cleaned.dropped]
-    notes += [f"  warning {located(source.name, note)}" for note in (*source.warnings, *cleaned.artefacts)]
+        return Rejected(FileRejected(printable(task.path), error.reason), hashlib.sha256(data).hexdigest())
+    notes: list[BuildEvent] = [LineDropped(source.name, line.line_no, line.reason, line.span.quote.strip()[:50]) for line in cleaned.dropped]
+    notes += [located(source.name, note) for note in (*source.warnings, *cleaned.artefacts)]
     expression = script(cleaned)
     identity = identify(expression)
     scanned = Scanned(entry, expression, identity, fingerprint(expression, identity), tuple(notes))
@@ -90,16 +100,16 @@ def scan(task: ScanTask) -> Scanned | Rejected:
     return scanned
 
 
-def located(name: str, note: str) -> str:
-    """Put the file name before a note's line number, as compilers do.
+def located(name: str, note: str) -> FileWarning:
+    """Split a stage's note ``"line N: ..."`` into the warning's line and message.
 
     >>> located("坏 文件.txt", "line 12: bytes that are not UTF-8 replaced by U+FFFD")
-    '坏 文件.txt:12: bytes that are not UTF-8 replaced by U+FFFD'
+    FileWarning(file='坏 文件.txt', line=12, message='bytes that are not UTF-8 replaced by U+FFFD')
     >>> located("a.html", "HTML page converted to text")
-    'a.html: HTML page converted to text'
+    FileWarning(file='a.html', line=None, message='HTML page converted to text')
     """
     match = re.match(r"line (\d+): ", note)
-    return f"{name}:{match.group(1)}: {note[match.end():]}" if match else f"{name}: {note}"
+    return FileWarning(name, int(match.group(1)), note[match.end():]) if match else FileWarning(name, None, note)
 
 
 # ---- annotate: one work -----------------------------------------------------------
@@ -212,6 +222,4 @@ def cached_rendering(cache_: Cache, entry: str) -> Rendered | None:
 @cache
 def context_quads() -> tuple[Quad, ...]:
     """Return what every document's quads refer to: the provinces, the schemes (policy instruments too) and the (placeholder) build run."""
-    from graph_build.build.driver import build_quads, reference_quads
-
     return (*reference_quads(), *instruments.scheme_quads(), *build_quads(PLACEHOLDER_RUN))

@@ -12,14 +12,14 @@ no link: nothing is guessed. See "Links to other datasets" in the README.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from graph_build import iris, reference
+from graph_build.build.events import Events, ReferenceGap
 from graph_build.vocab import RDF_TYPE, dcterms, gx, rdfs, schema, skos
 
-Report = Callable[[str], None]
 WIKIDATA = "http://www.wikidata.org/entity/"
 SEI, GBT4754, DIVISIONS = "sei-2018", "gbt-4754-2017", "divisions"
 MATCHES = {"broad": skos.broadMatch, "close": skos.closeMatch}
@@ -87,25 +87,25 @@ def class_quads(scheme_name: str, row: reference.ClassCode) -> Iterator[Quad]:
 # ---- what the documents name --------------------------------------------------------
 
 
-def document_links(quads: Iterable[Quad], report: Report) -> list[Quad]:
+def document_links(quads: Iterable[Quad], events: Events) -> list[Quad]:
     """Link the zones, industries and recipient types the documents produced to the reference tables."""
     labels = {q.subject.value: q.object.value for q in quads if q.predicate == skos.prefLabel and q.graph_name == ENTITIES}
     schemes = {q.subject.value: q.object.value for q in quads if q.predicate == skos.inScheme and q.graph_name == ENTITIES}
     named = {scheme: {labels[s] for s, sch in schemes.items() if sch == iris.scheme(scheme)} for scheme in ("industry", "recipient-type")}
     zones = {q.subject.value for q in quads if q.predicate == RDF_TYPE and q.object == gx.HighTechZone}
     provinces = {q.subject.value: q.object.value for q in quads if q.predicate == gx.inProvince and q.subject.value in zones}
-    links = [*industry_links(named["industry"], report), *recipient_links(named["recipient-type"], report)]
-    links += zone_links({z: (labels[z], provinces.get(z)) for z in zones}, report)
+    links = [*industry_links(named["industry"], events), *recipient_links(named["recipient-type"], events)]
+    links += zone_links({z: (labels[z], provinces.get(z)) for z in zones}, events)
     return list(dict.fromkeys(links))
 
 
-def industry_links(labels: set[str], report: Report) -> Iterator[Quad]:
+def industry_links(labels: set[str], events: Events) -> Iterator[Quad]:
     """Map each industry the documents name to its SEI area and GB/T 4754 class; relate its variants."""
     table = reference.industry_links()
     for label in sorted(labels):
         row = table.get(label)
         if row is None:
-            report(f"  unmapped industry {label}: not in data/reference/industries.csv")
+            events(ReferenceGap("industry", label, "not in data/reference/industries.csv"))
             continue
         node = NamedNode(iris.concept("industry", label))
         for scheme_name, code, match in ((SEI, row.sei, row.sei_match), (GBT4754, row.gbt4754, row.gbt4754_match)):
@@ -116,12 +116,12 @@ def industry_links(labels: set[str], report: Report) -> Iterator[Quad]:
             yield Quad(NamedNode(iris.concept("industry", row.related)), skos.related, node, REFERENCE)
 
 
-def recipient_links(labels: set[str], report: Report) -> Iterator[Quad]:
+def recipient_links(labels: set[str], events: Events) -> Iterator[Quad]:
     """Give each recipient type the documents name its chain of broader types, describing the ancestors."""
     table = reference.recipient_types()
     for label in sorted(labels):
         if label not in table:
-            report(f"  recipient type {label} has no broader type: not in data/reference/recipient_types.csv")
+            events(ReferenceGap("recipient type", label, "has no broader type: not in data/reference/recipient_types.csv"))
             continue
         while label:
             yield from recipient_concept(table[label])
@@ -141,13 +141,13 @@ def recipient_concept(row: reference.RecipientType) -> Iterator[Quad]:
         yield Quad(node, skos.broader, NamedNode(iris.concept("recipient-type", row.broader)), REFERENCE)
 
 
-def zone_links(zones: dict[str, tuple[str, str | None]], report: Report) -> Iterator[Quad]:
+def zone_links(zones: dict[str, tuple[str, str | None]], events: Events) -> Iterator[Quad]:
     """Place each zone in the division it lies in; give it its official name and Wikidata item where known."""
     codes = {iris.province(p.code): p.code for p in reference.provinces()}
     for iri, (label, province_iri) in sorted(zones.items()):
         division = reference.zone_division(label, codes.get(province_iri or ""))
         if division is None:
-            report(f"  zone {label} lies in no known division: add it to data/reference/zones.csv or divisions.csv")
+            events(ReferenceGap("zone", label, "lies in no known division: add it to data/reference/zones.csv or divisions.csv"))
             continue
         node = NamedNode(iri)
         yield Quad(node, schema.containedInPlace, NamedNode(iris.division(division.code)), REFERENCE)

@@ -252,7 +252,7 @@ class WorkGraph:
                 self.evidence(node, item.span)
                 emit(node, item)
         self.emit_mentions()
-        instruments.emit_codings(self)  # policy-instrument codes (research features, issue 4)
+        emit_codings(self)  # policy-instrument codes (research features, issue 4)
 
     def emit_incentive(self, node: NamedNode, item: Incentive) -> None:
         """Emit an incentive: recipient, amounts in yuan, rate, frequency, payer."""
@@ -370,6 +370,25 @@ class WorkGraph:
         self.out.describe(node, rdfs.label, zh(label))
         self.out.describe(node, gx.inProvince, NamedNode(iris.province(self.province)))
         return node
+
+
+def emit_codings(graph: WorkGraph) -> None:
+    """Emit each coding of a work: the measure's instrument type, and a coding node with its rules, cue words and first cue as evidence."""
+    add = graph.out.add
+    for coding in graph.annotated.extraction.instruments:
+        measure, concept_node = graph.part(coding.measure), instruments.concept_iri(coding.instrument)
+        node = graph.out.typed(NamedNode(iris.instrument_coding(graph.slug, coding.measure, coding.instrument)), gx.InstrumentCoding)
+        add(measure, gx.policyInstrument, concept_node)
+        add(node, gx.codesMeasure, measure)
+        add(node, gx.instrumentType, concept_node)
+        for rule_id in coding.rules:
+            add(node, gx.codingRule, Literal(rule_id))
+        add(node, gx.cueCount, Literal(str(len(coding.cues)), datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+        graph.generated(node)
+        for word in sorted({cue.quote for cue in coding.cues}):
+            add(node, gx.cueWord, Literal(word))
+        for cue in coding.cues[:instruments.CUE_EVIDENCE]:
+            graph.evidence(node, cue)
 
 
 def full_name(name: str, province_code: str | None, repairs: tuple[tuple[str, str], ...]) -> str:

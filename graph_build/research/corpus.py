@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pyoxigraph import Quad
 
+from graph_build.build.events import Events, MeasureUncoded, SimilarityLinked
 from graph_build.records import AnnotatedWork, BuildRun
 from graph_build.research import instruments, similarity
 
@@ -51,17 +52,17 @@ class ResearchGraph:
         return similarity.similarity_blocks(self.links, self.sources, self.run)
 
 
-def research_graph(works: list[AnnotatedWork], run: BuildRun, report: Callable[[str], None]) -> ResearchGraph:
+def research_graph(works: list[AnnotatedWork], run: BuildRun, events: Events) -> ResearchGraph:
     """Report measures without an instrument cue, link similar measures, and return what the scheme and the links add to the graph."""
-    return corpus_graph([work_texts(w) for w in works], run, report)
+    return corpus_graph([work_texts(w) for w in works], run, events)
 
 
-def corpus_graph(works: list[WorkTexts], run: BuildRun, report: Callable[[str], None]) -> ResearchGraph:
+def corpus_graph(works: list[WorkTexts], run: BuildRun, events: Events) -> ResearchGraph:
     """Do what :func:`research_graph` does, from the works' kept texts."""
     for work in works:
         for path in work.uncoded:
-            report(f"  no instrument cue found: {work.slug} measure {path}")
+            events(MeasureUncoded(work.slug, path))
     links = similarity.similarity_links(m for work in works for m in work.measures)
-    report(f"  similarity: {len(links.pairs)} links between measures of different works (cosine ≥ {similarity.THRESHOLD})")
+    events(SimilarityLinked(len(links.pairs), similarity.THRESHOLD))
     sources = {work.slug: (work.script, work.source) for work in works}
     return ResearchGraph(list(instruments.scheme_quads()), links, sources, run)

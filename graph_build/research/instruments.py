@@ -17,18 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
 
 import yaml
 from pyoxigraph import Literal, NamedNode, Quad
 
 from graph_build import iris
+from graph_build.rdf.terms import en, zh
 from graph_build.records import InstrumentCoding, Segment, Span, Work
 from graph_build.text.segment import leaves
-from graph_build.vocab import RDF_TYPE, dcterms, gx, rdfs, skos
-
-if TYPE_CHECKING:
-    from graph_build.rdf.to_rdf import WorkGraph
+from graph_build.vocab import RDF_TYPE, dcterms, rdfs, skos
 
 SCHEME = "policy-instrument"
 RULES_FILE = "instruments.yaml"
@@ -197,28 +194,8 @@ def scheme_quads() -> Iterator[Quad]:
 
 def concept_triples(item: Concept, scheme_node: NamedNode) -> list[tuple[NamedNode, NamedNode | Literal]]:
     """List what one concept says about itself: type, scheme, labels, definitions, broader group."""
-    zh, en = (lambda text: Literal(text, language="zh-Hans")), (lambda text: Literal(text, language="en"))
     triples = [(RDF_TYPE, skos.Concept), (skos.inScheme, scheme_node)]
     triples += [(p, label) for label in (zh(item.label), en(item.label_en)) for p in (skos.prefLabel, rdfs.label)]
     triples += [(skos.definition, zh(item.definition)), (skos.definition, en(item.definition_en))]
     triples += [(skos.topConceptOf, scheme_node)] if item.group is None else [(skos.broader, concept_iri(item.group))]
     return triples
-
-
-def emit_codings(graph: WorkGraph) -> None:
-    """Emit each coding of a work: the measure's instrument type, and a coding node with its rules, cue words and first cue as evidence."""
-    add = graph.out.add
-    for coding in graph.annotated.extraction.instruments:
-        measure, concept_node = graph.part(coding.measure), concept_iri(coding.instrument)
-        node = graph.out.typed(NamedNode(iris.instrument_coding(graph.slug, coding.measure, coding.instrument)), gx.InstrumentCoding)
-        add(measure, gx.policyInstrument, concept_node)
-        add(node, gx.codesMeasure, measure)
-        add(node, gx.instrumentType, concept_node)
-        for rule_id in coding.rules:
-            add(node, gx.codingRule, Literal(rule_id))
-        add(node, gx.cueCount, Literal(str(len(coding.cues)), datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
-        graph.generated(node)
-        for word in sorted({cue.quote for cue in coding.cues}):
-            add(node, gx.cueWord, Literal(word))
-        for cue in coding.cues[:CUE_EVIDENCE]:
-            graph.evidence(node, cue)

@@ -32,7 +32,9 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 
 from graph_build import iris
 from graph_build.research.similarity import LinkBlock
-from graph_build.store.versions import is_complete, link_quads, write_nquads
+from graph_build.store.bulk import write_nquads
+from graph_build.store.versions import is_complete
+from graph_build.vocab import oa
 
 MANIFEST = "GAOXIN-MANIFEST.json"
 LINK_DIGESTS = "GAOXIN-LINK-DIGESTS"  # one line per similarity link: the digest of its record (diffuse.LinkBlock), a tab, its IRI
@@ -217,3 +219,16 @@ def rename_run(store: Store, old: str, new: str) -> int:
     for quad in naming:
         store.remove(quad)
     return len(naming)
+
+
+def link_quads(store: Store, link: NamedNode, graph: NamedNode, referred: set[NamedNode]) -> Iterator[Quad]:
+    """Yield a link's quads (the link, its shared passages, their spans and selectors), adding the nodes they point outside to `referred`."""
+    pending = [link]
+    while pending:
+        node = pending.pop()
+        for quad in store.quads_for_pattern(node, None, None, graph):
+            yield quad
+            if quad.predicate in (oa.hasTarget, oa.hasSource):
+                referred.add(quad.object)
+            elif isinstance(quad.object, NamedNode) and quad.object.value.startswith(link.value + "/"):
+                pending.append(quad.object)

@@ -46,9 +46,9 @@ def printable(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", errors="replace")
 
 
-def read(path: Path) -> SourceText:
-    """Read one raw file into a SourceText, or raise ReadError naming the file."""
-    data = read_bytes(path)
+def read(path: Path, data: bytes | None = None) -> SourceText:
+    """Read one raw file into a SourceText (from its bytes when the caller has read them), or raise ReadError naming the file."""
+    data = read_bytes(path) if data is None else data
     text, encoding, warnings = decode(data, path)
     media_type = "text/plain"
     if looks_like_html(text):

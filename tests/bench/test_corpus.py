@@ -19,7 +19,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes() -> None:
 
 def test_extractor_finds_documents_incentives_and_duplicates(tmp_path: Path) -> None:
     files = corpus.write(60, tmp_path, seed=0)
-    works = driver.extracted_works(tmp_path)
+    works = driver.annotated_works(tmp_path, reviewed=False)
     assert files > 60 and len(works) == 60
     assert all(w.work.identities[0].province_code for w in works)
     assert sum(len(w.extraction.incentives) for w in works) > 60 * 5

@@ -9,7 +9,7 @@ import pyshacl
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
-from graph_build.reasoning import ConsistencyError, check_consistency
+from tests.ontology.reasoning import ConsistencyError, check_consistency
 
 ROOT = Path(__file__).resolve().parents[2]
 ONTOLOGY = ROOT / "ontology" / "gaoxin.ttl"

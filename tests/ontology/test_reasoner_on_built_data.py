@@ -8,7 +8,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
 from graph_build import iris
-from graph_build.reasoning import check_consistency
+from tests.ontology.reasoning import check_consistency
 
 SAMPLE_GRAPHS = (iris.graph("yunzhengfa-2020-36"), iris.ENTITIES_GRAPH, iris.REFERENCE_GRAPH, iris.BUILD_GRAPH)
 

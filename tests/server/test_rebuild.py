@@ -27,7 +27,7 @@ def three_document_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A server on a store built from all seeds but the Gansu document; yields (url, data dir, store)."""
     data, store = tmp_path / "data", tmp_path / "store"
     shutil.copytree(DATA / "raw", data / "raw", ignore=shutil.ignore_patterns("001_*"))
-    driver.build(data, store, report=lambda _: None)
+    driver.build(data, store)
     with serving(store, "--workers", "2") as base:
         yield base, data, store
 
@@ -50,7 +50,7 @@ def test_rebuild_is_served_without_failed_requests(three_document_server) -> Non
     for thread in threads:
         thread.start()
     shutil.copy(DATA / "raw" / "001_7d67dab41be7ced0.txt", data / "raw")
-    driver.build(data, store, report=lambda _: None)
+    driver.build(data, store)
     for _ in range(50):
         if documents(base) == 4:
             break

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from pyoxigraph import Literal, RdfFormat, Triple, parse, serialize
 
+from gaoxin_kg.report import line
 from graph_build.build import driver
 from graph_build.build.driver import BuildError
 from graph_build.store.access import open_read_only, run_query
@@ -122,10 +123,10 @@ def test_each_file_alone_through_the_pipeline(tmp_path: Path, name: str) -> None
     data, store, lines = data_dir(tmp_path, [name]), tmp_path / "store", []
     if FILES[name]["outcome"] == "rejected":
         with pytest.raises(BuildError, match="every file was rejected"):
-            driver.build(data, store, report=lines.append)
+            driver.build(data, store, lambda event: lines.append(line(event) or ""))
         assert not store.exists()
     else:
-        stats = driver.build(data, store, report=lines.append)
+        stats = driver.build(data, store, lambda event: lines.append(line(event) or ""))
         assert (stats.files, stats.works) == (1, 1)
     assert_outcome_reported(name, "\n".join(lines), data)
 
@@ -200,7 +201,7 @@ def test_strict_build_fails_on_a_rejection_and_keeps_the_store(together: tuple[P
 
 def test_pipeline_builds_the_bad_files_together(tmp_path: Path) -> None:
     data, lines = data_dir(tmp_path, sorted(FILES)), []
-    stats = driver.build(data, tmp_path / "store", report=lines.append)
+    stats = driver.build(data, tmp_path / "store", lambda event: lines.append(line(event) or ""))
     assert stats.files == len(BUILDS)
     assert sum(1 for line in lines if line.strip().startswith("rejected ")) == len(REJECTED)
     for name in FILES:

@@ -99,7 +99,7 @@ def test_a_national_directive_builds_with_the_country_as_jurisdiction(tmp_path: 
     data = tmp_path / "data"
     shutil.copytree(DATA / "raw", data / "raw")
     (data / "raw" / "900_fake_national.txt").write_text(FAKE_NATIONAL, encoding="utf-8")
-    driver.build(data, tmp_path / "store", report=lambda _: None)
+    driver.build(data, tmp_path / "store")
     rows = select(
         open_read_only(tmp_path / "store"),
         """SELECT ?doc ?evidence ?other WHERE {

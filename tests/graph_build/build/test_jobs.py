@@ -34,7 +34,7 @@ def quads(store_dir: Path) -> tuple[set[Quad], int]:
 
 
 def build(data: Path, store: Path, **options: object) -> BuildStats:
-    return driver.build(data, store, report=lambda _: None, **options)  # type: ignore[arg-type]
+    return driver.build(data, store, **options)  # type: ignore[arg-type]
 
 
 def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ DATA = Path(__file__).parents[3] / "data"
 
 
 def expressions() -> dict:  # type: ignore[type-arg]
-    return {e.name: e for e in driver.read_expressions(DATA, report=lambda _: None)}
+    return {e.name: e for e in driver.expressions(DATA)}
 
 
 def test_every_seed_has_a_reviewed_annotation_file(works) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +45,7 @@ def test_reviewed_file_wins_over_the_extractor(tmp_path: Path) -> None:
     start = text.index("\nincentives:\n")
     end = text.index("\ndepartments:\n")
     (data / "annotations" / "gansu-44eca80e.yaml").write_text(text[:start] + "\nincentives: []" + text[end:], encoding="utf-8")
-    works = {w.work.slug: w for w in driver.annotated_works(data, report=lambda _: None)}
+    works = {w.work.slug: w for w in driver.annotated_works(data)}
     assert works["gansu-44eca80e"].extraction.incentives == ()
     assert works["yunzhengfa-2020-36"].extraction.incentives  # no file: extracted automatically
 

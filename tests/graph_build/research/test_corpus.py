@@ -19,7 +19,7 @@ RUN = BuildRun("https://w3id.org/gaoxin-kg/id/build/test", "0" * 64, "2026-11-21
 
 @pytest.fixture(scope="module")
 def graph(works) -> corpus.ResearchGraph:  # type: ignore[no-untyped-def]
-    return corpus.research_graph(works, RUN, report=lambda _: None)
+    return corpus.research_graph(works, RUN)
 
 
 def expected_quads(links: list[SimilarityLink], sources: dict[str, tuple[str, str]]) -> Iterator[Quad]:

@@ -120,7 +120,7 @@ def reviewed_copy(tmp_path: Path, extra: str) -> Path:
 
 def test_reviewed_codes_win_for_their_measure_only(tmp_path: Path) -> None:
     data = reviewed_copy(tmp_path, "instruments:\n- {measure: '2.1.5', instrument: 政府采购}\n")
-    works = {w.work.slug: w for w in driver.annotated_works(data, report=lambda _: None)}
+    works = {w.work.slug: w for w in driver.annotated_works(data)}
     codings = works["jizhengzi-2020-52"].extraction.instruments
     assert [(c.instrument, c.rules) for c in codings if c.measure == "2.1.5"] == [("政府采购", ("reviewed",))]
     assert {c.instrument for c in codings if c.measure == "2.1.1"} >= {"资金投入"}  # not listed: the rules' codes
@@ -136,6 +136,6 @@ def test_check_reports_instrument_disagreements(tmp_path: Path, capsys) -> None:
 
 def test_unknown_instrument_in_annotation_file_is_named(tmp_path: Path) -> None:
     data = reviewed_copy(tmp_path, "instruments:\n- {measure: '2.1.5', instrument: 资金}\n")
-    expressions = {e.name: e for e in driver.read_expressions(data, report=lambda _: None)}
+    expressions = {e.name: e for e in driver.expressions(data)}
     with pytest.raises(AnnotationError, match=r"jizhengzi-2020-52.yaml: instruments\[0\]: unknown instrument type '资金'"):
         read_annotation(data / "annotations" / "jizhengzi-2020-52.yaml", expressions)

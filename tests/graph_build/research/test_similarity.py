@@ -144,7 +144,7 @@ def test_national_directive_articles_link_to_the_provincial_measures_that_echo_t
     shutil.copytree(DATA / "raw", data / "raw")
     shutil.copytree(DATA / "annotations", data / "annotations")
     (data / "raw" / "900_fake_national.txt").write_text(FAKE_NATIONAL, encoding="utf-8")
-    works = driver.annotated_works(data, report=lambda _: None)
+    works = driver.annotated_works(data)
     (national,) = [w.work.slug for w in works if w.work.identities[0].national]
     sides = [(a, b) for link in similarity.diffuse(works) for a, b in ((link.left, link.right), (link.right, link.left))]
     linked = {(other, path) for (slug, path), other in sides if slug == national}

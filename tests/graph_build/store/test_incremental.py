@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 
+from gaoxin_kg.report import line
 from graph_build import iris
 from graph_build.build import driver
 from graph_build.records import BuildStats
@@ -34,7 +35,7 @@ def quads(version: Path) -> tuple[set[Quad], int]:
 def build(data: Path, store: Path, **options: object) -> tuple[BuildStats, list[str]]:
     """Build and return the stats and the report's load line."""
     lines: list[str] = []
-    stats = driver.build(data, store, report=lines.append, **options)  # type: ignore[arg-type]
+    stats = driver.build(data, store, lambda event: lines.append(line(event) or ""), **options)  # type: ignore[arg-type]
     return stats, [line for line in lines if line.startswith("  load:")]
 
 

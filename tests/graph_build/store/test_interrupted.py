@@ -59,7 +59,7 @@ def versions(store: Path) -> set[str]:
 def previous(tmp_path: Path) -> Path:
     """A store link with one good version of the seed graph."""
     store = tmp_path / "var" / "store"
-    driver.build(DATA, store, report=lambda _: None)
+    driver.build(DATA, store)
     return store
 
 
@@ -137,7 +137,7 @@ def test_sigterm_mid_load_keeps_the_previous_store_and_removes_the_half_version(
     assert code == 1 and "interrupted by SIGTERM" in output
     assert_previous_serves(previous, before)
     assert versions(previous) == names
-    driver.build(DATA, previous, report=lambda _: None)
+    driver.build(DATA, previous)
     assert previous.resolve() != before and document_count(previous) == 4
 
 

@@ -7,10 +7,20 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from graph_build.store.versions import LoadError, load, rollback, versions_dir
+from graph_build.store.bulk import write_store
+from graph_build.store.versions import LoadError, new_version, rollback, versions_dir
+from graph_build.validate.reference import validate
 from graph_build.vocab import RDF_TYPE, gx
 
 GRAPH = NamedNode("https://w3id.org/gaoxin-kg/id/doc/test/graph")
+
+
+def load(quads: list[Quad], store: Path, label: str) -> int:
+    """Store quads as a new version, validate it with pySHACL and switch to it, as a build does."""
+    with new_version(store, label) as version:
+        count = write_store(quads, version)
+        validate(version)
+    return count
 
 
 def incentive_without_frequency() -> list[Quad]:

@@ -43,7 +43,7 @@ def test_a_generated_near_duplicate_pair_is_grouped_and_others_are_not(tmp_path)
     import corpus
 
     corpus.write(60, tmp_path, seed=1)
-    works = driver.works_of(tmp_path, report=lambda _: None)
+    works = driver.works(tmp_path)
     groups = sorted(tuple(e.name for e in w.expressions) for w in works if len(w.expressions) > 1)
     # Two revised drafts without 文号 (grouped by wording alone) and two copies under other chrome (by 文号).
     assert groups == [

@@ -1,0 +1,81 @@
+"""Render the typed build events as the build report: text lines, and a progress bar on a terminal for long runs."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from tqdm import tqdm
+
+from graph_build.build.events import (
+    BuildEvent,
+    FileRejected,
+    FileWarning,
+    LineDropped,
+    LoadPlanned,
+    MeasureUncoded,
+    PhaseTimed,
+    Progress,
+    ReferenceGap,
+    SimilarityLinked,
+    WorksMerged,
+)
+
+PROGRESS_FROM = 50  # files from which a terminal gets a progress bar
+
+
+def line(event: BuildEvent) -> str | None:
+    """Write one event as a report line (None for progress, which only the bar shows).
+
+    >>> line(FileWarning("坏 文件.txt", 12, "bytes that are not UTF-8 replaced by U+FFFD"))
+    '  warning 坏 文件.txt:12: bytes that are not UTF-8 replaced by U+FFFD'
+    """
+    match event:
+        case FileRejected(file, reason):
+            return f"  rejected {file}: {reason}"
+        case LineDropped(file, number, reason, text):
+            return f"  dropped {file}:{number} ({reason}): {text}"
+        case FileWarning(file, number, message):
+            return f"  warning {file}{'' if number is None else f':{number}'}: {message}"
+        case WorksMerged(files, slug):
+            return f"  merged {', '.join(files)} into one work: {slug}"
+        case MeasureUncoded(slug, path):
+            return f"  no instrument cue found: {slug} measure {path}"
+        case SimilarityLinked(links, threshold):
+            return f"  similarity: {links} links between measures of different works (cosine ≥ {threshold})"
+        case ReferenceGap(kind, label, advice):
+            return f"  {kind} {label}: {advice}"
+        case LoadPlanned(description):
+            return f"  load: {description}"
+        case PhaseTimed(phase, seconds):
+            return f"  time {phase}: {seconds:.1f} s"
+    return None
+
+
+class BuildReport:
+    """Print a build's events (rejections and warnings to standard error), count rejections, draw a bar on a terminal."""
+
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+        self.out, self.err = out, err
+        self.rejected = 0
+        self.bar: tqdm | None = None
+
+    def __call__(self, event: BuildEvent) -> None:
+        if isinstance(event, Progress):
+            self.progress(event)
+            return
+        self.rejected += isinstance(event, FileRejected)
+        text = line(event)
+        if text is not None:
+            print(text, file=self.err if isinstance(event, FileRejected | FileWarning) else self.out, flush=True)
+
+    def progress(self, event: Progress) -> None:
+        """Move the progress bar (only on a terminal, only for long runs)."""
+        if event.total < PROGRESS_FROM or not self.err.isatty():
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=event.total, file=self.err, unit="file", leave=False)
+        self.bar.update(1)
+        if event.done == event.total:
+            self.bar.close()
+            self.bar = None
