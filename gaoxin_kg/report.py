@@ -55,8 +55,8 @@ def line(event: BuildEvent) -> str | None:
 class BuildReport:
     """Print a build's events (rejections and warnings to standard error), count rejections, draw a bar on a terminal."""
 
-    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
-        self.out, self.err = out, err
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out, self.err = out or sys.stdout, err or sys.stderr  # looked up now, so a test's captured streams are used
         self.rejected = 0
         self.bar: tqdm | None = None
 

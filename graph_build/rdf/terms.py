@@ -12,8 +12,8 @@ from graph_build.vocab import xsd
 def zh(text: str, script: str = "zh-Hans") -> Literal:
     """Tag a Chinese text with its script (zh-Hans, or zh-Hant for a traditional expression).
 
-    >>> zh("高新区").language
-    'zh-Hans'
+    >>> zh("高新区")
+    <Literal value=高新区 language=zh-hans>
     """
     return Literal(text, language=script)
 

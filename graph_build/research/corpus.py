@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Quad
 
-from graph_build.build.events import Events, MeasureUncoded, SimilarityLinked
+from graph_build.build.events import Events, MeasureUncoded, SimilarityLinked, ignore
 from graph_build.records import AnnotatedWork, BuildRun
 from graph_build.research import instruments, similarity
 
@@ -52,12 +52,12 @@ class ResearchGraph:
         return similarity.similarity_blocks(self.links, self.sources, self.run)
 
 
-def research_graph(works: list[AnnotatedWork], run: BuildRun, events: Events) -> ResearchGraph:
+def research_graph(works: list[AnnotatedWork], run: BuildRun, events: Events = ignore) -> ResearchGraph:
     """Report measures without an instrument cue, link similar measures, and return what the scheme and the links add to the graph."""
     return corpus_graph([work_texts(w) for w in works], run, events)
 
 
-def corpus_graph(works: list[WorkTexts], run: BuildRun, events: Events) -> ResearchGraph:
+def corpus_graph(works: list[WorkTexts], run: BuildRun, events: Events = ignore) -> ResearchGraph:
     """Do what :func:`research_graph` does, from the works' kept texts."""
     for work in works:
         for path in work.uncoded:

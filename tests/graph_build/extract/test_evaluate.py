@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_build.build.driver import extracted_works
+from graph_build.build.driver import annotated_works
 from graph_build.extract.evaluate import evaluate, table
 
 DATA = Path(__file__).parents[3] / "data"
@@ -25,7 +25,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def scores():  # type: ignore[no-untyped-def]
-    return {s.kind: s for s in evaluate(extracted_works(DATA), DATA / "gold/seeds.yaml")}
+    return {s.kind: s for s in evaluate(annotated_works(DATA, reviewed=False), DATA / "gold/seeds.yaml")}
 
 
 def test_prints_precision_and_recall(scores, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from graph_build import reference
+from graph_build.build.events import ReferenceGap
 from graph_build.rdf import links
 from graph_build.store.access import run_query
 
@@ -181,11 +182,11 @@ def test_every_recipient_type_the_seeds_name_is_mapped_or_listed(works) -> None:
 
 
 def test_the_build_reports_what_it_cannot_map() -> None:
-    lines: list[str] = []
+    lines: list[ReferenceGap] = []
     quads = [*links.industry_links({"元宇宙"}, lines.append), *links.recipient_links({"外国专家公寓", "瞪羚企业"}, lines.append)]
     assert lines == [
-        "  unmapped industry 元宇宙: not in data/reference/industries.csv",
-        "  recipient type 外国专家公寓 has no broader type: not in data/reference/recipient_types.csv",
+        ReferenceGap("industry", "元宇宙", "not in data/reference/industries.csv"),
+        ReferenceGap("recipient type", "外国专家公寓", "has no broader type: not in data/reference/recipient_types.csv"),
     ]
     assert sum(q.predicate == links.skos.broader for q in quads) == 2  # 瞪羚企业 ⊑ 高成长企业 ⊑ 企业
 

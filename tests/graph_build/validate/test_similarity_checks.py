@@ -9,7 +9,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from graph_build import iris
-from graph_build.store.versions import similarity_violations
+from graph_build.validate.whole_graph import similarity_violations
 from graph_build.vocab import RDF_TYPE, gx, oa, xsd
 
 GRAPH = NamedNode(iris.SIMILARITY_GRAPH)
