@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
+
+import pytest
 
 from graph_build.build import driver
 from graph_build.store.access import open_read_only, run_query
@@ -109,3 +112,23 @@ def test_a_national_directive_builds_with_the_country_as_jurisdiction(tmp_path: 
     )
     assert {row["evidence"] for row in rows} == {"title opens with 国务院"}
     assert len({row["other"] for row in rows}) >= 2  # its articles echo measures of at least two provincial documents
+
+
+def test_each_raw_file_is_read_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "raw", data / "raw")
+    opened: list[str] = []
+    real_open = io.open
+
+    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(str(file)).parent == data / "raw":
+            opened.append(Path(str(file)).name)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setattr("builtins.open", counting_open)
+    driver.build(data, tmp_path / "store", jobs=1)
+    assert sorted(opened) == sorted(p.name for p in (data / "raw").iterdir())
+    opened.clear()
+    driver.build(data, tmp_path / "store", jobs=1)  # a rebuild from the cache reads each file once too, for its key
+    assert sorted(opened) == sorted(p.name for p in (data / "raw").iterdir())
