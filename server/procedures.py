@@ -1,7 +1,8 @@
 """The store reads that are not one SPARQL query (a resource page, a dump), run where queries run: in a query process.
 
 A page that needs many small look-ups (`server.describe` walks labels, evidence
-spans and selectors with ``quads_for_pattern``) sends one `server.query_process.Task`
+spans and selectors with ``quads_for_pattern``; `server.ontology_doc` walks the
+ontology's axioms) sends one `server.query_process.Task`
 naming a procedure here; the query process calls it on its read-only store under
 the same time limit and row cap as a query, and sends the value back pickled. With
 a remote endpoint (``ENDPOINT``) the procedure runs in the server on the
@@ -22,7 +23,7 @@ from pyoxigraph import Quad, RdfFormat
 
 from graph_build.vocab import PREFIXES
 
-from . import describe
+from . import describe, ontology_doc
 
 
 class ReadableStore(Protocol):
@@ -49,7 +50,13 @@ def write_dump(store: Any, path: str, syntax: str, row_cap: int) -> int:
     return os.path.getsize(path)
 
 
+def document_ontology(store: Any, row_cap: int) -> ontology_doc.OntologyDoc:
+    """Read the packaged ontology into its documentation records (a store of its own, parsed from ontology/gaoxin.ttl)."""
+    return ontology_doc.document()
+
+
 PROCEDURES: dict[str, Callable[..., Any]] = {
+    "ontology": document_ontology,
     "resolve": describe.resolve,
     "describe": describe.describe,
     "dump": write_dump,

@@ -6,7 +6,9 @@ store) forks each child, so the worker never forks while it holds an open store,
 and a replacement child is ready in milliseconds. A child opens the store version
 it is asked for read-only, keeps that handle while the version is current, runs
 one query at a time and sends back the serialized result, cut at the row cap. A
-query past its time limit is stopped by killing its child, which is then replaced.
+task may instead name a store procedure (`server.procedures`: a resource page's
+look-ups, a dump), whose value comes back pickled. A task past its time limit is
+stopped by killing its child, which is then replaced.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def ontology(suffix: str | None = None) -> Response:
         raise errors.Problem(404, f"no ontology format {suffix!r}; offered: {', '.join(ONTOLOGY_FORMATS)}")
     form = choose(ONTOLOGY_FORMATS, suffix)
     if form.rdf is None:
-        response = make_response(render_template("ontology.html", doc=ontology_doc.document(), formats=ontology_alternates()))
+        response = make_response(render_template("ontology.html", doc=executor.call("ontology"), formats=ontology_alternates()))
     elif form.rdf == RdfFormat.TURTLE:
         response = Response(ontology_doc.turtle(), mimetype=form.media_type)
     else:
