@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cache, graph, security
+from . import cache, graph, remote, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
@@ -42,11 +42,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     app.config["STORE"] = Path(app.config["STORE"])
-    graph.init_app(app)
+    graph.init_app(app, reader_of(app.config))
     security.init_app(app)
     register_blueprints(app)
     cache.init_app(app)
     return app
+
+
+def reader_of(config: dict[str, Any]) -> graph.Reader:
+    """Choose the reader of the graph version: the configured remote endpoint, else the store link (opened by the query processes)."""
+    if config.get("ENDPOINT"):
+        return remote.RemoteGraph.from_config(config)
+    return graph.StoreLink(config["STORE"])
 
 
 def register_blueprints(app: Flask) -> None:

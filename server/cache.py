@@ -12,7 +12,7 @@ Two layers share one LRU cache per server worker, bounded in bytes (``RESULT_CAC
   A GET of /sparql whose response the middleware keeps does not keep its result too (``keep=False``):
   each unique answer is held once, and the same query asked again by GET is a response hit anyway.
 
-The version (the name of the directory the store link points at) changes on every rebuild, so old entries
+The version (`server.graph`: the name of the directory the store link points at, or a remote build's digest) changes on every rebuild, so old entries
 are never served again and age out of the LRU. Errors, refusals and timeouts are never cached: only
 successful results and 200 responses are stored, so a query that timed out under load is run afresh.
 
@@ -26,7 +26,6 @@ anything runs, even in a worker that never saw the request. ``X-Gaoxin-Cache: hi
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -34,7 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
+
+from graph_build.store.access import StoreError
+
+from . import graph
 
 STORED_BLUEPRINTS = frozenset({"sparql", "queries", "resources", "dumps"})
 ENTRY_OVERHEAD = 400  # bytes an entry costs beyond its body and key text (dict slot, tuples, objects)
@@ -112,7 +115,7 @@ def init_app(app: Flask) -> None:
     app.extensions["gaoxin_cache"] = cache
     app.extensions["gaoxin_cache_control"] = cache_control(int(app.config["CACHE_MAX_AGE"]))
     if cache.capacity > 0:
-        middleware = CachingMiddleware(app.wsgi_app, Path(app.config["STORE"]), cache, int(app.config["CACHE_MAX_AGE"]), fingerprint(app))
+        middleware = CachingMiddleware(app.wsgi_app, graph.reader_of(app), cache, int(app.config["CACHE_MAX_AGE"]), fingerprint(app))
         app.wsgi_app = middleware  # type: ignore[method-assign]
         app.after_request(mark_cacheable)
 
@@ -138,14 +141,6 @@ def cache_of(app: Flask) -> ByteLRU | None:
 def response_kept() -> bool:
     """Tell whether the middleware will keep this request's answer whole, should the app answer 200 (a GET it saw)."""
     return ENVIRON_KEY in request.environ
-
-
-def version_id(store: Path) -> str:
-    """Name the version the store link points at now: one readlink, the resolved path's name otherwise."""
-    try:
-        return os.path.basename(os.readlink(store))
-    except OSError:
-        return store.resolve(strict=True).name
 
 
 def entity_tag(version: str, key: tuple[str, ...]) -> str:
@@ -176,16 +171,16 @@ def matches(if_none_match: str, etag: str) -> bool:
 class CachingMiddleware:
     """Answer GETs from the response cache or with 304, and store cacheable answers of the app."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], store: Path, cache: ByteLRU, max_age: int, fingerprint: str = "") -> None:
-        self.app, self.store, self.cache, self.fingerprint = app, store, cache, fingerprint
+    def __init__(self, app: Callable[..., Iterable[bytes]], reader: graph.Reader, cache: ByteLRU, max_age: int, fingerprint: str = "") -> None:
+        self.app, self.reader, self.cache, self.fingerprint = app, reader, cache, fingerprint
         self.cache_control = cache_control(max_age)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO", "").startswith("/static/"):
             return self.app(environ, start_response)
         try:
-            version = version_id(self.store)
-        except OSError:  # no graph yet: the app answers 503
+            version = self.reader.current().version_id  # the same snapshot the app's request will read unless a rebuild comes between
+        except (StoreError, OSError):  # no graph yet, or the endpoint is unreachable: the app answers 503
             return self.app(environ, start_response)
         key = tuple(environ.get(name, "") for name in KEY_HEADERS)
         stored: StoredResponse | None = self.cache.get((version, key))
@@ -260,5 +255,5 @@ def cacheable(response: Response, version: str) -> bool:
     """Tell whether an answer may be stored: a whole body of a graph blueprint, from the version in the key."""
     if response.is_streamed or request.blueprint not in STORED_BLUEPRINTS or "ETag" in response.headers:
         return False
-    answered_by = g.get("gaoxin_graph_version")
+    answered_by = graph.answered_by()
     return answered_by is None or answered_by == version  # a rebuild between key and answer: not stored under the old version

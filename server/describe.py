@@ -1,5 +1,8 @@
 """Gather what the graph says about one resource: its statements, inbound links, graphs and quoted evidence.
 
+Both public verbs run in a query process (`server.procedures`), under the
+executor's time limit and row cap, never in the web worker.
+
 Data first: `describe()` returns a frozen `Description` that `server.resources`
 renders as HTML or RDF in one place. Look-ups use `quads_for_pattern` and
 SPARQL with substitutions, never text pasted into a query.
@@ -7,7 +10,7 @@ SPARQL with substitutions, never text pasted into a query.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -170,10 +173,24 @@ def count(store: Store, query: str, variable: str, node: NamedNode) -> int:
     return int(rows[0]["n"].value) if rows else 0
 
 
-def describe(store: Store, iri: str, base: str, limits: Limits = Limits()) -> Description:
-    """Describe one resource of the store."""
+def resolve(store: Store, id_base: str, readings: Sequence[tuple[str, str | None]], row_cap: int = 0) -> tuple[str, str | None] | None:
+    """Return the first reading of a path, (resource path, format suffix), whose /id/ IRI the graph holds, or None."""
+    return next((reading for reading in readings if known(store, id_base, reading[0])), None)
+
+
+def known(store: Store, id_base: str, path: str) -> bool:
+    """Tell whether /id/<path> names something in the graph."""
+    try:
+        node = NamedNode(id_base + path)
+    except ValueError:
+        return False
+    return exists(store, node)
+
+
+def describe(store: Store, iri: str, base: str, limits: Limits = Limits(), row_cap: int = 10_000) -> Description:
+    """Describe one resource of the store, with at most `row_cap` of its own statements."""
     node, viewer = NamedNode(iri), Viewer(store, base)
-    outbound = sorted(store.quads_for_pattern(node, None, None, None), key=sort_key)
+    outbound = sorted(islice(store.quads_for_pattern(node, None, None, None), row_cap), key=sort_key)
     statements = tuple(outbound_statements(viewer, outbound))
     spans = evidence_spans(store, node, outbound)
     quotes = tuple(sorted((quote(viewer, span, limits.context) for span in spans[: limits.quotes]), key=quote_order))

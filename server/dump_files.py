@@ -12,7 +12,6 @@ longer exist are removed when a new version's directory is made.
 from __future__ import annotations
 
 import fcntl
-import gzip
 import hashlib
 import os
 import shutil
@@ -21,12 +20,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from pyoxigraph import RdfFormat
 
-from graph_build.vocab import PREFIXES
-
+from . import executor
 from .graph import Snapshot
 
 
@@ -69,7 +66,7 @@ def version_directory(root: Path, snapshot: Snapshot) -> Path:
     directory = root / snapshot.version_id
     if not directory.is_dir():
         directory.mkdir(parents=True, exist_ok=True)
-        prune(root, snapshot.version.parent)
+        prune(root, Path(snapshot.location).parent)
     return directory
 
 
@@ -91,8 +88,8 @@ def locked(directory: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure(directory: Path, name: str, write: Callable[[IO[bytes]], None]) -> Path:
-    """Return a file of the directory, writing it first (atomically, under the lock) if it is missing."""
+def ensure(directory: Path, name: str, write: Callable[[Path], None]) -> Path:
+    """Return a file of the directory, having `write` make it first at a temporary path (renamed under the lock) if it is missing."""
     target = directory / name
     if target.exists():
         return target
@@ -100,23 +97,30 @@ def ensure(directory: Path, name: str, write: Callable[[IO[bytes]], None]) -> Pa
         if not target.exists():
             temporary = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
             try:
-                with open(temporary, "wb") as handle:
-                    write(handle)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                write(temporary)
                 os.replace(temporary, target)
             finally:
                 temporary.unlink(missing_ok=True)
     return target
 
 
-def gzip_dump(snapshot: Snapshot, spec: DumpSpec) -> Callable[[IO[bytes]], None]:
-    """Return a writer of the whole store in one syntax, gzipped reproducibly (no name or time in the header)."""
+def gzip_dump(spec: DumpSpec) -> Callable[[Path], None]:
+    """Return a writer of the whole store in one syntax, gzipped, by a query process under the executor's time limit."""
 
-    def write(handle: IO[bytes]) -> None:
-        with gzip.GzipFile(fileobj=handle, mode="wb", filename="", mtime=0) as compressed:
-            prefixes = None if spec.rdf == RdfFormat.N_QUADS else {p: iri for p, iri in PREFIXES.items() if p != "sh"}
-            snapshot.store.dump(compressed, format=spec.rdf, prefixes=prefixes)
+    def write(path: Path) -> None:
+        executor.call("dump", os.fspath(path.absolute()), spec.rdf.file_extension, keep=False)
+
+    return write
+
+
+def write_bytes(content: Callable[[], bytes]) -> Callable[[Path], None]:
+    """Return a writer of a small file made here (a checksum, statistics), synced before it is renamed into place."""
+
+    def write(path: Path) -> None:
+        with open(path, "wb") as handle:
+            handle.write(content())
+            handle.flush()
+            os.fsync(handle.fileno())
 
     return write
 
@@ -130,13 +134,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def dump(directory: Path, snapshot: Snapshot, spec: DumpSpec) -> DumpFile:
+def dump(directory: Path, spec: DumpSpec) -> DumpFile:
     """Make (once) a dump and its checksum file, and describe them."""
-    path = ensure(directory, spec.name, gzip_dump(snapshot, spec))
-    checksum = ensure(directory, spec.name + ".sha256", lambda handle: handle.write(f"{sha256_of(path)}  {spec.name}\n".encode()))
+    path = ensure(directory, spec.name, gzip_dump(spec))
+    checksum = ensure(directory, spec.name + ".sha256", write_bytes(lambda: f"{sha256_of(path)}  {spec.name}\n".encode()))
     return DumpFile(spec, path, path.stat().st_size, checksum.read_text().split()[0])
 
 
-def all_dumps(directory: Path, snapshot: Snapshot) -> list[DumpFile]:
+def all_dumps(directory: Path) -> list[DumpFile]:
     """Make (once) and describe every dump of a version."""
-    return [dump(directory, snapshot, spec) for spec in DUMPS.values()]
+    return [dump(directory, spec) for spec in DUMPS.values()]

@@ -1,8 +1,10 @@
 """Run SPARQL queries for the server: read-only, SERVICE refused, each in a child process under a time limit.
 
-API used by every blueprint (keep it when the internals change)::
+API used by every blueprint (keep it when the internals change); nothing in the server reads the store another way::
 
     execute(sparql, result_format=..., substitutions=..., default_graph_uris=..., named_graph_uris=..., keep=True) -> QueryResult
+    select(sparql, substitutions=..., row_cap=...) -> list[dict[str, term]]     (a SELECT read into terms)
+    call(procedure, *arguments) -> value        (a `server.procedures` look-up: resource pages, dumps)
 
 ``result_format`` is a media type: for SELECT/ASK one of application/sparql-results+json,
 application/sparql-results+xml, text/csv, text/tab-separated-values; for
@@ -12,7 +14,8 @@ Turtle). ``substitutions`` maps variable names (``"x"``, ``"?x"`` or a ``Variabl
 pyoxigraph terms; each must be in the SELECT projection. With no graph URIs the
 default graph is the union of all named graphs (unless the query says FROM).
 
-Successful results are kept per graph version in the app's cache (server/cache.py), keyed
+Every task runs on the version of the request's snapshot (`server.graph.current`, read once
+per request). Successful results are kept per graph version in the app's cache (server/cache.py), keyed
 by version, query text, substitutions, dataset, media type and row cap; errors and
 timeouts are never kept, so they are run again. ``keep=False`` looks the result up but
 does not keep it: for an answer the response cache keeps whole (a GET of /sparql), a
@@ -30,18 +33,19 @@ remote SPARQL endpoint instead (`server.remote.answer`), under the same row cap 
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
-from pyoxigraph import BlankNode, Literal, NamedNode, Variable
+from flask import Flask, current_app
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Variable, parse_query_results
 
-from graph_build.store.access import StoreError, current_version
+from graph_build.store.access import StoreError
 
-from . import cache, graph, sparql_text
+from . import cache, graph, procedures, remote, sparql_text
 from .query_process import ChildLost, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
@@ -148,10 +152,8 @@ def execute(
     """Run a read-only query on the current graph in a query process and serialize its result."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     check(sparql, tuple(app.config["SERVICE_ALLOW"]))
-    version = graph_version(app)
-    graph.note_version(version.rsplit("/", 1)[-1])
     task = Task(
-        version=version,
+        version=task_version(snapshot()),
         sparql=sparql,
         media_type=result_format,
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
@@ -159,6 +161,36 @@ def execute(
         **dataset(sparql, default_graph_uris, named_graph_uris),
     )
     return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep)
+
+
+def select(sparql: str, substitutions: Mapping[str | Variable, NamedNode | BlankNode | Literal] | None = None,
+           row_cap: int | None = None) -> list[dict[str, Any]]:
+    """Run a SELECT query through `execute` and return its rows as {variable name: term} (unbound variables left out)."""
+    result = execute(sparql, JSON, substitutions, row_cap=row_cap)
+    solutions = parse_query_results(result.body, format=QueryResultsFormat.JSON)
+    names = [variable.value for variable in solutions.variables]  # type: ignore[union-attr]
+    return [{name: value for name, value in zip(names, row, strict=True) if value is not None} for row in solutions]  # type: ignore[union-attr]
+
+
+def call(procedure: str, *arguments: Any, row_cap: int | None = None, keep: bool = True) -> Any:
+    """Run a store procedure (`server.procedures`) on the current graph in a query process, under the time limit and row cap."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cap = int(app.config["ROW_CAP"] if row_cap is None else row_cap)
+    task = Task(version=task_version(snapshot()), sparql="", media_type="", row_cap=cap, procedure=procedure, arguments=arguments)
+    return pickle.loads(cached_run(app, task, float(app.config["QUERY_TIMEOUT"]), keep).body)
+
+
+def snapshot() -> graph.Snapshot:
+    """Return the snapshot this request reads (`server.graph`), or raise QueryUnavailable when there is none."""
+    try:
+        return graph.current()
+    except StoreError as error:
+        raise QueryUnavailable(str(error)) from error
+
+
+def task_version(of: graph.Snapshot) -> str:
+    """Name the version a task runs on: the directory a query process opens, or the remote build's digest (a cache key)."""
+    return of.version_id if of.remote else of.location
 
 
 def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True) -> QueryResult:
@@ -185,35 +217,6 @@ def check(sparql: str, service_allow: tuple[str, ...]) -> None:
         allowed = f"only endpoints under {', '.join(service_allow)} are" if service_allow else "federated queries are not"
         message = f"SERVICE clause at line {clause.line}, column {clause.column} (calling {target}) refused: {allowed} allowed on this endpoint"
         raise QueryRefused(message, "service")
-
-
-def graph_version(app: Flask) -> str:
-    """Return the graph version this request reads: the one current on its first query.
-
-    A canned page runs several queries (its result, then its dropdowns); were each to
-    follow the link, a rebuild switching it between them would give a page mixing two
-    graphs under one X-Gaoxin-Graph-Version (the load test, bench/load_test.py, caught it).
-    For a remote endpoint the version is its build's digest.
-    """
-    pinned = g.get("gaoxin_query_version") if has_request_context() else None
-    if pinned is not None:
-        return pinned
-    try:
-        version = graph.current().version_id if app.config.get("ENDPOINT") else link_target(app.config["STORE"])
-    except StoreError as error:
-        raise QueryUnavailable(str(error)) from error
-    if has_request_context():
-        g.gaoxin_query_version = version
-    return version
-
-
-def link_target(store: Path) -> str:
-    """Return the store version directory the link points at (one readlink and string joins: a full resolve costs ~50 µs a query)."""
-    try:
-        target = os.readlink(store)
-    except OSError:  # not a link (a plain store directory), or missing
-        return os.fspath(current_version(store))
-    return os.path.abspath(os.path.join(os.path.dirname(store), target))  # absolute, as a query process may not share our cwd
 
 
 def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:
@@ -253,10 +256,11 @@ def run(app: Flask, task: Task, timeout: float) -> QueryResult:
 
 def run_remote(app: Flask, task: Task, timeout: float) -> QueryResult:
     """Run a task on the remote endpoint the app serves (ENDPOINT) under the same limits, and read the reply the same way."""
-    from . import remote
-
+    reader = graph.reader_of(app)
     try:
-        reply = remote.answer(app.extensions["gaoxin_graph"].endpoint, task, timeout)
+        if task.procedure:  # here, on the remote store: each of its requests has the time limit
+            return QueryResult("value", pickle.dumps(procedures.call(reader.store, task.procedure, task.arguments, task.row_cap)), "")
+        reply = remote.answer(reader.endpoint, task, timeout)
     except TimeoutError:
         raise QueryTimeout(timeout) from None
     except (StoreError, OSError) as error:  # unreachable, or the connection dropped while the answer streamed in

@@ -1,108 +1,121 @@
-"""The one accessor to the served graph: a read-only snapshot of the embedded store, or of a remote SPARQL endpoint.
+"""The one reader of the served graph's version: a `Snapshot` per version, pinned per request, with one memo per version.
 
 `gaoxin-kg build` switches the store link atomically to a new version. Each
-request asks `current()` for a snapshot; when the link points somewhere new, a
-new read-only handle is opened on the new version (old requests finish on the
-handle they hold), so a rebuild is served without a restart and without a
-failed request.
+request asks `current()` for a snapshot on its first use and keeps it to the end
+(a canned page running several queries never mixes two graphs), so a rebuild is
+served without a restart and without a failed request. The web worker never opens
+the store: every query goes through `server.executor`, whose query processes open
+the version directory a snapshot names (``location``).
 
-With ``ENDPOINT`` configured (``gaoxin-kg serve --endpoint URL``) the graph lives in
-another SPARQL 1.1 engine instead: `server.remote.RemoteGraph` hands out snapshots
-whose ``store`` is a `server.remote.RemoteStore`. Both kinds of ``store`` offer the
-read methods the pages use (`ReadableStore`); the embedded one is pyoxigraph's
-``Store`` itself, so the local hot path has no extra layer.
+Two readers hand out snapshots: `StoreLink` (the embedded store, one readlink per
+request) and `server.remote.RemoteGraph` (``gaoxin-kg serve --endpoint URL``, the
+build's digest). The response cache (`server.cache`), the executor and the pages
+all read the version here, and keep what they compute once per version in the
+snapshot's memo (`Snapshot.remember`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context
-from pyoxigraph import Quad, Store
 
-from graph_build.store.access import current_version
+from graph_build.store.access import StoreError
 
-
-class ReadableStore(Protocol):
-    """The read methods of pyoxigraph's Store that the pages use, which a remote endpoint offers too."""
-
-    def query(self, query: str, **options: Any) -> Any: ...
-
-    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any, graph_name: Any = None) -> Iterator[Quad]: ...
-
-    def contains_named_graph(self, graph_name: Any) -> bool: ...
-
-    def __len__(self) -> int: ...
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """A read-only view of one version of the graph: an embedded store version, or a remote endpoint's current build."""
+    """One version of the graph: its id, where the query processes find it, and what was computed from it."""
 
-    store: ReadableStore
-    version: Path | None  # the store version directory; None when the graph is served by a remote endpoint
-    remote_version: str = ""  # the build's gx:inputDigest, for a remote endpoint
+    version_id: str  # the version directory's name, or the remote build's gx:inputDigest
+    location: str  # the version directory (absolute), or the remote endpoint's URL
+    remote: bool = False
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    @property
-    def version_id(self) -> str:
-        return self.version.name if self.version is not None else self.remote_version
+    def remember(self, key: str, compute: Callable[[], T]) -> T:
+        """Return the value kept under `key` for this version, computing it on first use."""
+        if key not in self.memo:
+            value = compute()  # outside the lock: a slow computation must not block other keys
+            with self.lock:
+                self.memo.setdefault(key, value)
+        return self.memo[key]
 
-    @property
-    def remote(self) -> bool:
-        return self.version is None
+
+class Reader(Protocol):
+    """What hands out the snapshot of the current version."""
+
+    def current(self) -> Snapshot: ...
 
 
-class Graph:
-    """Hand out the read-only snapshot of the store's current version."""
+def link_target(store: Path) -> str:
+    """Return the version directory the store link points at (one readlink and string joins: a full resolve costs ~50 µs a query)."""
+    try:
+        target = os.readlink(store)
+    except OSError:  # not a link (a plain store directory), or missing
+        if not store.exists():
+            raise StoreError(f"{store}: no graph built yet; run `gaoxin-kg build --store {store}` first") from None
+        return os.fspath(store.resolve())
+    return os.path.abspath(os.path.join(os.path.dirname(store), target))  # absolute, as a query process may not share our cwd
 
-    def __init__(self, store_dir: Path) -> None:
-        self.store_dir = store_dir
+
+class StoreLink:
+    """Hand out the snapshot of the version the store link points at, the same object while the link stays."""
+
+    def __init__(self, store: Path) -> None:
+        self.store = Path(store)
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
     def current(self) -> Snapshot:
-        """Return a snapshot of the current version, opening it if the link moved."""
-        version = current_version(self.store_dir)
+        """Return the snapshot of the current version, making a new one (with an empty memo) when the link moved."""
+        location = link_target(self.store)
         snapshot = self._snapshot
-        if snapshot is None or snapshot.version != version:
+        if snapshot is None or snapshot.location != location:
             with self._lock:
-                if self._snapshot is None or self._snapshot.version != version:
-                    self._snapshot = Snapshot(Store.read_only(str(version)), version)
+                if self._snapshot is None or self._snapshot.location != location:
+                    self._snapshot = Snapshot(os.path.basename(location), location)
                 snapshot = self._snapshot
         return snapshot
 
 
-def init_app(app: Flask) -> None:
-    """Attach the graph accessor to the app (opened lazily, after any fork): the embedded store, or the configured endpoint."""
-    if app.config.get("ENDPOINT"):
-        from .remote import RemoteGraph
-
-        app.extensions["gaoxin_graph"] = RemoteGraph.from_config(app.config)
-    else:
-        app.extensions["gaoxin_graph"] = Graph(app.config["STORE"])
+def init_app(app: Flask, reader: Reader) -> None:
+    """Attach the reader of the graph version and name the version in every answer."""
+    app.extensions["gaoxin_graph"] = reader
     app.after_request(add_version_header)
 
 
+def reader_of(app: Flask) -> Reader:
+    return app.extensions["gaoxin_graph"]
+
+
 def current() -> Snapshot:
-    """Return the snapshot of the graph the current request should read."""
-    snapshot = current_app.extensions["gaoxin_graph"].current()
-    note_version(snapshot.version_id)
+    """Return the snapshot this request reads: the one current on its first use (StoreError when no graph is built)."""
+    pinned = g.get("gaoxin_snapshot") if has_request_context() else None
+    if pinned is not None:
+        return pinned
+    snapshot = reader_of(current_app).current()
+    if has_request_context():
+        g.gaoxin_snapshot = snapshot
     return snapshot
 
 
-def note_version(version_id: str) -> None:
-    """Remember which graph version answered this request (sent as X-Gaoxin-Graph-Version)."""
-    if has_request_context():
-        g.gaoxin_graph_version = version_id
+def answered_by() -> str | None:
+    """Return the version id this request read, if it read the graph."""
+    snapshot = g.get("gaoxin_snapshot")
+    return snapshot.version_id if snapshot is not None else None
 
 
 def add_version_header(response: Response) -> Response:
     """Tell the client which graph version its answer came from, so caches and checks can rely on it."""
-    version = g.get("gaoxin_graph_version")
+    version = answered_by()
     if version:
         response.headers["X-Gaoxin-Graph-Version"] = version
     return response

@@ -5,34 +5,38 @@
     /queries/NAME              a query's description, parameter form, results, chart and SPARQL
     /queries/NAME.csv|.json    the same result as data
 
-The format is chosen in one place, `output_format`: a .csv/.json suffix, then
-``?_format=``, then the Accept header. URL parameters starting with ``_`` are
-reserved; every other one is a query parameter, bound as an RDF term by
-``graph_build.canned.bind`` and never pasted into the query text.
+The format is chosen where every blueprint chooses it, `server.negotiation`: a
+.csv/.json suffix, then ``?_format=`` (or ``?format=``), then the Accept header;
+errors are written by `server.errors` in that format. URL parameters starting with
+``_`` (and ``format``) are reserved; every other one is a query parameter, bound as
+an RDF term by ``graph_build.canned.bind`` and never pasted into the query text.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from pyoxigraph import Literal, NamedNode
 
 from graph_build import canned
 from graph_build.canned import CannedQuery, ParameterError
-from graph_build.store.access import StoreError
 
-from . import charts, executor, federation, graph
+from . import charts, errors, executor, federation, graph
+from .errors import Problem
+from .negotiation import FORMAT_PARAMETERS, choose, split_suffix
 from .result_table import XSD, Cell, Table, csv_text, json_text, read_results
 
 blueprint = Blueprint("queries", __name__)
+errors.register(blueprint)
 
 JSON_RESULTS = "application/sparql-results+json"
+OFFERED = ("html", "csv", "json")
+DATA_SUFFIXES = ("csv", "json")  # /queries/NAME.csv, /queries/NAME.json; the HTML page has no suffix
 FORMATS = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
 DATES = {XSD + "date", XSD + "dateTime", XSD + "gYear"}
 LONG_TEXT = 16  # characters from which a text cell gets room to wrap as a paragraph
@@ -71,28 +75,7 @@ COUNTS = PREFIXES + """SELECT ?documents ?measures ?incentives ?provinces WHERE 
   { SELECT (COUNT(DISTINCT ?m) AS ?measures) WHERE { ?m a gx:Measure } }
   { SELECT (COUNT(DISTINCT ?i) AS ?incentives) WHERE { ?i a gx:Incentive } }
   { SELECT (COUNT(DISTINCT ?p) AS ?provinces) WHERE { ?d eli:is_realized_by ?e ; eli:jurisdiction ?p } } }"""
-STATUS_TITLES = {400: "请求有误 Bad request", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable",
-                 503: "暂不可用 Unavailable", 504: "查询超时 Query stopped"}
 COUNT_LABELS = {"documents": "政策文件 documents", "measures": "政策措施 measures", "incentives": "激励措施 incentives", "provinces": "省份 provinces"}
-
-
-def executor_error(name: str) -> type[Exception]:
-    """Return the executor's exception class of that name, or a stand-in that is never raised."""
-    return getattr(executor, name, None) or type(name, (Exception,), {})
-
-
-QueryTimeout = executor_error("QueryTimeout")
-QueryUnavailable = executor_error("QueryUnavailable")
-QueryRefused = executor_error("QueryRefused")
-
-
-class PageError(Exception):
-    """A request this blueprint answers with an error status and a message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 # -- records ---------------------------------------------------------------------
@@ -176,7 +159,7 @@ def by_theme(pages: list[Page]) -> list[tuple[str, str, list[Page]]]:
 def find_page(name: str) -> Page:
     page = catalogue().get(name)
     if page is None:
-        raise PageError(404, f"no canned query named {name!r}; see /queries for the list")
+        raise Problem(404, f"no canned query named {name!r}; see /queries for the list")
     return page
 
 
@@ -203,15 +186,15 @@ def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
     configured = current_app.config.get("SERVICE_ENDPOINTS") or {}
     try:
         return run(federation.prepare(query, configured), {variable.value: term for variable, term in bound.items()})
-    except QueryRefused as error:
+    except executor.QueryRefused as error:
         if error.reason != "service":
             raise
-        raise PageError(400, federation.explain(query, configured, error.message)) from error
+        raise Problem(400, federation.explain(query, configured, error.message)) from error
 
 
 def parameter_values() -> dict[str, str]:
     """Return the request's query parameters, leaving out the reserved ones (starting with "_") and refusing overlong ones."""
-    values = {name: value for name, value in request.args.items() if not name.startswith("_")}
+    values = {name: value for name, value in request.args.items() if not name.startswith("_") and name not in FORMAT_PARAMETERS}
     limit = current_app.config.get("MAX_PARAMETER_LENGTH", 2_000)
     for name, value in values.items():
         if len(name) + len(value) > limit:
@@ -235,30 +218,8 @@ def fields(query: CannedQuery, values: dict[str, str]) -> list[Field]:
 
 
 def output_format(suffix: str | None) -> str:
-    """Choose the output format: a .csv/.json suffix, then ?_format=, then the Accept header."""
-    if suffix:
-        return suffix
-    chosen = request.args.get("_format")
-    if chosen is not None:
-        if chosen not in FORMATS:
-            raise PageError(406, f"parameter '_format': {chosen[:80]!r} is not one of {', '.join(FORMATS)}")
-        return chosen
-    if not request.accept_mimetypes:
-        return "html"
-    best = request.accept_mimetypes.best_match(list(FORMATS.values()))
-    if best is None:
-        raise PageError(406, f"none of the types in Accept ({request.headers['Accept'][:200]}) is offered; offered: {', '.join(FORMATS.values())}")
-    return next(name for name, media_type in FORMATS.items() if media_type == best)
-
-
-def split_suffix(name: str) -> tuple[str, str | None]:
-    """Split a data suffix off a name.
-
-    >>> split_suffix("documents.csv"), split_suffix("documents")
-    (('documents', 'csv'), ('documents', None))
-    """
-    stem, dot, suffix = name.rpartition(".")
-    return (stem, suffix) if dot and suffix in FORMATS and suffix != "html" else (name, None)
+    """Choose the output format in the one place every blueprint does (`server.negotiation`): suffix, ?_format=, Accept."""
+    return choose(OFFERED, suffix).name
 
 
 def respond(fmt: str, table: Table, about: dict[str, Any], html: Callable[[], str], urls: dict[str, str]) -> Response:
@@ -333,19 +294,9 @@ def home() -> str:
 
 
 def graph_counts() -> dict[str, str]:
-    """Count documents, measures, incentives and provinces of the served graph, once per store version.
-
-    The home page must answer at once, also in a worker whose query processes are still
-    starting (health checks and the test server probe "/"), so this one fixed, index-only
-    query runs in-process on the read-only snapshot rather than through the executor.
-    """
-    snapshot = graph.current()
-    cached = current_app.extensions.get("gaoxin_home_counts")
-    if cached is None or cached[0] != snapshot.version_id:
-        solution = next(iter(snapshot.store.query(COUNTS, use_default_graph_as_union=True)))
-        cached = (snapshot.version_id, {name: solution[name].value for name in COUNT_LABELS})
-        current_app.extensions["gaoxin_home_counts"] = cached
-    return cached[1]
+    """Count documents, measures, incentives and provinces of the served graph, once per graph version (the snapshot's memo)."""
+    solution = graph.current().remember("home_counts", lambda: executor.select(COUNTS)[0])
+    return {name: solution[name].value for name in COUNT_LABELS}
 
 
 @blueprint.get("/queries", defaults={"suffix": None})
@@ -353,8 +304,8 @@ def graph_counts() -> dict[str, str]:
 def catalogue_page(suffix: str | None) -> Response:
     """List every canned query by theme, as HTML, CSV or JSON."""
     if suffix not in (None, "csv", "json"):
-        raise PageError(404, f"no format {suffix!r}; use .csv or .json")
-    g.format = fmt = output_format(suffix)
+        raise Problem(404, f"no format {suffix!r}; use .csv or .json")
+    fmt = output_format(suffix)
     pages = list(catalogue().values())
     urls = catalogue_urls()
     return respond(fmt, catalogue_table(pages), {}, lambda: render_template("queries.html", themes=by_theme(pages), urls=urls), urls)
@@ -374,8 +325,8 @@ def catalogue_table(pages: list[Page]) -> Table:
 @blueprint.get("/queries/<name>")
 def query_page(name: str) -> Response:
     """Run one canned query with the request's parameters and show the result in the chosen format."""
-    stem, suffix = split_suffix(name)
-    g.format = fmt = output_format(suffix)
+    stem, suffix = split_suffix(name, DATA_SUFFIXES)
+    fmt = output_format(suffix)
     page = find_page(stem)
     values = parameter_values()
     table = run_canned(page.query, values)
@@ -391,44 +342,3 @@ def query_html(page: Page, values: dict[str, str], table: Table, urls: dict[str,
         page=page, fields=fields(page.query, values), table=table_view(table), urls=urls,
         chart=charts.chart(page.chart, table.records()), sparql=canned.body(page.query), editor_url=editor_url(page.query),
     )
-
-
-# -- errors -------------------------------------------------------------------------------------
-
-
-def error_response(status: int, message: str) -> Response:
-    """Answer an error in the format the request asked for (HTML unless it got that far)."""
-    fmt = g.get("format", "html")
-    if fmt == "json":
-        return Response(json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False), status, mimetype="application/json")
-    if fmt == "csv":
-        return Response(message + "\n", status, mimetype="text/plain")
-    html = render_template("queries_error.html", status=status, title=STATUS_TITLES.get(status, "Error"), message=message)
-    return Response(html, status, mimetype="text/html")
-
-
-@blueprint.errorhandler(PageError)
-def page_error(error: PageError) -> Response:
-    return error_response(error.status, error.message)
-
-
-@blueprint.errorhandler(ParameterError)
-def parameter_error(error: ParameterError) -> Response:
-    return error_response(400, str(error))
-
-
-@blueprint.errorhandler(QueryTimeout)
-def query_timeout(error: Exception) -> Response:
-    reason = getattr(error, "message", str(error))
-    return error_response(504, f"查询超时，已停止。 The query took too long and was stopped ({reason}).")
-
-
-@blueprint.errorhandler(QueryUnavailable)
-def query_unavailable(error: Exception) -> Response:
-    reason = getattr(error, "message", str(error))
-    return error_response(503, f"服务器暂时无法执行查询，请稍后再试。 The server cannot run the query now; try again later ({reason}).")
-
-
-@blueprint.errorhandler(StoreError)
-def no_graph(error: StoreError) -> Response:
-    return error_response(503, f"还没有构建图谱。 No graph is built yet ({error}).")

@@ -6,7 +6,9 @@ store) forks each child, so the worker never forks while it holds an open store,
 and a replacement child is ready in milliseconds. A child opens the store version
 it is asked for read-only, keeps that handle while the version is current, runs
 one query at a time and sends back the serialized result, cut at the row cap. A
-query past its time limit is stopped by killing its child, which is then replaced.
+task may instead name a store procedure (`server.procedures`: a resource page's
+look-ups, a dump), whose value comes back pickled. A task past its time limit is
+stopped by killing its child, which is then replaced.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import queue
 import select
 import signal
@@ -44,6 +47,8 @@ from pyoxigraph import (
 
 from graph_build.vocab import PREFIXES
 
+from . import procedures
+
 START_LOCK = threading.Lock()
 STARTUP_SECONDS = 60.0  # the first child waits for the fork server to import pyoxigraph; far above what it takes
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -64,6 +69,8 @@ class Task:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     union_default_graph: bool = True
+    procedure: str = ""  # a name in server.procedures.PROCEDURES: call it on the store instead of running `sparql`
+    arguments: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,10 @@ def exit_when_orphaned(parent: int) -> None:
 def answer(task: Task, stores: dict[str, Store]) -> Reply:
     """Run a task and serialize its result, or describe the error."""
     try:
-        results = open_store(task.version, stores).query(task.sparql, **query_options(task))
+        store = open_store(task.version, stores)
+        if task.procedure:
+            return value_reply(procedures.call(store, task.procedure, task.arguments, task.row_cap))
+        results = store.query(task.sparql, **query_options(task))
         if isinstance(results, QueryBoolean):
             form = QueryResultsFormat.from_media_type(task.media_type) or QueryResultsFormat.JSON
             return Reply("ok", "boolean", results.serialize(format=form), form.media_type)
@@ -125,6 +135,11 @@ def answer(task: Task, stores: dict[str, Store]) -> Reply:
         return Reply("syntax", message=str(error))
     except Exception as error:  # noqa: BLE001  # any engine error goes back to the request, named
         return Reply("error", message=f"{type(error).__name__}: {error}")
+
+
+def value_reply(value: Any) -> Reply:
+    """Send a procedure's value back pickled (the parent trusts only its own query processes)."""
+    return Reply("ok", "value", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), "application/x-python-pickle")
 
 
 def open_store(version: str, stores: dict[str, Store]) -> Store:

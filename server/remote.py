@@ -7,7 +7,7 @@ SPARQLWrapper (SPARQL 1.1 Protocol, POST, content negotiation only) and answers
 are read with pyoxigraph's parsers into the same terms the embedded store gives.
 
 - `RemoteStore` offers the read methods of pyoxigraph's ``Store`` the pages use
-  (`server.graph.ReadableStore`): ``query``, ``quads_for_pattern`` (a SELECT over
+  (`server.procedures.ReadableStore`): ``query``, ``quads_for_pattern`` (a SELECT over
   ``GRAPH ?g``), ``contains_named_graph``, ``len``.
 - `RemoteGraph` hands out snapshots whose version id is the build's ``gx:inputDigest``
   read from the remote build graph (cached for ``ENDPOINT_VERSION_TTL`` seconds), so
@@ -270,12 +270,14 @@ class RemoteGraph:
         return cls(endpoint, float(config.get("ENDPOINT_VERSION_TTL", 5.0)))
 
     def current(self) -> Snapshot:
-        """Return a snapshot of the endpoint's current build, asking the endpoint again when the cached one is old."""
+        """Return a snapshot of the endpoint's current build (the same object while its digest stays), asking again when the last answer is old."""
         cached = self._snapshot
         if cached is None or time.monotonic() - cached[0] > self.ttl:
             with self._lock:
                 if self._snapshot is None or time.monotonic() - self._snapshot[0] > self.ttl:
-                    self._snapshot = (time.monotonic(), Snapshot(self.store, None, self.build_digest()))
+                    digest = self.build_digest()
+                    kept = self._snapshot[1] if self._snapshot and self._snapshot[1].version_id == digest else None
+                    self._snapshot = (time.monotonic(), kept or Snapshot(digest, self.endpoint.url, remote=True))
                 cached = self._snapshot
         return cached[1]
 

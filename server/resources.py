@@ -9,10 +9,11 @@ format-specific document about it, chosen by content negotiation:
     /page/X.ttl      Turtle         /page/X.nt     N-Triples     /page/X.jsonld   JSON-LD
     /page/X.rdf      RDF/XML        /page/X.nq     N-Quads       /page/X.trig     TriG (both keep the named graphs)
 
-The format is chosen in one place (`resource_formats.choose`): a suffix on
-``/id/X.ttl`` or ``/page/X.ttl``, then ``?_format=ttl`` (``?format=ttl`` also works),
+The format is chosen in one place (`server.negotiation.choose`): a suffix on
+``/id/X.ttl`` or ``/page/X.ttl``, then ``?_format=ttl`` (or ``?format=ttl``),
 then the ``Accept`` header (on ``/id/`` only: a ``/page/`` URL is one format), else HTML.
-An unknown resource is a 404 page. The RDF holds the resource's own statements
+An unknown resource is a 404 page (`server.errors`). Every look-up runs in a query
+process (`server.procedures`), under the executor's time limit. The RDF holds the resource's own statements
 plus its evidence spans and their selectors.
 
 ``/ontology`` documents ontology/gaoxin.ttl (anchors per term: ``/ontology#Incentive``)
@@ -23,19 +24,18 @@ and ``/ontology/shapes.ttl`` serves the SHACL shapes.
 
 from __future__ import annotations
 
-from typing import NoReturn
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
-from pyoxigraph import NamedNode, RdfFormat, Store, parse
-from werkzeug.datastructures import MIMEAccept
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, url_for
+from pyoxigraph import RdfFormat, parse
 
-from . import graph, ontology_doc
-from .describe import Description, Limits, describe, exists
-from .resource_formats import FORMATS, RESOURCE_FORMATS, Format, choose, requested_name, split_suffix, write_rdf
+from . import errors, executor, ontology_doc
+from .describe import Description, Limits
+from .negotiation import FORMATS, Format, choose, split_suffix
+from .resource_formats import ONTOLOGY_FORMATS, RESOURCE_FORMATS, write_rdf
 
 blueprint = Blueprint("resources", __name__)
-ONTOLOGY_FORMATS = ("html", "ttl", "rdf", "nt", "jsonld")
+errors.register(blueprint)
 
 
 def id_base() -> str:
@@ -48,28 +48,13 @@ def limits() -> Limits:
     return Limits(config.get("RESOURCE_INBOUND_CAP", 50), config.get("RESOURCE_QUOTE_CAP", 30), config.get("RESOURCE_CONTEXT", 120))
 
 
-def known(store: Store, path: str) -> bool:
-    """Tell whether /id/<path> names something in the graph (a path that is no valid IRI names nothing)."""
-    try:
-        node = NamedNode(id_base() + path)
-    except ValueError:
-        return False
-    return exists(store, node)
-
-
-def resolve(store: Store, path: str) -> tuple[str, str | None]:
-    """Find the resource a path names and the format suffix it carries, or answer 404."""
-    if known(store, path):
-        return path, None
-    stem, suffix = split_suffix(path, RESOURCE_FORMATS)
-    if suffix and known(store, stem):
-        return stem, suffix
-    not_found(path)
-
-
-def not_found(path: str) -> NoReturn:
-    """Answer with the 404 page for a resource the graph does not hold."""
-    abort(make_response(render_template("resource_404.html", iri=id_base() + path), 404))
+def resolve(path: str) -> tuple[str, str | None]:
+    """Find the resource a path names and the format suffix it carries (in a query process), or answer 404."""
+    readings = tuple(dict.fromkeys([(path, None), split_suffix(path, RESOURCE_FORMATS)]))
+    found = executor.call("resolve", id_base(), readings)
+    if found is None:
+        raise errors.Problem(404, f"the graph holds nothing named {id_base() + path}", iri=id_base() + path)
+    return found
 
 
 def document_url(path: str, form: Format) -> str:
@@ -79,8 +64,8 @@ def document_url(path: str, form: Format) -> str:
 @blueprint.get("/id/<path:path>")
 def identifier(path: str) -> Response:
     """Answer 303 See Other to the document about the resource, in the negotiated format."""
-    stem, suffix = resolve(graph.current().store, path)
-    form = choose(RESOURCE_FORMATS, suffix, requested_name(request.args), request.accept_mimetypes)
+    stem, suffix = resolve(path)
+    form = choose(RESOURCE_FORMATS, suffix)
     response = redirect(document_url(stem, form), 303)
     response.vary.add("Accept")
     return response
@@ -89,10 +74,9 @@ def identifier(path: str) -> Response:
 @blueprint.get("/page/<path:path>")
 def document(path: str) -> Response:
     """Serve the document about a resource: HTML, or the RDF format its suffix or ?format= names."""
-    store = graph.current().store
-    stem, suffix = resolve(store, path)
-    form = choose(RESOURCE_FORMATS, suffix, requested_name(request.args), MIMEAccept())
-    description = describe(store, id_base() + stem, current_app.config["BASE_IRI"], limits())
+    stem, suffix = resolve(path)
+    form = choose(RESOURCE_FORMATS, suffix, accept=False)
+    description: Description = executor.call("describe", id_base() + stem, current_app.config["BASE_IRI"], limits())
     response = render_description(description, form, stem)
     response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in alternates(stem) if f != form)
     return response
@@ -117,10 +101,10 @@ def render_description(description: Description, form: Format, stem: str) -> Res
 def ontology(suffix: str | None = None) -> Response:
     """Serve the ontology: HTML documentation, or Turtle, RDF/XML, N-Triples, JSON-LD."""
     if suffix is not None and suffix not in ONTOLOGY_FORMATS:
-        abort(404)
-    form = choose(ONTOLOGY_FORMATS, suffix, requested_name(request.args), request.accept_mimetypes)
+        raise errors.Problem(404, f"no ontology format {suffix!r}; offered: {', '.join(ONTOLOGY_FORMATS)}")
+    form = choose(ONTOLOGY_FORMATS, suffix)
     if form.rdf is None:
-        response = make_response(render_template("ontology.html", doc=ontology_doc.document(), formats=ontology_alternates()))
+        response = make_response(render_template("ontology.html", doc=executor.call("ontology"), formats=ontology_alternates()))
     elif form.rdf == RdfFormat.TURTLE:
         response = Response(ontology_doc.turtle(), mimetype=form.media_type)
     else:

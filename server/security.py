@@ -21,6 +21,8 @@ import re
 
 from flask import Flask, Response, request
 
+from . import errors
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -81,4 +83,4 @@ def refuse_malformed_accept() -> Response | None:
     if element is None:
         return None
     message = f"the Accept header is malformed at {element[:100]!r}: give media types such as text/html, text/csv or */*, each with an optional ;q=0…1"
-    return Response(message + "\n", 406, mimetype="text/plain")
+    return errors.respond(406, message, "text")

@@ -8,7 +8,9 @@
 ``default-graph-uri`` / ``named-graph-uri`` (repeatable) set the dataset; with neither,
 the default graph is the union of all named graphs. The result format follows
 ``Accept`` (q-values honoured) or ``format=`` (json, xml, csv, tsv, ttl, nt, rdf,
-jsonld). Updates get 403, SERVICE clauses 400, a query past the time limit 503.
+jsonld; ``_format=`` is the same parameter), chosen by `server.negotiation`. Updates get
+403, SERVICE clauses 400, a query past the time limit 503 with Retry-After (`server.errors`,
+as on every page); errors are plain text.
 Statuses follow the W3C protocol tests (tests/server/test_sparql_protocol.py).
 """
 
@@ -25,9 +27,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from graph_build import canned
 from graph_build.vocab import PREFIXES, sparql_prefixes
 
-from . import cache, executor, sparql_description, sparql_text
+from . import cache, errors, executor, negotiation, sparql_description, sparql_text
+from .errors import Problem
+from .negotiation import FORMAT_PARAMETERS
 
 blueprint = Blueprint("sparql", __name__)
+errors.register(blueprint)
 
 JSON, XML, CSV, TSV = executor.JSON, "application/sparql-results+xml", "text/csv", "text/tab-separated-values"
 TURTLE, NTRIPLES, RDFXML, JSONLD = "text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json"
@@ -55,14 +60,6 @@ LIMIT 100
 """
 
 
-class ProtocolError(Exception):
-    """A request the protocol says to refuse, with its status and a one-sentence reason."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 @dataclass(frozen=True)
 class Operation:
     """What a protocol request asks for."""
@@ -71,6 +68,7 @@ class Operation:
     default_graphs: list[str]
     named_graphs: list[str]
     format: str | None
+    format_parameter: str = "format"  # the name the request gave it by: _format, or format as SPARQL clients send
 
 
 @blueprint.record_once
@@ -80,24 +78,27 @@ def setup(state: BlueprintSetupState) -> None:
     executor.init_app(state.app)
 
 
+@blueprint.before_request
+def errors_as_text() -> None:
+    """Write this endpoint's errors as plain text, the way SPARQL clients show them."""
+    errors.answer_in("text")
+
+
 @blueprint.route("/sparql/", methods=["GET", "POST"])
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """Answer a SPARQL protocol request: a query, the service description, or the editor page."""
-    try:
-        operation = read_operation()
-        if operation.query is not None:
-            return answer(operation)
-        if request.method == "POST":
-            raise ProtocolError(400, "no query: give query=... in the form body, or POST the query itself with application/sparql-query")
-        return describe_or_edit(operation.format)
-    except ProtocolError as error:
-        return problem(error.status, error.message)
+    operation = read_operation()
+    if operation.query is not None:
+        return answer(operation)
+    if request.method == "POST":
+        raise Problem(400, "no query: give query=... in the form body, or POST the query itself with application/sparql-query")
+    return describe_or_edit(operation)
 
 
 @blueprint.errorhandler(RequestEntityTooLarge)
 def too_large(_error: RequestEntityTooLarge) -> Response:
-    return problem(413, f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes")
+    return errors.respond(413, f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes", "text")
 
 
 @blueprint.after_request
@@ -111,10 +112,6 @@ def cors(response: Response) -> Response:
     return response
 
 
-def problem(status: int, message: str) -> Response:
-    return Response(message + "\n", status, mimetype="text/plain")
-
-
 # Reading the request ---------------------------------------------------------------------
 
 
@@ -125,18 +122,18 @@ def read_operation() -> Operation:
         return operation_from(url)
     media_type, charset = request.mimetype, request.mimetype_params.get("charset", "utf-8")
     if media_type == "application/sparql-update":
-        raise ProtocolError(403, UPDATE_REFUSED)
+        raise Problem(403, UPDATE_REFUSED)
     if charset.lower().replace("-", "") != "utf8":
-        raise ProtocolError(400, f"the request body must be UTF-8, not {charset}")
+        raise Problem(400, f"the request body must be UTF-8, not {charset}")
     if media_type == "application/x-www-form-urlencoded":
         return operation_from(url + pairs(request.get_data(), "form body"))
     if media_type == "application/sparql-query":
         if any(name in ("query", "update") for name, _ in url):
-            raise ProtocolError(400, "give the query once: as the application/sparql-query body, not also as a query= parameter")
+            raise Problem(400, "give the query once: as the application/sparql-query body, not also as a query= parameter")
         return operation_from(url, utf8(request.get_data(), "request body"))
     if not media_type:
-        raise ProtocolError(400, f"a POST needs {POST_TYPES}")
-    raise ProtocolError(400, f"unsupported Content-Type {media_type}: a POST needs {POST_TYPES}")
+        raise Problem(400, f"a POST needs {POST_TYPES}")
+    raise Problem(400, f"unsupported Content-Type {media_type}: a POST needs {POST_TYPES}")
 
 
 def utf8(raw: bytes, where: str) -> str:
@@ -144,7 +141,7 @@ def utf8(raw: bytes, where: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ProtocolError(400, f"the {where} is not valid UTF-8 (byte {error.start})") from None
+        raise Problem(400, f"the {where} is not valid UTF-8 (byte {error.start})") from None
 
 
 def pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
@@ -152,25 +149,26 @@ def pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
     try:
         return parse_qsl(utf8(raw, where), keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=1000)
     except UnicodeDecodeError:
-        raise ProtocolError(400, f"the {where} has percent-escapes that are not UTF-8") from None
+        raise Problem(400, f"the {where} has percent-escapes that are not UTF-8") from None
     except ValueError as error:
-        raise ProtocolError(400, f"the {where} is malformed: {error}") from None
+        raise Problem(400, f"the {where} is malformed: {error}") from None
 
 
 def operation_from(params: list[tuple[str, str]], body_query: str | None = None) -> Operation:
     """Check the parameters of a request and collect its operation."""
     if any(name == "update" for name, _ in params):
-        raise ProtocolError(403, UPDATE_REFUSED)
+        raise Problem(403, UPDATE_REFUSED)
     queries = [value for name, value in params if name == "query"] + ([body_query] if body_query is not None else [])
-    formats = [value for name, value in params if name == "format"]
+    formats = [(name, value) for name, value in params if name in FORMAT_PARAMETERS]
     if len(queries) > 1:
-        raise ProtocolError(400, f"the query was given {len(queries)} times; give exactly one")
+        raise Problem(400, f"the query was given {len(queries)} times; give exactly one")
     if queries and not queries[0].strip():
-        raise ProtocolError(400, "the query is empty")
+        raise Problem(400, "the query is empty")
     if len(formats) > 1:
-        raise ProtocolError(400, f"format was given {len(formats)} times; give it once, as one of {', '.join(FORMATS)}")
+        raise Problem(400, f"parameter {formats[0][0]!r} was given {len(formats)} times; give it once, as one of {', '.join(FORMATS)}")
     graphs = {kind: graph_iris(params, f"{kind}-graph-uri") for kind in ("default", "named")}
-    return Operation(queries[0] if queries else None, graphs["default"], graphs["named"], formats[0] if formats else None)
+    parameter, format_name = formats[0] if formats else ("format", None)
+    return Operation(queries[0] if queries else None, graphs["default"], graphs["named"], format_name, parameter)
 
 
 def graph_iris(params: list[tuple[str, str]], parameter: str) -> list[str]:
@@ -180,7 +178,7 @@ def graph_iris(params: list[tuple[str, str]], parameter: str) -> list[str]:
         try:
             NamedNode(value)
         except ValueError as error:
-            raise ProtocolError(400, f"{parameter}={value[:200]!r} is not an absolute IRI ({error})") from None
+            raise Problem(400, f"{parameter}={value[:200]!r} is not an absolute IRI ({error})") from None
     return values
 
 
@@ -192,20 +190,17 @@ def answer(operation: Operation) -> Response:
     check_shape(operation.query or "")
     form = sparql_text.operation(operation.query or "")
     if form == "update":
-        raise ProtocolError(403, UPDATE_REFUSED)
+        raise Problem(403, UPDATE_REFUSED)
     graph = form in ("construct", "describe")
-    media_type = negotiate(GRAPH_TYPES if graph else RESULT_TYPES, GRAPH_NAMES if graph else RESULT_NAMES, operation.format, form)
+    types, names = (GRAPH_TYPES, GRAPH_NAMES) if graph else (RESULT_TYPES, RESULT_NAMES)
+    chosen = negotiation.media_type(types, names, operation.format, form, operation.format_parameter)
     try:
         graphs = {"default_graph_uris": operation.default_graphs, "named_graph_uris": operation.named_graphs}
-        result = executor.execute(operation.query or "", media_type, **graphs, keep=not cache.response_kept())
+        result = executor.execute(operation.query or "", chosen, **graphs, keep=not cache.response_kept())
     except executor.QueryRefused as error:
-        raise ProtocolError(403 if error.reason == "update" else 400, error.message) from None
+        raise Problem(403 if error.reason == "update" else 400, error.message) from None
     except executor.QuerySyntaxError as error:
-        raise ProtocolError(400, error.message) from None
-    except (executor.QueryTimeout, executor.QueryUnavailable) as error:
-        raise ProtocolError(503, error.message) from None
-    except executor.QueryFailed as error:
-        raise ProtocolError(500, f"the query failed: {error.message}") from None
+        raise Problem(400, error.message) from None
     response = Response(result.body, content_type=with_charset(result.media_type))
     response.vary.add("Accept")
     if result.truncated:
@@ -217,42 +212,23 @@ def check_shape(query: str) -> None:
     """Refuse a query too long (413) or nested too deep (400) to hand to the parser, before reading it further."""
     length, depth = current_app.config["MAX_QUERY_LENGTH"], current_app.config["MAX_QUERY_DEPTH"]
     if len(query) > length:
-        raise ProtocolError(413, f"the query is {len(query)} characters long; at most {length} are accepted")
+        raise Problem(413, f"the query is {len(query)} characters long; at most {length} are accepted")
     where = sparql_text.too_deep(query, depth)
     if where is not None:
-        raise ProtocolError(400, f"the query nests {{ }}, ( ) or [ ] deeper than {depth} levels (line {where[0]}, column {where[1]})")
-
-
-def negotiate(types: dict[str, str], names: dict[str, str], format_name: str | None, form: str) -> str:
-    """Choose the result media type from format= (a name or a media type) or Accept, or refuse with 406."""
-    offered = sorted(set(types.values()))
-    if format_name is not None:
-        chosen = names.get(format_name.lower()) or types.get(format_name.lower())
-        if chosen is None:
-            raise ProtocolError(406, f"format={format_name} is not offered for a {form.upper()} query; use one of {', '.join(names)}")
-        return chosen
-    accept = request.headers.get("Accept", "").strip()
-    if not accept or accept == "*/*":
-        return next(iter(types.values()))
-    if accept in types:  # one plain media type, as most clients send: no need to parse q-values
-        return types[accept]
-    best = request.accept_mimetypes.best_match(list(types))
-    if best is None:
-        raise ProtocolError(406, f"none of the types in Accept ({request.headers['Accept']}) fits; offered: {', '.join(offered)}")
-    return types[best]
+        raise Problem(400, f"the query nests {{ }}, ( ) or [ ] deeper than {depth} levels (line {where[0]}, column {where[1]})")
 
 
 def with_charset(media_type: str) -> str:
     return media_type + "; charset=utf-8" if media_type.startswith("text/") and "charset" not in media_type else media_type
 
 
-def describe_or_edit(format_name: str | None) -> Response:
+def describe_or_edit(operation: Operation) -> Response:
     """Answer a GET without a query: the editor for a browser, else the service description."""
     accept = request.headers.get("Accept", "").strip()
-    if format_name is None and accept and request.accept_mimetypes.best_match([*GRAPH_TYPES, *PAGE_TYPES]) in PAGE_TYPES:
+    if operation.format is None and accept and request.accept_mimetypes.best_match([*GRAPH_TYPES, *PAGE_TYPES]) in PAGE_TYPES:
         return editor()
-    media_type = negotiate(GRAPH_TYPES, GRAPH_NAMES, format_name, "service description")
-    response = Response(sparql_description.describe(request.base_url, media_type), content_type=with_charset(media_type))
+    chosen = negotiation.media_type(GRAPH_TYPES, GRAPH_NAMES, operation.format, "service description", operation.format_parameter)
+    response = Response(sparql_description.describe(request.base_url, chosen), content_type=with_charset(chosen))
     response.vary.add("Accept")
     return response
 

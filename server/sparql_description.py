@@ -6,8 +6,6 @@ described with its named graphs and their sizes, counted once per store version.
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
@@ -76,12 +74,10 @@ def dataset_triples(service: BlankNode, graphs: list[tuple[str, int]]) -> list[T
 
 
 def named_graphs() -> list[tuple[str, int]]:
-    """Return the named graphs and their triple counts, counted once per store version."""
-    cache: dict[str, list[tuple[str, int]]] = current_app.extensions.setdefault("gaoxin_sd_graphs", {})
-    version = str(executor.graph_version(current_app))
-    if version not in cache:
-        result = executor.execute(GRAPHS_QUERY, executor.JSON, row_cap=1_000_000)
-        rows = json.loads(result.body)["results"]["bindings"]
-        cache.clear()
-        cache[version] = [(row["g"]["value"], int(row["triples"]["value"])) for row in rows]
-    return cache[version]
+    """Return the named graphs and their triple counts, counted once per graph version (the snapshot's memo)."""
+    return executor.snapshot().remember("sd_graphs", count_graphs)
+
+
+def count_graphs() -> list[tuple[str, int]]:
+    """Count the triples of each named graph, through the executor."""
+    return [(row["g"].value, int(row["triples"].value)) for row in executor.select(GRAPHS_QUERY, row_cap=1_000_000)]

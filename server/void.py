@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Variable
 
 from graph_build.vocab import GX, PREFIXES
 
-from . import dump_files
+from . import dump_files, executor
 from .dump_files import DumpFile
 from .graph import Snapshot
 
@@ -40,6 +39,8 @@ DESCRIPTIONS = (
     ),
 )
 STATS_FILE = "void-stats.json"
+STATS_ROW_CAP = 1_000_000  # every class and property is counted, however many
+TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 DISTINCT_SUBJECTS = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
 PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p"
@@ -68,35 +69,38 @@ class Links:
     dumps: list[tuple[DumpFile, str]]
 
 
-def count_rows(store: Store, query: str) -> dict[str, int]:
-    """Run a two-column (term, count) query into a dict."""
-    return {row[0].value: int(row[1].value) for row in store.query(query)}
+def count_rows(query: str, key: str) -> dict[str, int]:
+    """Run a (?key, ?n) counting query into a dict."""
+    return {row[key].value: int(row["n"].value) for row in executor.select(query, row_cap=STATS_ROW_CAP)}
 
 
-def first(store: Store, query: str, substitutions: dict | None = None) -> list[str]:
-    return [row[0].value for row in store.query(query, substitutions=substitutions or {})]
+def first(query: str, substitutions: dict | None = None) -> list[str]:
+    return [row["s"].value for row in executor.select(query, substitutions)]
 
 
-def compute_stats(store: Store) -> Stats:
-    """Count what the store holds."""
-    examples = first(store, FIRST_DOCUMENT) + first(store, FIRST_OF_CLASS, {Variable("c"): NamedNode(GX + "Incentive")})
+def compute_stats() -> Stats:
+    """Count what the current graph holds, through the executor."""
+    examples = first(FIRST_DOCUMENT) + first(FIRST_OF_CLASS, {Variable("c"): NamedNode(GX + "Incentive")})
     return Stats(
-        triples=len(store),
-        distinct_subjects=int(next(iter(store.query(DISTINCT_SUBJECTS)))[0].value),
-        classes=count_rows(store, CLASSES),
-        properties=count_rows(store, PROPERTIES),
+        triples=int(executor.select(TRIPLES)[0]["n"].value),
+        distinct_subjects=int(executor.select(DISTINCT_SUBJECTS)[0]["n"].value),
+        classes=count_rows(CLASSES, "c"),
+        properties=count_rows(PROPERTIES, "p"),
         examples=examples,
     )
 
 
-def stats(directory: Path, snapshot: Snapshot) -> Stats:
-    """Return the statistics of a store version, computing them once and keeping them beside its dumps."""
+def stats(snapshot: Snapshot, directory: Path | None) -> Stats:
+    """Return the statistics of a graph version, computed once: kept in the snapshot's memo and, for a store, as JSON beside its dumps."""
+    if directory is None:
+        return snapshot.remember("void_stats", compute_stats)
 
-    def write(handle: IO[bytes]) -> None:
-        handle.write(json.dumps(compute_stats(snapshot.store).__dict__, ensure_ascii=False, indent=1).encode("utf-8"))
+    def read_or_compute() -> Stats:
+        content = dump_files.write_bytes(lambda: json.dumps(compute_stats().__dict__, ensure_ascii=False, indent=1).encode("utf-8"))
+        path = dump_files.ensure(directory, STATS_FILE, content)
+        return Stats(**json.loads(path.read_text(encoding="utf-8")))
 
-    path = dump_files.ensure(directory, STATS_FILE, write)
-    return Stats(**json.loads(path.read_text(encoding="utf-8")))
+    return snapshot.remember("void_stats", read_or_compute)
 
 
 def integer(value: int, datatype: str = "integer") -> Literal:

@@ -12,7 +12,7 @@ import pytest
 import rdflib
 from flask import Flask
 from flask.testing import FlaskClient
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Store
 
 from server.dump_files import DUMPS, all_dumps, dumps_root, version_directory
 
@@ -21,8 +21,13 @@ DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 GX = rdflib.Namespace("https://w3id.org/gaoxin-kg/ontology#")
 
 
+def served_store(app: Flask) -> Store:
+    """Open the version the app serves, read-only, as its query processes do (the app itself never opens it)."""
+    return Store.read_only(app.extensions["gaoxin_graph"].current().location)
+
+
 def store_size(app: Flask) -> int:
-    return len(app.extensions["gaoxin_graph"].current().store)
+    return len(served_store(app))
 
 
 def dataset_quads(data: bytes, parser: str) -> int:
@@ -61,8 +66,13 @@ def test_dumps_are_cached_per_version_beside_the_store(app: Flask, client: Flask
 def test_concurrent_first_requests_write_one_file(app: Flask, tmp_path: Path) -> None:
     snapshot = app.extensions["gaoxin_graph"].current()
     directory = version_directory(dumps_root(app.config["STORE"], tmp_path / "dumps"), snapshot)
+
+    def first_request(_: int) -> list[str]:
+        with app.app_context():  # the dumps are written by the app's query processes
+            return [d.sha256 for d in all_dumps(directory)]
+
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: [d.sha256 for d in all_dumps(directory, snapshot)], range(4)))
+        results = list(pool.map(first_request, range(4)))
     assert all(r == results[0] for r in results)
     assert sorted(p.name for p in directory.iterdir() if not p.name.startswith(".")) == sorted([*DUMPS, *(f"{n}.sha256" for n in DUMPS)])
 
@@ -95,7 +105,7 @@ def test_void_counts_equal_the_store(app: Flask, client: FlaskClient) -> None:
 def test_void_class_partition_counts_entities(app: Flask, client: FlaskClient) -> None:
     graph = void_graph(client)
     partitions = {graph.value(p, VOID["class"]): graph.value(p, VOID.entities).toPython() for p in graph.objects(the_dataset(graph), VOID.classPartition)}
-    store = app.extensions["gaoxin_graph"].current().store
+    store = served_store(app)
     incentives = {q.subject for q in store.quads_for_pattern(None, NamedNode(str(rdflib.RDF.type)), NamedNode(str(GX.Incentive)), None)}
     assert partitions[GX.Incentive] == len(incentives) > 0
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import rdflib
 from flask.testing import FlaskClient
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from server import create_app, describe, display, ontology_doc, resource_formats
+from server import create_app, describe, display, negotiation, ontology_doc
 from tests.server.conftest import store_link_of
 
 ID = "https://w3id.org/gaoxin-kg/id/"
@@ -30,7 +30,7 @@ RDF_FORMATS = [
 # fmt: on
 
 
-@pytest.mark.parametrize("module", [display, resource_formats, ontology_doc])
+@pytest.mark.parametrize("module", [display, negotiation, ontology_doc])
 def test_doctests(module) -> None:  # type: ignore[no-untyped-def]
     assert doctest.testmod(module).failed == 0
 
@@ -117,8 +117,8 @@ def test_page_shows_named_graphs_and_inbound_links(client: FlaskClient) -> None:
 
 
 def test_inbound_links_are_capped_with_a_count(app, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
-    snapshot = app.extensions["gaoxin_graph"].current()
-    description = describe.describe(snapshot.store, ID + "province/yunnan", app.config["BASE_IRI"], describe.Limits(inbound=3))
+    store = Store.read_only(app.extensions["gaoxin_graph"].current().location)
+    description = describe.describe(store, ID + "province/yunnan", app.config["BASE_IRI"], describe.Limits(inbound=3))
     assert len(description.inbound) == 3 and description.inbound_total > 3
 
 

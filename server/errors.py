@@ -1,0 +1,79 @@
+"""Error answers, written in one place for every blueprint: one status, one sentence naming what was wrong.
+
+`respond` writes the body in the format the request was being answered in
+(``g.answer_format``, set by `server.negotiation.choose`, or ``"text"`` for the
+SPARQL protocol): JSON ``{"ok": false, "status": ..., "error": ...}``, an HTML page
+(templates looked up most specific first: ``<blueprint>_<status>.html``, then
+``error.html``), else plain text. `register` gives a blueprint the handlers of the
+errors every page can meet: a `Problem` it raised, a bad canned-query parameter
+(400), a format not offered (406), no graph built yet (503), and the executor's
+errors. A query stopped at the time limit and a server with every query process busy
+are both 503 with ``Retry-After``, on /sparql as on every page.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+from werkzeug.exceptions import NotAcceptable, NotFound
+
+from graph_build.canned import ParameterError
+from graph_build.store.access import StoreError
+
+from .executor import QueryFailed, QueryTimeout, QueryUnavailable
+
+TITLES = {400: "请求有误 Bad request", 403: "禁止 Forbidden", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable",
+          413: "请求过大 Too large", 500: "服务器错误 Server error", 501: "未提供 Not implemented", 503: "暂不可用 Unavailable"}
+TIMEOUT = "查询超时，已停止。 The query took too long and was stopped ({reason})."
+UNAVAILABLE = "服务器暂时无法执行查询，请稍后再试。 The server cannot run the query now; try again later ({reason})."
+NO_GRAPH = "还没有构建图谱。 No graph is built yet ({reason})."
+
+
+class Problem(Exception):
+    """A request answered with an error status and a one-sentence message (and what an HTML page shows beside it)."""
+
+    def __init__(self, status: int, message: str, **context: str) -> None:
+        super().__init__(message)
+        self.status, self.message, self.context = status, message, context
+
+
+def respond(status: int, message: str, answer_format: str | None = None, **context: str) -> Response:
+    """Write an error answer as JSON, HTML or text, in the format the request was being answered in."""
+    answer_format = answer_format or g.get("answer_format") or "html"
+    if answer_format == "json":
+        body = json.dumps({"ok": False, "status": status, "error": message}, ensure_ascii=False)
+        response = Response(body, status, mimetype="application/json")
+    elif answer_format == "html":
+        names = [f"{request.blueprint}_{status}.html", "error.html"] if request.blueprint else ["error.html"]
+        html = render_template(names, status=status, title=TITLES.get(status, "Error"), message=message, **context)
+        response = Response(html, status, mimetype="text/html")
+    else:
+        response = Response(message + "\n", status, mimetype="text/plain")
+    if status == 503:
+        response.headers["Retry-After"] = str(retry_after())
+    return response
+
+
+def retry_after() -> int:
+    """Say in how many seconds to try again: one time limit, by when the running queries have ended."""
+    return max(1, math.ceil(float(current_app.config.get("QUERY_TIMEOUT", 30.0))))
+
+
+def answer_in(answer_format: str) -> None:
+    """Write this request's errors in a format until a negotiated one replaces it (the SPARQL protocol: text)."""
+    g.answer_format = answer_format
+
+
+def register(blueprint: Blueprint) -> None:
+    """Give a blueprint the error handlers every page shares."""
+    blueprint.register_error_handler(Problem, lambda error: respond(error.status, error.message, **error.context))
+    blueprint.register_error_handler(ParameterError, lambda error: respond(400, str(error)))
+    blueprint.register_error_handler(NotAcceptable, lambda error: respond(406, error.description or "no format offered fits"))
+    blueprint.register_error_handler(NotFound, lambda error: respond(404, error.description or "not found"))
+    blueprint.register_error_handler(QueryTimeout, lambda error: respond(503, TIMEOUT.format(reason=error.message)))
+    blueprint.register_error_handler(QueryUnavailable, lambda error: respond(503, UNAVAILABLE.format(reason=error.message)))
+    blueprint.register_error_handler(QueryFailed, lambda error: respond(500, f"the query failed: {error.message}"))
+    blueprint.register_error_handler(StoreError, lambda error: respond(503, NO_GRAPH.format(reason=error)))
+
