@@ -80,7 +80,7 @@ _ANNUAL = re.compile(r"每年|逐年|按年度?|年度(?:给予|予以|补助|�
 _TERM = re.compile(r"(?:补助|补贴|奖励|资助|支持|享受)年限")
 _DUI = re.compile(r"(?<![针相面应绝核反])(?<!加强)(?<!加大)(?<!强化)对(?![接外标于照比口话应称])")
 _RECIPIENT_END = re.compile(
-    r"给予|予以|按照?|分别|一次性|由|优先|每年|(?:建设|运营|运行)?期内|最高|依据|根据|择优|(?:奖励|补助|资助|补贴|奖补)(?=[^,]{0,6}\d)"
+    r"给予|予以|按照?|分别|一次性|由|优先|每年|的(?:补助|奖励|资助|补贴|奖补)?比例|(?:建设|运营|运行)?期内|最高|依据|根据|择优|(?:奖励|补助|资助|补贴|奖补)(?=[^,]{0,6}\d)"
 )
 _BY = re.compile(r"由(?P<payer>[^,;。由]{2,20}?)(?=于|在|按照?|给予|予以|一次性|会同|对|从|统筹|安排|每年|根据|分别|,|$)")
 _PAYER_SUBJECT = re.compile(
@@ -88,6 +88,12 @@ _PAYER_SUBJECT = re.compile(
 )
 _BATCH = re.compile(r"(?:建设|建立|布局|培育|引进|打造)一批(?P<who>[^,;。]{2,12})$")
 _EFFORT = re.compile(rf"(?:加大|提高|加强)对?[^,]{{0,6}}?(?P<who>{_TYPE.pattern})[^,]{{0,6}}?(?:奖补|奖励|补助|扶持)力度")
+_LISTED_SUBJECT = re.compile(r"^(?P<list>[^,的]+?)(?=设立|经|首次|再次|获得|获批|被|通过|入选|认定|纳入|迁入|达到)")
+_HONOURS = re.compile(r"^(?:获得|获批|荣获|入选|被认定为|认定为|被评为|评为)(?P<list>[^,的]+)$")
+_LEVEL_WORD = re.compile(r"国家级|国家|省级|自治区级|市级")
+_ADVERBS = re.compile(r"(?:再|另|并|还|可|均|另行)*")
+_CIRCUMSTANCE = re.compile(r"在[^,]*基础上|经[^,]*(?:认定|评审|审核|批准)|按照?|根据|依据")
+_TITLE = re.compile(r"“(?P<title>[^”]{2,30})”")
 _MEMBER_OF = re.compile(r"^(?:纳入|列入)(?P<group>[^、,]{2,10})$")  # 纳入应用场景试点的项目承担单位
 _PROJECT_OF = re.compile(r"^(?:获得|承担|牵头承担)(?P<project>[^,]{2,30}项目)$")  # 获得国家重点研发计划项目的单位
 _PAYER_IN_KIND = re.compile(r"(?:给予|予以)(?P<payer>(?:中央|省级?|市级?|县级?|本级)财政)(?:资金|经费)")
@@ -200,7 +206,7 @@ def _take_piece(text: str, ps: int, pe: int, drafts: list[_Draft], state: _Conte
 
 def _new_draft(text: str, ps: int, pe: int, grant: _Grant, own_dui: bool, state: _Context) -> _Draft:
     """Start a draft for a grant, taking its recipient from the piece or the sentence so far."""
-    typed = None if own_dui else _typed_subject(text, ps, grant)
+    typed = None if own_dui else (_titled(text, ps, grant, state.previous) or _typed_subject(text, ps, grant))
     dui = None if typed else state.dui
     recipient = typed or ((dui[1], dui[2]) if dui else _subject(text, state.window, ps, grant, state.previous))
     first = dui[0] if dui and not state.used else (state.window if recipient and not dui and recipient[0] < ps else ps)
@@ -337,13 +343,35 @@ def _dui_phrase(text: str, start: int, end: int) -> tuple[int, int, int] | None:
 def _subject(text: str, window: int, ps: int, grant: _Grant, previous: tuple[int, int] | None) -> tuple[int, int] | None:
     """Find a recipient named as subject: "…的," before the grant or a known type before 给予."""
     pre = text[ps : grant.anchor].strip()
+    earlier = _earlier_subject(text, window, ps) if _ADVERBS.fullmatch(pre) else None
     if pre.endswith("的"):
         span = _trim(text, window, grant.anchor)
     elif not pre and previous and text[previous[0] : previous[1]].endswith("的"):
         span = _trim(text, window, previous[1])
+    elif earlier:
+        span = earlier
     else:
         return _implied(text, window, grant, previous) or _object(text, grant)
     return span if span[0] < span[1] else None
+
+
+def _titled(text: str, ps: int, grant: _Grant, previous: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Find the honours just conferred when each is given money: 授予…“A”、…“B”称号,并各奖励200万元 (the span from “A” to “B”)."""
+    if "各" not in text[ps : grant.anchor] or previous is None or not re.search("授予|命名", text[previous[0] : previous[1]]):
+        return None
+    titles = list(_TITLE.finditer(text, previous[0], previous[1]))
+    return (titles[0].start(), titles[-1].end()) if len(titles) > 1 else None
+
+
+def _earlier_subject(text: str, window: int, ps: int) -> tuple[int, int] | None:
+    """Find a subject ending in 的 followed only by circumstances: A的,在…基础上,再给予…."""
+    pieces = [_trim(text, m.start(), m.end()) for m in _PIECE.finditer(text, window, ps)]
+    for k in range(len(pieces) - 1, -1, -1):
+        if text[pieces[k][0] : pieces[k][1]].endswith("的"):
+            return _trim(text, window, pieces[k][1]) if k < len(pieces) - 1 else None
+        if not _CIRCUMSTANCE.match(text, pieces[k][0], pieces[k][1]):
+            return None
+    return None
 
 
 def _implied(text: str, window: int, grant: _Grant, previous: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -414,15 +442,44 @@ def _type_in(phrase: str, rightmost: bool) -> str | None:
 def _labels(phrase: str) -> list[str]:
     """Normalise recipient words to one type label per listed recipient."""
     phrase = phrase.strip()
+    titles = _TITLE.findall(phrase)
+    if len(titles) > 1 and phrase.startswith("“") and phrase.endswith("”"):
+        return titles  # 授予…“2010年度河南省十强产业集聚区”、…“…十快产业集聚区”称号
     if phrase.endswith("的"):
         cleaned = _QUALIFIER.sub("", phrase[:-1])
+        listed = _listed_subjects(cleaned)
+        if listed:
+            return listed
         generic = re.match(r"^[^,的]{0,8}?(?:" + _GENERIC.pattern + ")", cleaned)
         generic_label = re.sub(r"^[^,]*?高新区内?", "", generic.group()) if generic else None
         return [_type_in(cleaned, rightmost=False) or generic_label or cleaned or phrase]
     modifier, _, head = phrase.rpartition("的")
+    honours = _honours(_QUALIFIER.sub("", modifier), head)
+    if honours:
+        return honours
     items = _items(_QUALIFIER.sub("", head)) or [head]
     labels = _distribute_level([_item_label(item, modifier) for item in items], _QUALIFIER.sub("", modifier))
     return ["新获批" + label if label in ("国家高新区", "省级高新区") and _NEW_ZONE.search(phrase) else label for label in labels]
+
+
+def _listed_subjects(subject: str) -> list[str]:
+    """Split a listed subject before its verb, one label per item: 规模以上工业企业、高新技术企业设立…的."""
+    match = _LISTED_SUBJECT.match(subject)
+    items = re.split(r"、|和|及|与", match.group("list")) if match else []
+    if len(items) < 2 or not all(_GENERIC.search(item[-2:]) or _TYPE.search(item) for item in items):
+        return []
+    return [_type_in(item, rightmost=True) or item for item in items]
+
+
+def _honours(modifier: str, head: str) -> list[str]:
+    """Give one label per honour the recipients won: 获得国家级绿色工厂、绿色设计产品的企业 → 国家级绿色工厂企业, …."""
+    match = _HONOURS.match(modifier)
+    items = match.group("list").split("、") if match and _GENERIC.fullmatch(head) else []
+    if len(items) < 2:
+        return []
+    level = _LEVEL_WORD.match(items[0])
+    prefix = level.group() if level else ""
+    return [("" if _LEVEL_WORD.match(item) else prefix) + item + head for item in items]
 
 
 def _items(head: str) -> list[str]:
