@@ -110,6 +110,14 @@ def _prefixed(name: str, prefix: str | None) -> tuple[str, str | None]:
     return name, None if _PLACE_START.match(name) else prefix
 
 
+def _addressee_or_signature(sub: str, start: int, end: int) -> bool:
+    """Tell whether a body stands in the addressee line (漳州市人民政府、省科技厅:) or alone on a line (a signature)."""
+    line_start = sub.rfind("\n", 0, start) + 1
+    line_end = len(sub) if (stop := sub.find("\n", end)) < 0 else stop
+    line = sub[line_start:line_end].strip()
+    return line.endswith(":") or line == sub[start:end]
+
+
 def _body_bounds(sub: str, lo: int, hi: int) -> tuple[int, int] | None:
     """Return the bounds of the body named by one list item, or None for a group."""
     lo = _ITEM_LABEL.match(sub, lo, hi).end()
@@ -136,7 +144,7 @@ def find_departments(text: str, segment: Segment) -> tuple[DepartmentMention, ..
                     role = joint or _duty(sub, lo, (ca, cb), b)
                     found.append(DepartmentMention(span, segment.path, name, "responsible", role))
     for m in _ACTOR.finditer(sub):
-        if not any(a <= m.start() < b for a, b in duty):
+        if not any(a <= m.start() < b for a, b in duty) and not _addressee_or_signature(sub, m.start(), m.end()):
             span = Span.of(text, base + m.start(), base + m.end())
             found.append(DepartmentMention(span, segment.path, span.quote, "actor"))
     return tuple(sorted(found, key=lambda d: d.span.start))
