@@ -83,7 +83,7 @@ def _bare_list(sub: str, lo: int, hi: int) -> bool:
 def _duty(sub: str, lo: int, clause: tuple[int, int], item_end: int) -> str | None:
     """Tell whether the item ending at item_end is listed as the lead, a supporting body or neither."""
     tail = _ROLE_TAIL.search(sub, *clause)
-    words = tail.group() if tail and tail.group() else ""
+    words = tail.group() if tail and re.search("牵头|配合|参与|协同|协助", tail.group()) else ""
     labels = list(_DUTY_LABEL.finditer(sub, lo, item_end))
     words = words or (labels[-1].group() if labels else "")
     if "牵头" in words:
