@@ -180,9 +180,12 @@ class Incentive:
     maximum: Money | None = None
     rate_percent: Decimal | None = None
     rate_base: str | None = None  # the base of the rate in words, e.g. "成交金额"
-    frequency: str = "unspecified"  # "one-time", "annual", "unspecified"
+    frequency: str = "unspecified"  # "one-time", "annual", "per-unit" (元/度 …), "unspecified"
     payer: str | None = None  # words naming who pays, e.g. "省级财政"
     kind: str | None = None  # 补助, 奖励, 奖补, 研发经费支持 ...
+    unit: str | None = None  # the unit of a per-unit sum, e.g. "元/度", "元/人"
+    rate_is_maximum: bool = False  # the rate is a ceiling (补助比例最高不超过20%)
+    ratio: str | None = None  # a matching or sharing ratio as written, e.g. "1:1", "5:5"
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ class DepartmentMention:
     measure: str
     name: str  # simplified as written, e.g. "省科技厅"
     role: str  # "responsible" (listed as 负责) or "actor" (由…给予, 会同, 牵头)
+    duty: str | None = None  # for a responsible body: "lead" (牵头单位, X牵头) or "supporting" (配合单位, 会同的), else None
 
 
 @dataclass(frozen=True)

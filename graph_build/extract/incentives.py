@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from graph_build.extract.money import find_money, parse_money
+from graph_build.extract.money import find_money, parse_money, per_unit
 from graph_build.records import Incentive, Money, Segment, Span
 
 RECIPIENT_TYPES = (
@@ -61,16 +61,26 @@ _MAXIMUM = re.compile(r"最高|不超过|不高于|最多|至多|上限|封顶|�
 _GIVEN_BEFORE = re.compile(r"(?:奖励|补助|资助|补贴|奖补)[^,\d]{0,5}$")
 _MINIMUM = re.compile(r"不少于|不低于|至少|最低")
 _CONDITION_BEFORE = re.compile(r"(?:超过|达到|达|突破|高于|低于|额|额度|入|值|规模)\s*$")
+_RANGE_SIGN = re.compile(r"\s*(?:至|到|-|—|——|~)\s*")
+_FUND_VERB = re.compile(r"设立|组建|成立|筹集|累计安排|每年安排|统筹安排|设")
+_FUND_BEFORE = re.compile(
+    r"(?:(?:设立|组建|成立|筹集|累计安排|每年安排|统筹)[^,;。]{0,20}?(?:专项资金|发展资金|引导资金|基金|资金池)[^,;。\d]{0,5}"
+    r"|总规模|基金规模|资金规模)(?:为|达到?|不低于|不少于)?\s*$"
+)
+_FUND_AFTER = re.compile(r"的?[^,;。\d]{0,12}?(?:专项资金|发展资金|引导资金|基金|资金池)")
 _RANGE_LOW = re.compile(r"(\d+(?:\.\d+)?)((?:[万亿]?元|[万亿])?)\s*(?:-|—|~|至|到)\s*$")
-_RATE = re.compile(r"(?:按照?|依照|依据|给予|予以|比例为?)其?(?P<base>[^,;。%、]{0,20}?)的?(?P<pct>\d+(?:\.\d+)?)%")
+_RATE = re.compile(r"(?:按照?|依照|依据|给予|予以|比例为?)其?(?P<base>(?:(?!给予|予以)[^,;。%、]){0,20}?)的?\s*(?P<pct>\d+(?:\.\d+)?)%")
 _RATE_GIVEN = re.compile(r"(?P<base>)(?P<pct>\d+(?:\.\d+)?)%的?(?:比例)?(?:给予|予以|补助|奖励|资助|补贴|支持|配套)")
-_RATIO = re.compile(r"(?P<a>\d+):(?P<b>\d+)(?:的?比例)?(?:给予|予以)?的?配套")
+_RATE_CAP = re.compile(r"(?P<base>)(?:比例)?(?:最高|不超过|不高于|最多|上限为?)+(?:为)?(?P<pct>\d+(?:\.\d+)?)%")  # 补助比例…,最高不超过20%
+_RATIO = re.compile(r"(?P<a>\d+)\s*[:∶]\s*(?P<b>\d+)(?:的?比例)?(?:给予|予以)?的?配套")
+_SHARE = re.compile(r"(?:按照?|依照)\s*(?P<a>\d+)\s*[:∶]\s*(?P<b>\d+)(?:的?比例)?")  # 省、市县财政按照5:5给予, 按1:1比例分担
 _RATIO_BASE = re.compile(r"在(?P<base>[^,;。在]{2,15}?)的?基础上")
 _CONDITION_BASE = re.compile(r"其?(?P<base>[^,;。的其]{2,15}?(?:额度|金额|投资额|投入|收入|费用))\s*\d")
-_ANNUAL = re.compile(r"每年|逐年|按年度?|年度(?:给予|予以|补助|奖励|资助)|(?:给予|予以)年度|元/年|连续(?:\d+|[二两三四五])年")
+_ANNUAL = re.compile(r"每年|逐年|按年度?|年度(?:给予|予以|补助|奖励|资助)|年度(?:累计)?(?:最高|不超过)|(?:给予|予以)年度|元/年|连续(?:\d+|[二两三四五])年")
+_TERM = re.compile(r"(?:补助|补贴|奖励|资助|支持|享受)年限")
 _DUI = re.compile(r"(?<![针相面应绝核反])(?<!加强)(?<!加大)(?<!强化)对(?![接外标于照比口话应称])")
 _RECIPIENT_END = re.compile(
-    r"给予|予以|按照?|分别|一次性|由|优先|每年|(?:建设|运营|运行)?期内|最高|依据|根据|择优|(?:奖励|补助|资助|补贴|奖补)(?=[^,]{0,6}\d)"
+    r"给予|予以|按照?|分别|一次性|由|优先|每年|的(?:补助|奖励|资助|补贴|奖补)?比例|(?:建设|运营|运行)?期内|最高|依据|根据|择优|(?:奖励|补助|资助|补贴|奖补)(?=[^,]{0,6}\d)"
 )
 _BY = re.compile(r"由(?P<payer>[^,;。由]{2,20}?)(?=于|在|按照?|给予|予以|一次性|会同|对|从|统筹|安排|每年|根据|分别|,|$)")
 _PAYER_SUBJECT = re.compile(
@@ -78,6 +88,12 @@ _PAYER_SUBJECT = re.compile(
 )
 _BATCH = re.compile(r"(?:建设|建立|布局|培育|引进|打造)一批(?P<who>[^,;。]{2,12})$")
 _EFFORT = re.compile(rf"(?:加大|提高|加强)对?[^,]{{0,6}}?(?P<who>{_TYPE.pattern})[^,]{{0,6}}?(?:奖补|奖励|补助|扶持)力度")
+_LISTED_SUBJECT = re.compile(r"^(?P<list>[^,的]+?)(?=设立|经|首次|再次|获得|获批|被|通过|入选|认定|纳入|迁入|达到)")
+_HONOURS = re.compile(r"^(?:获得|获批|荣获|入选|被认定为|认定为|被评为|评为)(?P<list>[^,的]+)$")
+_LEVEL_WORD = re.compile(r"国家级|国家|省级|自治区级|市级")
+_ADVERBS = re.compile(r"(?:再|另|并|还|可|均|另行)*")
+_CIRCUMSTANCE = re.compile(r"在[^,]*基础上|经[^,]*(?:认定|评审|审核|批准)|按照?|根据|依据")
+_TITLE = re.compile(r"“(?P<title>[^”]{2,30})”")
 _MEMBER_OF = re.compile(r"^(?:纳入|列入)(?P<group>[^、,]{2,10})$")  # 纳入应用场景试点的项目承担单位
 _PROJECT_OF = re.compile(r"^(?:获得|承担|牵头承担)(?P<project>[^,]{2,30}项目)$")  # 获得国家重点研发计划项目的单位
 _PAYER_IN_KIND = re.compile(r"(?:给予|予以)(?P<payer>(?:中央|省级?|市级?|县级?|本级)财政)(?:资金|经费)")
@@ -92,6 +108,18 @@ class _Figure:
     end: int
     money: Money
     role: str
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class _Rate:
+    """A rate in a grant: where it starts, its percent, its base, whether it is a ceiling, the ratio it was read from."""
+
+    start: int
+    percent: Decimal | None
+    base: str | None
+    is_maximum: bool = False
+    ratio: str | None = None
 
 
 @dataclass
@@ -102,7 +130,7 @@ class _Grant:
     end: int
     anchor: int
     figures: list[_Figure]
-    rate: tuple[int, Decimal, str | None] | None
+    rate: _Rate | None
     kind: str | None
 
 
@@ -115,6 +143,7 @@ class _Draft:
     grant: _Grant
     recipient: tuple[int, int] | None
     figures: list[_Figure]
+    tail: int = 0  # where the pieces that may still qualify it end: the next draft or the sentence end
 
 
 @dataclass
@@ -122,6 +151,7 @@ class _Context:
     """What the pieces of a sentence read so far say about the next grant."""
 
     window: int  # where a subject recipient may start
+    lead: int  # where the sentence starts
     dui: tuple[int, int, int] | None = None  # the last 对X: 对, X start, X end
     used: bool = False  # whether a draft has already started at that 对
     previous: tuple[int, int] | None = None  # the last piece read
@@ -148,17 +178,19 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _drafts(text: str, start: int, end: int) -> list[_Draft]:
     """Group the pieces of one sentence into grants with their recipients."""
     drafts: list[_Draft] = []
-    state = _Context(window=start)
+    state = _Context(window=start, lead=start)
     for match in _PIECE.finditer(text, start, end):
         ps, pe = _trim(text, match.start(), match.end())
         if ps < pe:
             _take_piece(text, ps, pe, drafts, state)
+    for draft, after in zip(drafts, [*drafts[1:], None], strict=False):
+        draft.tail = after.start if after else end
     return drafts
 
 
 def _take_piece(text: str, ps: int, pe: int, drafts: list[_Draft], state: _Context) -> None:
     """Add the piece text[ps:pe] to the drafts: as a new grant, as part of the last one, or as context."""
-    grant = _grant(text, ps, pe)
+    grant = _grant(text, ps, pe, state.lead)
     dui = _dui_phrase(text, ps, grant.anchor if grant else pe)
     if dui:
         state.dui, state.used = dui, False
@@ -174,7 +206,7 @@ def _take_piece(text: str, ps: int, pe: int, drafts: list[_Draft], state: _Conte
 
 def _new_draft(text: str, ps: int, pe: int, grant: _Grant, own_dui: bool, state: _Context) -> _Draft:
     """Start a draft for a grant, taking its recipient from the piece or the sentence so far."""
-    typed = None if own_dui else _typed_subject(text, ps, grant)
+    typed = None if own_dui else (_titled(text, ps, grant, state.previous) or _typed_subject(text, ps, grant))
     dui = None if typed else state.dui
     recipient = typed or ((dui[1], dui[2]) if dui else _subject(text, state.window, ps, grant, state.previous))
     first = dui[0] if dui and not state.used else (state.window if recipient and not dui and recipient[0] < ps else ps)
@@ -182,18 +214,22 @@ def _new_draft(text: str, ps: int, pe: int, grant: _Grant, own_dui: bool, state:
     return _Draft(_trim(text, min(first, ps), pe)[0], pe, grant, recipient, list(grant.figures))
 
 
-def _grant(text: str, start: int, end: int) -> _Grant | None:
-    """Read the piece text[start:end] as a grant, or None if it gives no money."""
+def _grant(text: str, start: int, end: int, lead: int) -> _Grant | None:
+    """Read the piece text[start:end] as a grant, or None if it gives no money; text[lead:start] is the sentence before it."""
     figures = _figures(text, start, end)
     rate = _rate(text, start, end)
     give = _GIVE.search(text, start, end)
     anchors = [give.start()] if give else []
     anchors += [figures[0].start - len(_marker_before(text, start, figures[0].start))] if figures else []
-    anchors += [rate[0]] if rate else []
+    percent = rate if rate and rate.percent is not None else None  # a sharing ratio alone (按1:1比例分担) gives nothing
+    anchors += [percent.start] if percent else []
     if not anchors:
         return None
+    if not figures and any(_is_fund(text, start, fs, fe, end) for fs, fe, _ in find_money(text, start, end)):
+        return None  # 每年安排5亿元专项资金
     kind = _kind(text, give.end() if give else start, end)
-    if not figures and not (rate and (give or kind)) and not (give and kind and kind != "支持"):
+    capped_share = percent is not None and percent.is_maximum and "比例" in text[lead:end]  # 补助比例可适当放大,最高不超过20%
+    if not figures and not (percent and (give or kind or capped_share)) and not (give and kind and kind != "支持"):
         return None
     return _Grant(start, end, min(anchors), figures, rate, kind)
 
@@ -208,11 +244,22 @@ def _figures(text: str, start: int, end: int) -> list[_Figure]:
     """List the sums that the piece gives, skipping sums that are conditions."""
     figures: list[_Figure] = []
     for fs, fe, money in find_money(text, start, end):
-        role = _role(text, start, fs, fe, end, figures)
+        role = None if _is_fund(text, start, fs, fe, end) else _role(text, start, fs, fe, end, figures)
+        if figures and role and _RANGE_SIGN.fullmatch(text[figures[-1].end : fs]):
+            figures[-1].role, role = "minimum", "maximum"  # 100万元至300万元不等: both ends have their unit
+        elif role == "maximum":
+            figures += _range_low(text, start, fs, money)
         if role:
-            figures += _range_low(text, start, fs, money) if role == "maximum" else []
-            figures.append(_Figure(fs, fe, money, role))
+            unit = per_unit(text, fe, end)
+            figures.append(_Figure(fs, fe, money, role, unit[1] if unit else None))
     return figures
+
+
+def _is_fund(text: str, start: int, fs: int, fe: int, end: int) -> bool:
+    """Tell whether a sum is the size of a fund or budget (设立不少于5亿元的专项资金, 总规模100亿元) rather than a grant."""
+    if _FUND_BEFORE.search(text, start, fs):
+        return True
+    return bool(_FUND_VERB.search(text, start, fs) and _FUND_AFTER.match(text, fe, end))
 
 
 def _role(text: str, start: int, fs: int, fe: int, end: int, figures: list[_Figure]) -> str | None:
@@ -245,24 +292,26 @@ def _range_low(text: str, start: int, fs: int, high: Money) -> list[_Figure]:
     return [_Figure(match.start(1), match.end(1), Money(match.group(1), Decimal(match.group(1)) * scale.yuan), "minimum")]
 
 
-def _rate(text: str, start: int, end: int) -> tuple[int, Decimal, str | None] | None:
-    """Find the percentage (or 1:1 matching ratio) of a grant and the base it applies to."""
-    for pattern in (_RATE, _RATE_GIVEN):
+def _rate(text: str, start: int, end: int) -> _Rate | None:
+    """Find the percentage (or 1:1 matching ratio) of a grant, the base it applies to and whether it is a ceiling."""
+    share = _SHARE.search(text, start, end)
+    shared = f"{share.group('a')}:{share.group('b')}" if share else None
+    for pattern in (_RATE, _RATE_GIVEN, _RATE_CAP):
         match = pattern.search(text, start, end)
         if match:
-            base = _clean_base(match.group("base"))
-            return match.start(), Decimal(match.group("pct")), base or None
+            capped = pattern is _RATE_CAP or bool(_MAXIMUM.search(text, max(start, match.start("pct") - 5), match.start("pct")))
+            return _Rate(match.start(), Decimal(match.group("pct")), _clean_base(match.group("base")), capped, shared)
     ratio = _RATIO.search(text, start, end)
     if ratio and int(ratio.group("a")):
         base = _RATIO_BASE.search(text, start, ratio.start())
         percent = Decimal(ratio.group("b")) * 100 / Decimal(ratio.group("a"))
-        return ratio.start(), percent, base.group("base") if base else None
-    return None
+        return _Rate(ratio.start(), percent, base.group("base") if base else None, ratio=f"{ratio.group('a')}:{ratio.group('b')}")
+    return _Rate(share.start(), None, None, ratio=shared) if share else None
 
 
 def _clean_base(base: str) -> str | None:
     """Drop ceiling words and parentheses from a rate base: 项目(课题)资金额度 → 项目资金额度."""
-    return re.sub(r"^(?:不超过|最高|其)|\([^)]*\)", "", base).strip() or None
+    return re.sub(r"^(?:不超过|最高|其)|\([^)]*\)|的$", "", base.strip()).strip() or None
 
 
 def _kind(text: str, start: int, end: int) -> str | None:
@@ -294,13 +343,35 @@ def _dui_phrase(text: str, start: int, end: int) -> tuple[int, int, int] | None:
 def _subject(text: str, window: int, ps: int, grant: _Grant, previous: tuple[int, int] | None) -> tuple[int, int] | None:
     """Find a recipient named as subject: "…的," before the grant or a known type before 给予."""
     pre = text[ps : grant.anchor].strip()
+    earlier = _earlier_subject(text, window, ps) if _ADVERBS.fullmatch(pre) else None
     if pre.endswith("的"):
         span = _trim(text, window, grant.anchor)
     elif not pre and previous and text[previous[0] : previous[1]].endswith("的"):
         span = _trim(text, window, previous[1])
+    elif earlier:
+        span = earlier
     else:
         return _implied(text, window, grant, previous) or _object(text, grant)
     return span if span[0] < span[1] else None
+
+
+def _titled(text: str, ps: int, grant: _Grant, previous: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Find the honours just conferred when each is given money: 授予…“A”、…“B”称号,并各奖励200万元 (the span from “A” to “B”)."""
+    if "各" not in text[ps : grant.anchor] or previous is None or not re.search("授予|命名", text[previous[0] : previous[1]]):
+        return None
+    titles = list(_TITLE.finditer(text, previous[0], previous[1]))
+    return (titles[0].start(), titles[-1].end()) if len(titles) > 1 else None
+
+
+def _earlier_subject(text: str, window: int, ps: int) -> tuple[int, int] | None:
+    """Find a subject ending in 的 followed only by circumstances: A的,在…基础上,再给予…."""
+    pieces = [_trim(text, m.start(), m.end()) for m in _PIECE.finditer(text, window, ps)]
+    for k in range(len(pieces) - 1, -1, -1):
+        if text[pieces[k][0] : pieces[k][1]].endswith("的"):
+            return _trim(text, window, pieces[k][1]) if k < len(pieces) - 1 else None
+        if not _CIRCUMSTANCE.match(text, pieces[k][0], pieces[k][1]):
+            return None
+    return None
 
 
 def _implied(text: str, window: int, grant: _Grant, previous: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -349,11 +420,13 @@ def _payer(text: str, start: int, grant: _Grant) -> str | None:
     return None
 
 
-def _frequency(text: str, start: int, end: int) -> str:
-    """Tell whether the grant is one-time, annual or unspecified."""
+def _frequency(text: str, start: int, end: int, tail: int, unit: str | None) -> str:
+    """Tell whether the grant is one-time, per unit (元/度), annual or unspecified; text[end:tail] may add a term (补助年限不超过2年)."""
     if "一次性" in text[start:end]:
         return "one-time"
-    return "annual" if _ANNUAL.search(text, start, end) else "unspecified"
+    if unit:
+        return "per-unit"
+    return "annual" if _ANNUAL.search(text, start, end) or _TERM.search(text, end, tail) else "unspecified"
 
 
 def _type_in(phrase: str, rightmost: bool) -> str | None:
@@ -369,15 +442,44 @@ def _type_in(phrase: str, rightmost: bool) -> str | None:
 def _labels(phrase: str) -> list[str]:
     """Normalise recipient words to one type label per listed recipient."""
     phrase = phrase.strip()
+    titles = _TITLE.findall(phrase)
+    if len(titles) > 1 and phrase.startswith("“") and phrase.endswith("”"):
+        return titles  # 授予…“2010年度河南省十强产业集聚区”、…“…十快产业集聚区”称号
     if phrase.endswith("的"):
         cleaned = _QUALIFIER.sub("", phrase[:-1])
+        listed = _listed_subjects(cleaned)
+        if listed:
+            return listed
         generic = re.match(r"^[^,的]{0,8}?(?:" + _GENERIC.pattern + ")", cleaned)
         generic_label = re.sub(r"^[^,]*?高新区内?", "", generic.group()) if generic else None
         return [_type_in(cleaned, rightmost=False) or generic_label or cleaned or phrase]
     modifier, _, head = phrase.rpartition("的")
+    honours = _honours(_QUALIFIER.sub("", modifier), head)
+    if honours:
+        return honours
     items = _items(_QUALIFIER.sub("", head)) or [head]
     labels = _distribute_level([_item_label(item, modifier) for item in items], _QUALIFIER.sub("", modifier))
     return ["新获批" + label if label in ("国家高新区", "省级高新区") and _NEW_ZONE.search(phrase) else label for label in labels]
+
+
+def _listed_subjects(subject: str) -> list[str]:
+    """Split a listed subject before its verb, one label per item: 规模以上工业企业、高新技术企业设立…的."""
+    match = _LISTED_SUBJECT.match(subject)
+    items = re.split(r"、|和|及|与", match.group("list")) if match else []
+    if len(items) < 2 or not all(_GENERIC.search(item[-2:]) or _TYPE.search(item) for item in items):
+        return []
+    return [_type_in(item, rightmost=True) or item for item in items]
+
+
+def _honours(modifier: str, head: str) -> list[str]:
+    """Give one label per honour the recipients won: 获得国家级绿色工厂、绿色设计产品的企业 → 国家级绿色工厂企业, …."""
+    match = _HONOURS.match(modifier)
+    items = match.group("list").split("、") if match and _GENERIC.fullmatch(head) else []
+    if len(items) < 2:
+        return []
+    level = _LEVEL_WORD.match(items[0])
+    prefix = level.group() if level else ""
+    return [("" if _LEVEL_WORD.match(item) else prefix) + item + head for item in items]
 
 
 def _items(head: str) -> list[str]:
@@ -454,17 +556,21 @@ def _sums(figures: list[_Figure]) -> dict[str, Money]:
 
 def _fields(text: str, draft: _Draft, inside: int, measure: str) -> dict[str, object]:
     """Collect the span, rate, frequency, payer and kind shared by a draft's incentives."""
-    grant = draft.grant
-    rate, base = (grant.rate[1], grant.rate[2]) if grant.rate else (None, None)
-    if grant.rate and base is None:
-        condition = _CONDITION_BASE.search(text, inside, grant.rate[0])
+    grant, rate = draft.grant, draft.grant.rate
+    base = rate.base if rate else None
+    if rate and rate.percent is not None and base is None:
+        condition = _CONDITION_BASE.search(text, inside, rate.start)
         base = _clean_base(condition.group("base")) if condition else None
+    unit = next((f.unit for f in draft.figures if f.unit), None)
     return {
         "span": Span.of(text, draft.start, draft.end),
         "measure": measure,
-        "rate_percent": rate,
-        "rate_base": base,
-        "frequency": _frequency(text, inside, draft.end),
+        "rate_percent": rate.percent if rate else None,
+        "rate_base": base if rate and rate.percent is not None else None,
+        "rate_is_maximum": bool(rate and rate.percent is not None and rate.is_maximum),
+        "ratio": rate.ratio if rate else None,
+        "frequency": _frequency(text, inside, draft.end, draft.tail, unit),
         "payer": _payer(text, draft.start, grant),
         "kind": grant.kind,
+        "unit": unit,
     }

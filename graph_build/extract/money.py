@@ -1,9 +1,11 @@
 """Parse and find sums of money written in Chinese policy text, as exact Decimal yuan.
 
 A sum is a number (Arabic digits, optionally with a decimal point or thousands
-commas, or Chinese numerals 一 … 九, 两, 零, 十, 百, 千) followed by a unit:
-元, 万元, 亿元, 千万元 …, or 万 / 亿 alone when a money word follows
-("300万资金") or a grant word goes just before it ("最高奖励300万,").
+commas, or Chinese numerals 一 … 九, 两, 零, 十, 百, 千, and their capital forms
+壹 … 玖, 拾, 佰, 仟 used in financial writing) followed by a unit: 元 (or 圆),
+万元, 亿元, 千万元 …, or 万 / 亿 alone when a money word follows ("300万资金")
+or a grant word goes just before it ("最高奖励300万,"). A sum may be per unit
+(0.25元/度, 0.5万元/人, 10万元/兆瓦): per_unit reads the unit after it.
 Amounts are never floats.
 """
 
@@ -14,14 +16,20 @@ from decimal import Decimal, InvalidOperation
 
 from graph_build.records import Money
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6, "柒": 7, "捌": 8, "玖": 9,
+}  # fmt: skip
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
+_CN = "零〇一二两三四五六七八九十百千壹贰貳叁參肆伍陆陸柒捌玖拾佰仟"
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_SURFACE = re.compile(rf"(?:{_NUMBER}|[零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千万亿]*元?")
+_SURFACE = re.compile(rf"(?:{_NUMBER}|[{_CN}])[{_CN}万亿]*[元圆]?")
 _TOKEN = re.compile(rf"{_NUMBER}|.")
 
 # A money expression in running text; validated further by _is_money.
-_FIGURE = re.compile(rf"(?<![\d.])(?<!\d,)(?:{_NUMBER}[十百千]?[万亿]{{0,2}}|[零〇一二两三四五六七八九十百千]+[万亿]{{0,2}})元?")
+_FIGURE = re.compile(rf"(?<![\d.])(?<!\d,)(?:{_NUMBER}[十百千]?[万亿]{{0,2}}|[{_CN}]+[万亿]{{0,2}})[元圆]?")
+# The unit of a per-unit sum: 元/度, 万元/人, 元/千瓦时, 万元/兆瓦 (元/年 is a frequency, not a unit).
+_PER_UNIT = re.compile(r"/(?P<unit>千瓦时|兆瓦时|兆瓦|千瓦|瓦|度|人次|人|平方米|㎡|亩|吨|台套|台|套|件|家|个|项|床|标准箱|箱)")
 _MONEY_WORD_AFTER = re.compile(r"(?:的)?(?:一次性)?(?:补助|补贴|奖励|奖补|资助|经费|资金|支持|配套|扶持|贴息|奖金|投入|投资)")
 _GRANT_WORD_BEFORE = re.compile(r"(?:奖励|补助|补贴|资助|奖补|给予|最高|不超过|可达)$")
 _CLAUSE_END = re.compile(r"$|[,;。、)\s]|以[内下上]")
@@ -79,12 +87,14 @@ def parse_money(surface: str) -> Money | None:
     (Decimal('150000000'), Decimal('3000000'), Decimal('500'))
     >>> parse_money("一千万元").yuan, parse_money("两亿元").yuan, parse_money("千亿").yuan
     (Decimal('10000000'), Decimal('200000000'), Decimal('100000000000'))
+    >>> parse_money("贰拾万元").yuan, parse_money("壹佰伍拾万圆").yuan
+    (Decimal('200000'), Decimal('1500000'))
     >>> parse_money("500") is None, parse_money("万元") is None, parse_money("1.2.3万元") is None
     (True, True, True)
     """
     if not _SURFACE.fullmatch(surface):
         return None
-    body = surface.removesuffix("元")
+    body = surface.removesuffix("元").removesuffix("圆")
     if body == surface and not re.search("[万亿]", body):
         return None  # a bare number is not money
     try:
@@ -97,7 +107,7 @@ def parse_money(surface: str) -> Money | None:
 def _is_money(text: str, start: int, end: int, limit: int) -> bool:
     """Tell whether the figure text[start:end] is money rather than a count of people or firms."""
     surface = text[start:end]
-    if surface.endswith("元"):
+    if surface.endswith(("元", "圆")):
         return True
     if not re.search("[万亿]$", surface):
         return False
@@ -122,3 +132,13 @@ def find_money(text: str, start: int, end: int) -> list[tuple[int, int, Money]]:
         if money is not None:
             found.append((match.start(), match.end(), money))
     return found
+
+
+def per_unit(text: str, end: int, limit: int) -> tuple[int, str] | None:
+    """Read the unit after a sum that ends at end, as (where it ends, "元/度"), or None.
+
+    >>> per_unit("给予0.25元/度补贴", 7, 12), per_unit("给予0.5万元/人", 7, 10), per_unit("给予20万元奖励", 6, 10)
+    ((9, '元/度'), (9, '元/人'), None)
+    """
+    match = _PER_UNIT.match(text, end, limit)
+    return (match.end(), "元/" + match.group("unit")) if match else None

@@ -23,7 +23,8 @@ from graph_build.vocab import RDF_TYPE, dcterms, eli, gx, oa, org, prov, rdfs, s
 
 ZHO = NamedNode("http://publications.europa.eu/resource/authority/language/ZHO")
 MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
-FREQUENCIES = {"one-time": gx.OneTime, "annual": gx.Annual, "unspecified": gx.UnspecifiedFrequency}
+FREQUENCIES = {"one-time": gx.OneTime, "annual": gx.Annual, "per-unit": gx.PerUnit, "unspecified": gx.UnspecifiedFrequency}
+DUTIES = {"lead": gx.leadOrganization, "supporting": gx.supportingOrganization}
 LEVELS = {"national": gx.NationalLevel, "provincial": gx.ProvincialLevel}
 # Addressee words by which a document says the provincial departments belong to the government.
 DEPARTMENTS_OF_GOVERNMENT = re.compile(r"省直各|省政府各部门|省直有关部门|省政府各委")
@@ -271,9 +272,14 @@ class WorkGraph:
             add(node, gx.currency, plain("CNY"))
         if item.rate_percent is not None:
             add(node, gx.ratePercent, decimal(item.rate_percent))
+        if item.rate_is_maximum:
+            add(node, gx.rateIsMaximum, Literal("true", datatype=xsd.boolean))
         for value, term in ((item.rate_base, gx.rateBase), (item.payer, gx.payerText), (item.kind, gx.incentiveKind)):
             if value:
                 add(node, term, zh(value))
+        for value, term in ((item.unit, gx.amountUnit), (item.ratio, gx.shareRatio)):
+            if value:
+                add(node, term, plain(value))
         if item.recipient_text:
             add(node, gx.recipientText, zh(item.recipient_text))
         if item.recipient:
@@ -309,6 +315,8 @@ class WorkGraph:
             organisation = self.organisation(mention.name)
             role = gx.responsibleOrganization if mention.role == "responsible" else gx.mentionsOrganization
             self.out.add(self.part(mention.measure), role, organisation)
+            if mention.duty in DUTIES:
+                self.out.add(self.part(mention.measure), DUTIES[mention.duty], organisation)
             self.evidence(organisation, mention.span)
         for zone in extraction.zones:
             self.emit_zone(zone)
