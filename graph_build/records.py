@@ -51,6 +51,7 @@ class SourceText:
     sha256: str
     media_type: str  # "text/plain" or "text/html"
     warnings: tuple[str, ...] = ()
+    removed: tuple[tuple[int, int], ...] = ()  # converter pinyin glosses taken out of the decoded file, [start, end) before removal (read.file_offset)
 
 
 @dataclass(frozen=True)
