@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (tables of real page lines read best one page to a line)
 """Identify on real page lines from every province: each rule with sentences taken from the development corpus."""
 
 from __future__ import annotations
