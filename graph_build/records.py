@@ -51,6 +51,7 @@ class SourceText:
     sha256: str
     media_type: str  # "text/plain" or "text/html"
     warnings: tuple[str, ...] = ()
+    removed: tuple[tuple[int, int], ...] = ()  # converter pinyin glosses taken out of the decoded file, [start, end) before removal (read.file_offset)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ class Identity:
     addressee: Span | None = None  # 主送 line, e.g. "各州、市人民政府，省直各委、办、厅、局："
     citations: tuple[Citation, ...] = ()
     repairs: tuple[tuple[str, str], ...] = ()  # (artefact token, what it stands for), e.g. ("快递大陆", "云南")
+    index_number: Span | None = None  # 索引号 of the publishing site's metadata table, e.g. "000014349/2018-00214"
+    validity: Span | None = None  # 有效性 / 时效性 of the metadata table as written, e.g. "有效", "现行有效"
+    warnings: tuple[str, ...] = ()  # what could not be read and was left out, e.g. a damaged or placeholder date
 
 
 @dataclass(frozen=True)

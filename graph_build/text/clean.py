@@ -15,17 +15,16 @@ from pathlib import Path
 
 from graph_build import reference
 from graph_build.records import CleanText, DroppedLine, SourceText, Span
+from graph_build.text.gongwen import DOC_NUMBER, DOC_TYPES, LABEL, SIGNATURE_DATE, TITLE_TAIL
 from graph_build.text.read import ReadError
 from graph_build.text.script import analysis_view
 
-# A document title: "…关于…的实施意见", "…若干措施", "…行动方案(征求意见稿)".
-DOC_TYPES = "实施意见|若干意见|意见|若干措施|措施|行动方案|实施方案|方案|办法|通知|规定|规划|决定|细则|计划|纲要|政策"
-TITLE_END = re.compile(rf"(?:{DOC_TYPES})\s*(?:\((?:征求意见稿|草案|送审稿|讨论稿|试行)\))?\s*$")
+# A document title: "…关于…的实施意见", "…若干措施", "…的批复", "…行动方案(征求意见稿)".
+TITLE_END = re.compile(rf"(?:{DOC_TYPES})\s*(?:{TITLE_TAIL})?\s*$")
 # Lines that open the body when there is no title: the addressee, "为…", or section 一、.
 BODY_OPENER = re.compile(r"^\s*(?:各[^。]{1,40}[:]$|为[^。]{6,}|根据[^。]{6,}|一、)")
 # A numbered heading (三、保障措施, (一)…, 1.…) is never the title, however it ends.
 NUMBERED_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[.、])")
-SIGNATURE_DATE = re.compile(r"^\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
 AFTER_SIGNATURE = re.compile(r"^\s*\((?:此件[^)]*|此页无正文)\)\s*$")
 # Chrome vocabulary of Chinese government and repost sites (simplified).
 CHROME = re.compile(
@@ -141,7 +140,20 @@ def reason_outside(line: Line, first: int) -> str:
     """Say why a line outside the body is dropped."""
     if is_spam(line.view):
         return "spam"
-    return "site chrome before the title" if line.no - 1 < first else "site chrome after the signature"
+    if line.no - 1 < first:
+        return "document header before the title" if is_header(line.view) else "site chrome before the title"
+    return "site chrome after the signature"
+
+
+def is_header(view: str) -> bool:
+    """Tell whether a line before the title belongs to the document: a metadata field, a 文号, an issuer's name.
+
+    >>> is_header("发文字号: | 国科发火〔2021〕106号"), is_header("陕政函〔2024〕19号"), is_header("四川省人民政府"), is_header("网站地图")
+    (True, True, True, False)
+    """
+    text = view.strip()
+    issuer = re.fullmatch(r"[\u4e00-\u9fff]{2,20}(?:人民政府|办公厅|委员会|厅|局|部|国务院)(?:文件)?", text.replace(" ", ""))
+    return bool(LABEL.match(text) or DOC_NUMBER.match(text) or issuer)
 
 
 def is_spam(view: str) -> bool:

@@ -1,10 +1,13 @@
 """Stage 4, identify: what one expression says about its document.
 
-Title, 文号, issuer, province, dates, draft or final, and the directives it
-cites. Every value keeps the span it was read from. The province is decided
-by evidence in a fixed order (title or issuer, 文号 abbreviation, signature,
-names in the body, site codes), never from a token the reference table does
-not know, so a converter artefact such as "快遞大陸" never becomes a place.
+Title, 文号, issuer, province, dates, draft or final, the site's metadata
+(索引号, 有效性) and the directives it cites. Every value keeps the span it was
+read from. Identification reads the whole page, not only the body the clean
+stage located: the metadata table a site prints above a document, the header
+before the title (issuer, 文号) and the signature. The province is decided by
+evidence in a fixed order (title or issuer, 文号 abbreviation, signature, names
+in the body, site codes), never from a token the reference table does not
+know, so a converter artefact such as "快遞大陸" never becomes a place.
 """
 
 from __future__ import annotations
@@ -14,37 +17,65 @@ from collections import Counter
 
 from graph_build import reference
 from graph_build.records import Citation, Expression, Identity, Span
-from graph_build.text.clean import DOC_TYPES, SIGNATURE_DATE, artefact_tokens
+from graph_build.text.clean import CHROME, artefact_tokens
+from graph_build.text.gongwen import (
+    DAMAGED_DATE,
+    DOC_NUMBER,
+    LABEL,
+    LABEL_FIELD,
+    OLD_DOC_NUMBER,
+    SIGNATURE_DATE,
+    TITLE_END,
+    is_placeholder,
+    normalise_doc_number,
+    parse_date,
+    without_spaces,
+)
 
-DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[(]\s*(?:19|20)\d{2}\s*[〕\])]\s*\d{1,4}\s*号")
-HEADER_LABEL = re.compile(r"^\s*(文号|发文字号|公开日期|发布日期|成文日期)\s*[:]?\s*(.*)$")
-DATE = re.compile(r"((?:19|20)\d{2})\s*(?:-|年|/|\.)\s*(\d{1,2})\s*(?:-|月|/|\.)\s*(\d{1,2})")
 DRAFT = re.compile(r"征求意见稿|草案|送审稿|讨论稿")
 ADDRESSEE = re.compile(r"^\s*(各[^。\n]{1,60}):\s*$", re.M)
-CITATION = re.compile(rf"(?:《([^《》]{{4,80}})》\s*\(\s*)?({DOC_NUMBER.pattern})")
-IMPLEMENTS = re.compile(r"贯彻|落实|实施|执行|按照|根据")
-ORG_SUFFIX = re.compile(r"(?:人民政府|办公厅|厅|委员会|委|局|办)$")
-SITE_CODE = re.compile(r"(?:网站标识码|索引号)\s*[:]?\s*\n?\s*(\d{2})")
+CITATION = re.compile(rf"(?:《([^《》]{{4,80}})》\s*\(\s*)?({DOC_NUMBER.pattern}|{OLD_DOC_NUMBER.pattern})")
+# A directive the text carries out (贯彻落实, 按照…要求); one named as a basis (根据…) is only cited.
+IMPLEMENTS = re.compile(r"贯彻|落实|执行|按照")
+ORG_SUFFIX = re.compile(r"(?:人民政府|政府|办公厅|办公室|厅|委员会|委|局|办|部|院|署|管委会)$")
+# The line that opens the body: the addressee ("宿州市人民政府:"), a numbered part, or an opening clause.
+OPENER = re.compile(r"^(?:[^。:]{2,100}:$|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]{1,3}[章条]|为[^。]{6,}|根据[^。]{6,}|按照[^。]{6,})")
+# Bullets and site tags in front of a title: "• 【区级】", "【地方】(2016)".
+TITLE_PREFIX = re.compile(r"^[•·\s]*(?:【[^】]{1,6}】)?\s*(?:\((?:19|20)\d{2}\)\s*)?")
+# What a site may print after a title on the same line: a date, a bracket cut short, "时间:".
+TITLE_TRAILER = re.compile(r"\s*(?:\(.*|时间.*|(?:19|20)\d{2}-.*)?")
+NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[.、]|第[一二三四五六七八九十]{1,3}[章条])")
+INLINE_TIME = re.compile(r"(?<![发成])(?:时间)\s*:\s*((?:19|20)\d{2}-\d{1,2}-\d{1,2})")
+SITE_DATE = re.compile(r"^(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+# The adoption note under the title of a local regulation (条例): "(2001年3月22日深圳市第三届人民代表大会常务委员会第六次会议通过".
+ADOPTION = re.compile(r"\(\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*([\u4e00-\u9fff]{2,12}?第[一二三四五六七八九十]{1,3}届\s*人民代表大会\s*常务委员会)")
+SITE_CODE = re.compile(r"(?:网站标识码|索引号)\s*[:]?\s*\|?\s*\n?\s*(\d{2})")
 ICP = re.compile(r"([\u4e00-\u9fff])ICP备")
 # The central government's documents: issued by 中共中央 or 国务院 (and its 办公厅), numbered 国发/国办发/国函/国办函.
 NATIONAL_ISSUER = re.compile(r"^(?:中共中央|国务院)")
 NATIONAL_DOC_NUMBER = re.compile(r"^国(?:发|办发|函|办函)")
-HEAD_LINES = 6  # how many body lines may carry the title, 文号 and draft mark
-TAIL_LINES = 8  # how many body lines may carry the signature
+HEAD_MAX = 40  # lines of a page that may hold the metadata table, the header and the title
+TITLE_LINES = 3  # a title is printed on at most this many lines
+Line = tuple[int, int]  # offsets of one non-empty line, white space at both ends left out
 
 
 def identify(expression: Expression) -> Identity:
     """Read the identity of a document from one of its expressions."""
     text, view = expression.text, expression.clean.view
     start, end = expression.clean.body_start, expression.clean.body_end
-    title = find_title(text, view, start)
-    doc_number = find_doc_number(text, view, start)
-    issuer = find_issuer(text, view, title, end)
+    lines = page_lines(view)
+    head = head_end(view, lines)
+    warnings: list[str] = []
+    meta = read_metadata(view, lines[:head])
+    title = find_title(text, view, lines, head, meta)
+    doc_number = find_doc_number(text, view, lines, head, title, meta)
+    issuer = find_issuer(text, view, lines, head, title, meta)
     national = find_national(view, title, doc_number, issuer)
     province, evidence = (None, national) if national else find_province(view, start, end, title, doc_number, issuer)
     repairs = tuple((token, province.short_name) for token in artefact_tokens(expression.clean)) if province else ()
-    signature = find_signature_date(text, view, start, end)
-    published = find_header_date(text, view, start, ("公开日期", "发布日期"))
+    signed = find_signature_date(text, view, lines, head, title, warnings) or metadata_date(text, view, meta, "date_document", warnings)
+    published = metadata_date(text, view, meta, "date_publication", warnings) or site_date(text, view, lines[:head]) or inline_date(text, view, lines[:head])
+    metadata_date(text, view, meta, "date_effective", warnings)  # only its warning: an effective date is not kept
     status = DRAFT.search(view, start, min(end, start + 200))
     return Identity(
         title=title,
@@ -52,26 +83,53 @@ def identify(expression: Expression) -> Identity:
         doc_number=doc_number,
         doc_number_text=normalise_doc_number(view[doc_number.start : doc_number.end]) if doc_number else None,
         issuer=issuer,
-        issuer_name=repair(one_line(view, issuer), repairs),
+        issuer_name=issuer_name(one_line(view, issuer), province, repairs),
         province_code=province.code if province else None,
         province_evidence=evidence,
         national=national is not None,
-        date_document=signature[0] if signature else None,
-        date_document_span=signature[1] if signature else None,
+        date_document=signed[0] if signed else None,
+        date_document_span=signed[1] if signed else None,
         date_publication=published[0] if published else None,
         date_publication_span=published[1] if published else None,
         status="draft" if status else "final",
         status_span=Span.of(text, status.start(), status.end()) if status else None,
         document_type=document_type(view, title),
         addressee=find_addressee(text, view, start, end),
-        citations=find_citations(text, view, start, end, doc_number),
+        citations=find_citations(text, view, start, len(view), doc_number),
         repairs=repairs,
+        index_number=metadata_span(text, view, meta, "index_number", re.compile(r"[0-9A-Za-z][0-9A-Za-z/_.\-]{3,}")),
+        validity=metadata_span(text, view, meta, "validity", re.compile(r"[\u4e00-\u9fff]{2,6}")),
+        warnings=tuple(warnings),
     )
+
+
+# ---- lines and values -------------------------------------------------------
+
+
+def page_lines(view: str) -> list[Line]:
+    """List the non-empty lines of a page as offsets without their surrounding white space."""
+    lines, offset = [], 0
+    for raw in view.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            left = offset + len(raw) - len(raw.lstrip())
+            lines.append((left, left + len(stripped)))
+        offset += len(raw) + 1
+    return lines
+
+
+def head_end(view: str, lines: list[Line]) -> int:
+    """Find the index of the line that opens the body (addressee, 一、, 为…), at most HEAD_MAX."""
+    for i, (s, e) in enumerate(lines[:HEAD_MAX]):
+        line = view[s:e]
+        if OPENER.match(line) and not LABEL.match(line) and not CHROME.search(line) and not title_in(view, view, s, e):
+            return i
+    return min(len(lines), HEAD_MAX)
 
 
 def one_line(view: str, span: Span | None) -> str | None:
     """Return the analysis text of a span on one line, without spaces."""
-    return re.sub(r"\s+", "", view[span.start : span.end]) if span else None
+    return without_spaces(view[span.start : span.end]) if span else None
 
 
 def repair(value: str | None, repairs: tuple[tuple[str, str], ...]) -> str | None:
@@ -87,16 +145,6 @@ def repair(value: str | None, repairs: tuple[tuple[str, str], ...]) -> str | Non
     return value
 
 
-def body_lines(view: str, start: int, end: int) -> list[tuple[int, int]]:
-    """List the (start, end) offsets of the non-empty lines of the body."""
-    lines, offset = [], start
-    for raw in view[start:end].split("\n"):
-        if raw.strip():
-            lines.append((offset, offset + len(raw)))
-        offset += len(raw) + 1
-    return lines
-
-
 def strip_span(text: str, start: int, end: int) -> Span:
     """Cut a span without the white space at its ends."""
     while start < end and text[start].isspace():
@@ -106,81 +154,227 @@ def strip_span(text: str, start: int, end: int) -> Span:
     return Span.of(text, start, end)
 
 
-def find_title(text: str, view: str, start: int) -> Span | None:
-    """Find the title at the head of the body, joining a title broken over two lines."""
-    lines = body_lines(view, start, len(view))[:HEAD_LINES]
-    ends = [i for i, (s, e) in enumerate(lines[:2]) if re.search(rf"(?:{DOC_TYPES})\s*$", view[s:e]) and "。" not in view[s:e]]
-    if not ends:
-        return None
-    first = 0 if "关于" in view[lines[0][0] : lines[0][1]] or ends[0] == 0 else ends[0]
-    return strip_span(text, lines[first][0], lines[ends[0]][1])
+# ---- metadata table -------------------------------------------------------------
 
 
-def find_doc_number(text: str, view: str, start: int) -> Span | None:
-    """Find the document's own 文号: a labelled header field, else a line of its own under the title."""
-    labelled = find_header_value(view, start, ("文号", "发文字号"))
-    if labelled:
-        match = DOC_NUMBER.search(view, labelled[0], labelled[1] + 40)
-        if match:
-            return Span.of(text, match.start(), match.end())
-    for s, e in body_lines(view, start, len(view))[:HEAD_LINES]:
-        match = DOC_NUMBER.fullmatch(view[s:e].strip())
-        if match:
-            offset = s + len(view[s:e]) - len(view[s:e].lstrip())
-            return Span.of(text, offset + match.start(), offset + match.end())
-    return None
-
-
-def find_header_value(view: str, start: int, labels: tuple[str, ...]) -> tuple[int, int] | None:
-    """Find the offsets of the value of a labelled header field before the body."""
-    lines = body_lines(view, 0, start)
+def read_metadata(view: str, lines: list[Line]) -> dict[str, Line]:
+    """Read the labelled fields of a site's metadata table (发文字号:, 成文日期 |, 【颁发部门】) as value offsets."""
+    found: dict[str, Line] = {}
     for i, (s, e) in enumerate(lines):
-        match = HEADER_LABEL.match(view[s:e])
-        if match and match.group(1) in labels:
-            if match.group(2).strip():
-                return s + match.start(2), e
-            if i + 1 < len(lines):
-                return lines[i + 1]
+        labels = list(LABEL.finditer(view, s, e))
+        labels = [m for m in labels if m.start() == s or view[m.start() - 1] in " \u3000|【\t"]
+        for k, match in enumerate(labels):
+            value = value_offsets(view, match.end(), labels[k + 1].start() if k + 1 < len(labels) else e)
+            if value is None and len(labels) == 1 and i + 1 < len(lines) and not LABEL.match(view, *lines[i + 1]):
+                value = lines[i + 1]
+            field = LABEL_FIELD[without_spaces(match.group(1))]
+            if value and field not in found:
+                found[field] = value
+    return found
+
+
+def value_offsets(view: str, start: int, end: int) -> Line | None:
+    """Cut the offsets of a cell's value, without separators and white space, or None when it is empty."""
+    while start < end and view[start] in " \u3000|】:\t":
+        start += 1
+    while end > start and view[end - 1] in " \u3000|【\t":
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def metadata_span(text: str, view: str, meta: dict[str, Line], field: str, shape: re.Pattern[str]) -> Span | None:
+    """Return the span of a metadata value of the expected shape (an 索引号, a 有效性 word)."""
+    if field not in meta:
+        return None
+    match = shape.match(view, *meta[field])
+    return Span.of(text, match.start(), match.end()) if match else None
+
+
+def metadata_date(text: str, view: str, meta: dict[str, Line], field: str, warnings: list[str]) -> tuple[str, Span] | None:
+    """Read a date of the metadata table; a placeholder (1900-1-1, 1970-…) is refused with a warning."""
+    if field not in meta:
+        return None
+    s, e = meta[field]
+    parsed = parse_date(view[s:e])
+    if parsed is None:
+        return None
+    iso, start, end = parsed
+    if is_placeholder(iso):
+        warnings.append(f"metadata {field} {text[s + start : s + end]!r} is a placeholder, not a date: left out")
+        return None
+    return iso, Span.of(text, s + start, s + end)
+
+
+def site_date(text: str, view: str, lines: list[Line]) -> tuple[str, Span] | None:
+    """Find a site's publication stamp: a line that is only an ISO date and time ("2022-05-23", "2017-11-08 17:15")."""
+    for s, e in lines:
+        if SITE_DATE.match(view[s:e]) and (parsed := parse_date(view[s:e])) and not is_placeholder(parsed[0]):
+            return parsed[0], Span.of(text, s + parsed[1], s + parsed[2])
     return None
 
 
-def find_header_date(text: str, view: str, start: int, labels: tuple[str, ...]) -> tuple[str, Span] | None:
-    """Find an ISO date in a labelled header field such as 公开日期."""
-    value = find_header_value(view, start, labels)
-    match = DATE.search(view, value[0], value[1]) if value else None
-    return (iso(match), Span.of(text, match.start(), match.end())) if match else None
-
-
-def find_signature_date(text: str, view: str, start: int, end: int) -> tuple[str, Span] | None:
-    """Find the signature date among the last lines of the body."""
-    for s, e in reversed(body_lines(view, start, end)[-TAIL_LINES:]):
-        if SIGNATURE_DATE.match(view[s:e]):
-            match = DATE.search(view, s, e)
-            assert match is not None
-            return iso(match), Span.of(text, match.start(), match.end())
+def inline_date(text: str, view: str, lines: list[Line]) -> tuple[str, Span] | None:
+    """Find a publication date glued to other site text ("…的批复时间: 2018-05-21信息来源:…")."""
+    for s, e in lines:
+        if (match := INLINE_TIME.search(view, s, e)) and (parsed := parse_date(match.group(1))) and not is_placeholder(parsed[0]):
+            return parsed[0], Span.of(text, match.start(1), match.end(1))
     return None
 
 
-def iso(match: re.Match[str]) -> str:
-    """Format a matched year, month and day as an ISO date."""
-    year, month, day = (int(group) for group in match.groups())
-    return f"{year:04d}-{month:02d}-{day:02d}"
+# ---- title ---------------------------------------------------------------------------
 
 
-def find_issuer(text: str, view: str, title: Span | None, end: int) -> Span | None:
-    """Find the issuer: the words before 关于 in the title, else the signature line."""
-    if title:
-        head = view[title.start : title.end].split("关于")[0]
-        if "关于" in view[title.start : title.end] and ORG_SUFFIX.search(head.strip()):
-            return strip_span(text, title.start, title.start + len(head))
-    lines = body_lines(view, 0, end)
-    for i in range(len(lines) - 1, max(len(lines) - TAIL_LINES, 0), -1):
+def find_title(text: str, view: str, lines: list[Line], head: int, meta: dict[str, Line]) -> Span | None:
+    """Find the title: the last title before the body opens, else the metadata 标题, a 《title》, the first title after."""
+    in_head = [span for i in range(head) if (span := title_at(text, view, lines, i, 0))]
+    if in_head:
+        return in_head[-1]
+    if "title" in meta and (span := title_in(text, view, *meta["title"])):
+        return span
+    if span := quoted_title(text, view, lines[:head] or lines[:1]):
+        return span
+    after = (span for i in range(head, min(len(lines), head + HEAD_MAX)) if (span := title_at(text, view, lines, i, head)))
+    return next(after, None)
+
+
+def title_in(text: str, view: str, start: int, end: int) -> Span | None:
+    """Cut a title out of one line: after bullets and site tags, up to its document type (and 试行 mark)."""
+    prefix = TITLE_PREFIX.match(view[start:end])  # on a slice: "^" does not match at a search position
+    start += prefix.end() if prefix else 0
+    line = view[start:end]
+    if "。" in line or re.search(r"[!?]", line) or NUMBERED.match(line) or CHROME.search(line) or LABEL.match(line):
+        return None
+    ends = [m for m in TITLE_END.finditer(view, start, end) if TITLE_TRAILER.fullmatch(view, m.end(), end)]
+    if not ends or len(without_spaces(view[start : ends[-1].end()])) < 6:
+        return None
+    return strip_span(text, start, ends[-1].end())
+
+
+def title_at(text: str, view: str, lines: list[Line], i: int, lowest: int) -> Span | None:
+    """Find a title ending on line i, joining up to two lines above it that begin it (…关于 / …的批复)."""
+    s, e = lines[i]
+    last = title_in(text, view, s, e)
+    if last is None or DOC_NUMBER.fullmatch(view, s, e):
+        return None
+    first = last.start
+    for k in range(1, TITLE_LINES):
+        if i - k < lowest or not is_fragment(view, lines[i - k]):
+            break
+        if "关于" in without_spaces(view[lines[i - k][0] : lines[i - k][1]]) and "关于" not in without_spaces(view[first : last.end]):
+            first = lines[i - k][0]
+            if without_spaces(view[first : last.end]).startswith("关于") and i - k - 1 >= lowest and is_org_line(view, lines[i - k - 1]):
+                first = lines[i - k - 1][0]
+            break
+    return strip_span(text, first, last.end) if len(without_spaces(view[first : last.end])) <= 120 else None
+
+
+def is_fragment(view: str, line: Line) -> bool:
+    """Tell whether a line may be the first part of a title broken over lines."""
+    value = view[line[0] : line[1]]
+    bad = "。" in value or value.endswith(":") or LABEL.match(value) or DOC_NUMBER.search(value) or CHROME.search(value)
+    return not bad and len(without_spaces(value)) <= 40 and not NUMBERED.match(value)
+
+
+def is_org_line(view: str, line: Line) -> bool:
+    """Tell whether a line is only the name of a body ("河南省人民政府", "科 技 部")."""
+    value = without_spaces(view[line[0] : line[1]])
+    return 2 <= len(value) <= 30 and bool(ORG_SUFFIX.search(value)) and re.fullmatch(r"[\u4e00-\u9fff()]+", value) is not None
+
+
+def quoted_title(text: str, view: str, lines: list[Line]) -> Span | None:
+    """Find a title quoted in 《》 on a header line ("粤府函〔2020〕375号《广东省人民政府关于…的批复》")."""
+    for s, e in lines:
+        for match in re.finditer(r"《([^《》]{6,120})》", view[s:e]):
+            inner = s + match.start(1), s + match.end(1)
+            if "关于" in match.group(1) and (span := title_in(text, view, *inner)) and span.end == inner[1]:
+                return span
+    return None
+
+
+def document_type(view: str, title: Span | None) -> str | None:
+    """Name the kind of document from the end of its title (实施意见, 若干措施, 批复 ...)."""
+    if not title:
+        return None
+    match = list(TITLE_END.finditer(view, title.start, title.end))
+    return re.sub(r"\s*\(.*$", "", match[-1].group()) if match else None
+
+
+# ---- 文号 -------------------------------------------------------------------------------
+
+
+def find_doc_number(text: str, view: str, lines: list[Line], head: int, title: Span | None, meta: dict[str, Line]) -> Span | None:
+    """Find the document's own 文号: the metadata 发文字号, else a header line that opens with one."""
+    if "doc_number" in meta and (match := DOC_NUMBER.search(view, *meta["doc_number"])):
+        return Span.of(text, match.start(), match.end())
+    below_title = next((i + 1 for i, (s, e) in enumerate(lines) if title and s <= title.end <= e), 0)
+    for s, e in lines[: max(head, below_title + 3)]:
+        value = view[s:e]
+        inner = s + 1 if value[:1] in "([" else s  # "(苏政复〔2012〕47号)"
+        match = DOC_NUMBER.match(view, inner, e)
+        rest = view[match.end() : e].strip(" )]") if match else None
+        if match and (not rest or rest.startswith("《") or TITLE_END.search(rest)):
+            return Span.of(text, match.start(), match.end())
+    return None
+
+
+# ---- issuer and dates ----------------------------------------------------------------------
+
+
+def find_issuer(text: str, view: str, lines: list[Line], head: int, title: Span | None, meta: dict[str, Line]) -> Span | None:
+    """Find the issuer: the title's words before 关于/印发, the metadata 发文机关, the signature, the header."""
+    if title and (match := re.search(r"关\s*于|印\s*发|转\s*发|批\s*转", view[title.start : title.end])):
+        name = view[title.start : title.start + match.start()].strip()
+        if ORG_SUFFIX.search(without_spaces(name)):
+            return strip_span(text, title.start, title.start + match.start())
+    if "issuer" in meta and (match := re.match(r"[\u4e00-\u9fff()]{2,30}", view[slice(*meta["issuer"])])):
+        return Span.of(text, meta["issuer"][0], meta["issuer"][0] + match.end())
+    if signer := signature_line(view, lines, head):
+        return strip_span(text, *signer)
+    if adoption := ADOPTION.search(view, 0, lines[min(head + 5, len(lines) - 1)][1] if lines else 0):
+        return Span.of(text, adoption.start(2), adoption.end(2))
+    header = next((line for line in lines[:head] if is_org_line(view, line) and (not title or line[1] <= title.start)), None)
+    return strip_span(text, *header) if header else None
+
+
+def signature_line(view: str, lines: list[Line], head: int) -> Line | None:
+    """Find the issuer line right above the first signature date after the header."""
+    for i in range(max(head, 1), len(lines)):
+        if SIGNATURE_DATE.match(view[slice(*lines[i])]) and is_org_line(view, lines[i - 1]):
+            return lines[i - 1]
+    return None
+
+
+def find_signature_date(text: str, view: str, lines: list[Line], head: int, title: Span | None, warnings: list[str]) -> tuple[str, Span] | None:
+    """Find the signature date: the first date line after the header, else a 条例's adoption date; report damaged dates."""
+    lowest = next((i for i, (s, _) in enumerate(lines) if title and s >= title.end), head)
+    for i in range(min(head, lowest), len(lines)):
         s, e = lines[i]
-        if SIGNATURE_DATE.match(view[s:e]):
-            ps, pe = lines[i - 1]
-            if ORG_SUFFIX.search(view[ps:pe].strip()) and len(view[ps:pe].strip()) <= 30:
-                return strip_span(text, ps, pe)
+        if SIGNATURE_DATE.match(view[s:e]) and (parsed := parse_date(view[s:e])):
+            return parsed[0], Span.of(text, s + parsed[1], s + parsed[2])
+        if DAMAGED_DATE.match(view[s:e]) and i > 0 and is_org_line(view, lines[i - 1]):
+            warnings.append(f"signature date {text[s:e]!r} is damaged (no 年月日): left out, not guessed")
+    adoption = ADOPTION.search(view, 0, lines[min(head + 5, len(lines) - 1)][1] if lines else 0)
+    if adoption and (parsed := parse_date(adoption.group(1))):
+        return parsed[0], Span.of(text, adoption.start(1), adoption.end(1))
     return None
+
+
+def issuer_name(value: str | None, province: reference.Province | None, repairs: tuple[tuple[str, str], ...]) -> str | None:
+    """Name the issuer in full: artefacts repaired, "省政府" and "X省政府" as the province's 人民政府, no 第N届.
+
+    >>> issuer_name("深圳市第三届人民代表大会常务委员会", None, ())
+    '深圳市人民代表大会常务委员会'
+    """
+    value = repair(value, repairs)
+    if value is None:
+        return None
+    value = re.sub(r"第[一二三四五六七八九十]{1,3}届", "", value)
+    if province and value in ("省政府", "省人民政府"):
+        return f"{province.name}人民政府"
+    return re.sub(r"^(.{2,8}[省市区])政府$", r"\1人民政府", value)
+
+
+# ---- province ------------------------------------------------------------------------------------
 
 
 def find_province(
@@ -204,14 +398,14 @@ def find_national(view: str, title: Span | None, doc_number: Span | None, issuer
     'title opens with 国务院'
     """
     for label, span, pattern in (("issuer", issuer, NATIONAL_ISSUER), ("title", title, NATIONAL_ISSUER), ("文号", doc_number, NATIONAL_DOC_NUMBER)):
-        if span and (match := pattern.match(view[span.start : span.end].strip())):
+        if span and (match := pattern.match(without_spaces(view[span.start : span.end]))):
             return f"{label} opens with {match.group()}"
     return None
 
 
 def province_named_at_start(value: str) -> reference.Province | None:
     """Find a province whose full or short name opens a value such as a title."""
-    value = value.strip()
+    value = without_spaces(value)
     return next((p for p in reference.provinces() if value.startswith((p.name, p.short_name))), None)
 
 
@@ -234,22 +428,7 @@ def province_from_site(view: str) -> tuple[reference.Province | None, str | None
     return None, None
 
 
-def normalise_doc_number(value: str) -> str:
-    """Write a 文号 with 〔〕 brackets and no spaces.
-
-    >>> normalise_doc_number("国发[2020] 7号")
-    '国发〔2020〕7号'
-    """
-    value = re.sub(r"\s+", "", value)
-    return re.sub(r"[\[(](\d{4})[\])]", r"〔\1〕", value)
-
-
-def document_type(view: str, title: Span | None) -> str | None:
-    """Name the kind of document from the end of its title (实施意见, 若干措施 ...)."""
-    if not title:
-        return None
-    match = re.search(rf"({DOC_TYPES})\s*(?:\(.*\))?\s*$", view[title.start : title.end])
-    return match.group(1) if match else None
+# ---- addressee and citations -----------------------------------------------------------------------
 
 
 def find_addressee(text: str, view: str, start: int, end: int) -> Span | None:
@@ -259,7 +438,7 @@ def find_addressee(text: str, view: str, start: int, end: int) -> Span | None:
 
 
 def find_citations(text: str, view: str, start: int, end: int, own: Span | None) -> tuple[Citation, ...]:
-    """Find every 文号 the body cites, with its 《title》 and whether it is implemented."""
+    """Find every 文号 the text cites from its body on, with its 《title》 and whether it is implemented."""
     own_number = normalise_doc_number(view[own.start : own.end]) if own else None
     citations = []
     for match in CITATION.finditer(view, start, end):
@@ -270,4 +449,3 @@ def find_citations(text: str, view: str, start: int, end: int, own: Span | None)
         implements = bool(IMPLEMENTS.search(view, sentence_start, match.start()))
         citations.append(Citation(number, match.group(1), Span.of(text, match.start(), match.end()), implements))
     return tuple(citations)
-

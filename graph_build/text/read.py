@@ -5,6 +5,13 @@ unreadable name) raises ReadError naming the file and saying why; the build
 skips it and reports it. What can be repaired is repaired and reported as a
 warning ``"line N: ..."``: bytes of a damaged UTF-8 file and characters that
 RDF/XML and HTML cannot carry are replaced by U+FFFD.
+
+The text every later offset counts in is the decoded file as a reader sees
+it: line ends folded to LF, an HTML page reduced to its visible text (table
+rows on lines of their own, cells separated by " | "), and the pinyin glosses
+some converter sites insert after characters (關(guān), 發(fā)) removed. The
+glosses removed are listed in ``SourceText.removed`` (offsets before removal),
+so :func:`file_offset` maps any offset back to the decoded file.
 """
 
 from __future__ import annotations
@@ -26,6 +33,10 @@ ENCODINGS = ("utf-8", "gb18030")
 # Characters XML 1.0 (so RDF/XML and HTML) cannot carry; tab, LF and CR are fine, CR is folded anyway.
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 REPLACEMENT = "\ufffd"
+# A converter's pinyin gloss after a character: one syllable with a tone mark, in half- or full-width brackets.
+# Requiring the tone mark keeps real bracketed Latin text, e.g. "(ICP)" or "(zone)".
+TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+GLOSS = re.compile(rf"(?<=[^\s(（])[(（] ?[a-zü]{{0,5}}[{TONED}][a-zü]{{0,4}} ?[)）]")
 
 
 class ReadError(ValueError):
@@ -56,9 +67,35 @@ def read(path: Path, data: bytes | None = None) -> SourceText:
         warnings.append("HTML page converted to text (scripts, styles and hidden blocks dropped)")
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     text, replaced = replace_non_xml(text)
+    text, removed = remove_glosses(text)
+    if removed:
+        warnings.append(f"{len(removed)} converter pinyin gloss(es) such as 關(guān) removed (SourceText.removed maps offsets back)")
     if not text.strip():
         raise ReadError(path, "empty file: no text once decoded" + (" (an HTML page with nothing visible)" if media_type == "text/html" else ""))
-    return SourceText(path.name, text, encoding, hashlib.sha256(data).hexdigest(), media_type, tuple(warnings + replaced))
+    return SourceText(path.name, text, encoding, hashlib.sha256(data).hexdigest(), media_type, tuple(warnings + replaced), removed)
+
+
+def remove_glosses(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Remove converter pinyin glosses such as the "(guān)" of 關(guān), returning the offsets removed.
+
+    >>> remove_glosses("關(guān)于發(fā)展(ICP)創(chuàng )新")
+    ('關于發展(ICP)創新', ((1, 7), (9, 13), (20, 29)))
+    """
+    removed = tuple((match.start(), match.end()) for match in GLOSS.finditer(text))
+    return GLOSS.sub("", text), removed
+
+
+def file_offset(source: SourceText, offset: int) -> int:
+    """Map an offset into a source text back to the decoded file, before glosses were removed.
+
+    >>> source = SourceText("a.txt", "關于", "utf-8", "", "text/plain", (), ((1, 7),))
+    >>> file_offset(source, 1)
+    7
+    """
+    for start, end in source.removed:
+        if start <= offset:
+            offset += end - start
+    return offset
 
 
 def read_bytes(path: Path) -> bytes:
@@ -176,6 +213,7 @@ class _TextExtractor(HTMLParser):
     """
 
     BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "title", "table", "ul", "ol"}
+    CELLS = {"td", "th"}  # cells of one row stay on one line, separated by " | " as on the pipe tables of scraped pages
     HIDDEN = {"script", "style", "noscript", "template", "head", "iframe", "object", "svg"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
     CLOSES_P = BLOCKS - {"br", "li", "tr", "title"}
@@ -185,6 +223,7 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.hidden_tag: str | None = None
         self.hidden_depth = 0
+        self.cells = 0  # cells opened in the current table row
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.hidden_tag == "p" and tag in self.CLOSES_P:
@@ -195,6 +234,10 @@ class _TextExtractor(HTMLParser):
             self.hidden_tag, self.hidden_depth = tag, 1
         elif tag in self.BLOCKS:
             self.parts.append("\n")
+            self.cells = 0 if tag == "tr" else self.cells
+        elif tag in self.CELLS:
+            self.parts.append(" | " if self.cells else "")
+            self.cells += 1
 
     def handle_endtag(self, tag: str) -> None:
         if self.hidden_tag:
@@ -206,7 +249,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.hidden_tag:
-            self.parts.append(data)
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))  # HTML collapses white space; only blocks break lines
 
 
 def is_hidden(tag: str, attrs: list[tuple[str, str | None]], hidden_tags: set[str]) -> bool:
@@ -228,4 +271,5 @@ def html_to_text(page: str) -> str:
     parser.feed(page)
     parser.close()
     text = "".join(parser.parts)  # character references are already converted (convert_charrefs)
+    text = "\n".join(re.sub(" {2,}", " ", line).strip(" ") for line in text.split("\n"))  # spaces of adjacent nodes collapse too
     return re.sub(r"\n\s*\n+", "\n\n", text).strip() + "\n"

@@ -48,3 +48,18 @@ def test_rejects_non_documents_naming_the_file(tmp_path: Path, content: bytes, m
     with pytest.raises(ReadError, match=message) as error:
         read(path)
     assert "bad file 坏.txt" in str(error.value)
+
+
+def test_html_table_row_stays_on_one_line_with_cells_separated(tmp_path: Path) -> None:
+    path = tmp_path / "gov.html"
+    row = "<tr>\n <td><b>发文字号：</b></td>\n <td>国办发〔2018〕117号</td>\n <td><b>发布日期：</b></td>\n <td>2018年12月10日</td>\n</tr>"
+    path.write_text(f"<html><body><table><tbody>{row}</tbody></table><p>正文</p></body></html>", encoding="utf-8")
+    assert "发文字号： | 国办发〔2018〕117号 | 发布日期： | 2018年12月10日\n" in read(path).text
+
+
+def test_converter_glosses_are_removed_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "glossed.txt"
+    path.write_text("陜西省人民政府關(guān)于同意建設渭城涇陽(yáng)高新技術(shù)產(chǎn)業(yè)開(kāi)發(fā)區的批復\n", encoding="utf-8")
+    source = read(path)
+    assert source.text == "陜西省人民政府關于同意建設渭城涇陽高新技術產業開發區的批復\n"
+    assert len(source.removed) == 7 and "gloss" in source.warnings[0]
