@@ -207,6 +207,8 @@ class WorkGraph:
         add(file, gx.sourceText, plain(source.text))
         add(file, eli.format, NamedNode(MEDIA_TYPES + source.media_type))
         add(file, gx.droppedLineCount, Literal(str(len(expression.clean.dropped)), datatype=xsd.integer))
+        if (page := reference.sources().get(source.name)) is not None:
+            add(file, eli.is_exemplified_by, NamedNode(page.url))
         add(self.run, prov.used, file)
 
     # -- outline ----------------------------------------------------------------

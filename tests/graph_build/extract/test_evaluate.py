@@ -9,7 +9,7 @@ import pytest
 from graph_build.build.driver import extracted_works
 from graph_build.extract.evaluate import evaluate, table
 
-DATA = Path(__file__).parents[3] / "data"
+DATA = Path(__file__).parents[3] / "tests" / "data" / "seeds"
 # Floors set from the figures measured when the extractor landed; a regression fails the suite.
 FLOORS = {
     "incentive values": (0.9, 0.9),

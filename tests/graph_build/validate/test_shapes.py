@@ -139,7 +139,7 @@ def test_sparql_constraint_reports_its_message() -> None:
 @pytest.fixture(scope="module")
 def seed_quads() -> list[list[Quad]]:
     """Each seed document's quads as the build renders them, with their context."""
-    works = driver.annotated_works(ROOT / "data", report=lambda _: None)
+    works = driver.annotated_works(ROOT / "tests" / "data" / "seeds", report=lambda _: None)
     return [[*to_rdf(work, PLACEHOLDER_RUN), *context_quads()] for work in works]
 
 
