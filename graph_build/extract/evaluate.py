@@ -190,6 +190,20 @@ def gold_jurisdiction(document: dict) -> str:
     return "国家" if document.get("level") == "national" else plain(document.get("province"))
 
 
+def zone_key(name: str) -> str:
+    """Fold a zone's name to the short form the finder gives: 高新区 for 高新技术产业开发区, no leading province.
+
+    >>> zone_key("江苏省江阴高新技术产业开发区"), zone_key("苏州国家高新技术产业开发区"), zone_key("安徽宿州高新区")
+    ('江阴高新区', '苏州高新区', '宿州高新区')
+    """
+    name = re.sub(r"(国家)?高新技术产业开发区$", "高新区", plain(name))
+    for province in reference.provinces():
+        for prefix in (province.name, province.short_name):
+            if name.startswith(prefix) and len(name) > len(prefix) + 3:
+                return name[len(prefix) :]
+    return name
+
+
 def parent_keys(identity: Any) -> list[str]:
     """List the documents an identity says it implements, by 文号, else by 《title》."""
     return [c.doc_number or f"《{c.title}》" for c in identity.citations if c.implements]
@@ -208,7 +222,7 @@ def gold_keys(document: GoldDocument, kind: str) -> list[tuple]:
         "文号": [(meta["doc_number"],)] if meta.get("doc_number") else [],
         "province or country": [(j,)] if (j := gold_jurisdiction(meta)) else [],
         "parent directives": [(p,) for p in meta.get("parent_directives") or []],
-        "zones": sorted({(plain(z["name"]),) for z in gold.get("zones") or []}),
+        "zones": sorted({(zone_key(z["name"]),) for z in gold.get("zones") or []}),
         "money with a figure": [figure_key(i) for i in money],
         "money + recipient": [(*figure_key(i), plain(i.get("recipient"))) for i in money],
         "targets": [(number(t["value"]), plain(t["unit"]), t["year"] or "") for t in gold.get("targets") or []],
@@ -225,7 +239,7 @@ def file_keys(annotated: AnnotatedWork, identity: Any, kind: str) -> list[tuple]
         "文号": [(identity.doc_number_text,)] if identity.doc_number_text else [],
         "province or country": [(j,)] if (j := jurisdiction(identity)) else [],
         "parent directives": [(p,) for p in parent_keys(identity)],
-        "zones": sorted({(plain(z.name),) for z in found.zones}),
+        "zones": sorted({(zone_key(z.name),) for z in found.zones}),
         "money with a figure": [money_key(i) for i in money],
         "money + recipient": [(*money_key(i), plain(i.recipient)) for i in money],
         "targets": [(number(t.value), plain(t.unit), t.year or "") for t in found.targets],
