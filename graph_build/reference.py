@@ -49,12 +49,18 @@ class Division:
     short_name: str  # 兰州, the form that names zones (兰州高新区)
     level: str  # prefecture or county
     parent: str  # code of the province or prefecture it belongs to
+    former_names: str  # names it had before, ";"-separated, e.g. 旬阳县 for 旬阳市
     wikidata: str  # Q-id, or "" when not known for certain
     source: str
 
     @property
     def province_code(self) -> str:
         return self.code[:2] + "0000"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a text may give it: full, short (two characters or more) and former names."""
+        return (self.name, self.short_name, *(n for n in self.former_names.split(";") if n))
 
 
 @dataclass(frozen=True)
@@ -141,8 +147,18 @@ def provinces() -> tuple[Province, ...]:
 
 @cache
 def divisions() -> tuple[Division, ...]:
-    """Load the prefecture- and county-level divisions the project knows."""
+    """Load every prefecture- and county-level division of GB/T 2260 (divisions.csv, made by make_divisions.py)."""
     return table("divisions.csv", Division)
+
+
+@cache
+def division_index() -> dict[str, tuple[Division, ...]]:
+    """Index the divisions by every name they go by, prefectures before counties."""
+    index: dict[str, list[Division]] = {}
+    for division in sorted(divisions(), key=lambda d: (d.level != "prefecture", d.code)):
+        for name in dict.fromkeys(division.names):
+            index.setdefault(name, []).append(division)
+    return {name: tuple(found) for name, found in index.items()}
 
 
 @cache
@@ -212,19 +228,53 @@ def by_code_prefix(digits: str) -> Province | None:
 
 def division_by_code(code: str) -> Division:
     """Find a division by its six-digit code."""
-    return next(d for d in divisions() if d.code == code)
+    return divisions_by_code()[code]
+
+
+@cache
+def divisions_by_code() -> dict[str, Division]:
+    return {d.code: d for d in divisions()}
 
 
 def division_named(name: str, province_code: str | None) -> Division | None:
-    """Find a division of a province by its full or short name (兰州市, 兰州), or None.
+    """Find a division by any of its names (兰州市, 兰州, 旬阳县), within a province when one is given, or None.
+
+    Without a province a name must point to one province only: 鼓楼 (南京, 福州, 开封, 徐州) and
+    朝阳 (北京, 辽宁) need the province; within it a prefecture wins over a county of the
+    same short name (朝阳市 over 朝阳县).
 
     >>> division_named("兰州", "620000").code
     '620100'
     >>> division_named("兰州", "530000") is None
     True
+    >>> division_named("旬阳县", None).name, division_named("朝阳", "210000").name, division_named("朝阳", None)
+    ('旬阳市', '朝阳市', None)
     """
-    found = (d for d in divisions() if name in (d.name, d.short_name) and d.province_code == province_code)
-    return next(found, None)
+    found = division_index().get(name, ())
+    if province_code is not None:
+        found = tuple(d for d in found if d.province_code == province_code)
+    if len({d.province_code for d in found}) != 1:
+        return None
+    return next((d for d in found if d.name == name), found[0])
+
+
+def division_at_start(value: str, province_code: str | None) -> Division | None:
+    """Find the division whose name opens a value such as a title or an issuer, after the province's own name.
+
+    >>> division_at_start("西安市人民政府办公厅关于印发…的通知", None).code
+    '610100'
+    >>> division_at_start("江苏省江阴高新技术产业开发区", "320000").name
+    '江阴市'
+    >>> division_at_start("省政府关于同意…的批复", "320000") is None
+    True
+    """
+    if province_code is not None:
+        province = by_code(province_code)
+        value = value.removeprefix(province.name).removeprefix(province.short_name)
+    for length in range(min(len(value), 12), 1, -1):
+        if (found := division_named(value[:length], province_code)) is not None:
+            return found
+    return None
 
 
 def zone_division(zone_name: str, province_code: str | None) -> Division | None:

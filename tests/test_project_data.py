@@ -68,13 +68,11 @@ def project_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
     return store, lines
 
 
-@pytest.mark.xfail(strict=True, reason="placed() rejects the documents whose province it cannot find (25 of the development corpus)")
 def test_every_document_is_accepted(project_build: tuple[Path, list[str]]) -> None:
     _, lines = project_build
     assert [line for line in lines if line.split(maxsplit=1)[:1] == [driver.REJECTED]] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the rejected documents have no file in the graph")
 def test_every_development_file_links_to_its_page(project_build: tuple[Path, list[str]]) -> None:
     query = """PREFIX eli: <http://data.europa.eu/eli/ontology#> PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
         SELECT ?name ?page WHERE { GRAPH ?g { ?expression eli:is_embodied_by ?file . ?file gx:fileName ?name ; eli:is_exemplified_by ?page } }"""

@@ -40,6 +40,7 @@ from graph_build.text.clean import clean
 from graph_build.extract.extract import extract
 from graph_build.text.group import clusters, group, make_work, merged
 from graph_build.text.identify import identify
+from graph_build.text.place import place
 from graph_build.store.incremental import Manifest
 from graph_build.build.jobs import (
     PLACEHOLDER_RUN,
@@ -148,19 +149,14 @@ def works_of(data_dir: Path, report: Report) -> list[Work]:
 
 
 def placed(works: list[Work], data_dir: Path, report: Report) -> list[Work]:
-    """Keep the works whose province is known (from their text or a reviewed annotation file); reject the others."""
-    kept: list[Work] = []
-    unplaced: list[Work] = []
+    """Place every work in its city, county, province or country; warn about, never reject, a work placed nowhere (its jurisdiction stays unknown)."""
+    works = [place(work) for work in works]
     for work in works:
         identity = merged(work.identities)
-        (kept if identity.province_code or identity.national or reviewed_province(work, data_dir) else unplaced).append(work)
-    for work in unplaced:
-        for expression in work.expressions:
-            reason = "no province: neither issuer, title, 文号, body nor site code names one (review its annotation file to set it)"
-            report(f"  {REJECTED} {printable(data_dir / 'raw' / expression.name)}: {reason}")
-    if not kept:
-        raise BuildError(f"{data_dir / 'raw'}: every file was rejected; nothing to build")
-    return kept
+        if not (identity.province_code or identity.national or reviewed_province(work, data_dir)):
+            names = ", ".join(e.name for e in work.expressions)
+            report(f"  warning {names}: no jurisdiction: neither issuer, title, 文号, zone, body nor site code names a province or city; left unknown")
+    return works
 
 
 def reviewed_province(work: Work, data_dir: Path) -> str | None:
@@ -267,14 +263,13 @@ def scan_files(paths: list[Path], data_dir: Path, workers: Workers, cache: Cache
 
 
 def group_files(scanned: list[Scanned], data_dir: Path, report: Report) -> list[tuple[Work, list[Scanned]]]:
-    """Group the scanned files into works (MinHash candidates, exact Jaccard), with the files of each; reject the works with no province."""
+    """Group the scanned files into works (MinHash candidates, exact Jaccard), with the files of each; place each work."""
     works = []
     for members in clusters([s.fingerprint for s in scanned]):
         work = make_work([scanned[i].expression for i in members], [scanned[i].identity for i in members])
         by_name = {scanned[i].expression.name: scanned[i] for i in members}
         works.append((work, [by_name[e.name] for e in work.expressions]))
-    kept = {id(work) for work in placed([w for w, _ in works], data_dir, report)}
-    works = [(work, files) for work, files in works if id(work) in kept]
+    works = list(zip(placed([w for w, _ in works], data_dir, report), [files for _, files in works], strict=True))
     for work, _ in works:
         for gap in identity_gaps(work):
             report(gap)

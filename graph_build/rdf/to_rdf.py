@@ -148,7 +148,10 @@ class WorkGraph:
             self.field_evidence(work, "title")
         self.emit_dates(ident)
         self.emit_issuer(ident)
-        if self.province:
+        if ident.division_code and self.province:
+            add(work, eli.jurisdiction, NamedNode(iris.division(ident.division_code)))  # its province: skos:broader in the reference graph
+            add(work, gx.provinceEvidence, plain(ident.province_evidence or ident.division_evidence or ""))
+        elif self.province:
             add(work, eli.jurisdiction, NamedNode(iris.province(self.province)))
             add(work, gx.provinceEvidence, plain(ident.province_evidence or ""))
         elif ident.national:
