@@ -38,13 +38,20 @@ def locate(identity: Identity, expression: Expression) -> Identity:
         return identity
     found = division_of(identity, expression)
     if found is None:
-        return identity
+        return with_zones_province(identity)
     division, evidence = found
     if identity.province_code is None:
         province = reference.by_code(division.province_code)
         return replace(identity, division_code=division.code, division_evidence=evidence, province_code=province.code,
                        province_evidence=f"{evidence}, which lies in {province.name}")
     return replace(identity, division_code=division.code, division_evidence=evidence)
+
+
+def with_zones_province(identity: Identity) -> Identity:
+    """Give an identity with no province the province whose zones its title is about, if any."""
+    if identity.province_code is not None or (province := province_of_zones(identity)) is None:
+        return identity
+    return replace(identity, province_code=province.code, province_evidence=f"the title is about the zones of {province.name}")
 
 
 def division_of(identity: Identity, expression: Expression) -> tuple[reference.Division, str] | None:
@@ -58,6 +65,20 @@ def division_of(identity: Identity, expression: Expression) -> tuple[reference.D
     for match in ZONE_IN_TITLE.finditer(identity.title_text or ""):
         if division := zone_place(match.group(1), province):
             return division, f"the title names a zone of {division.name}"
+    return None
+
+
+def province_of_zones(identity: Identity) -> reference.Province | None:
+    """Find the province whose zones a title without issuer is about (关于促进广西高新技术产业开发区…的若干措施 → 广西).
+
+    >>> from graph_build.records import Identity
+    >>> province_of_zones(Identity(title_text="关于促进广西高新技术产业开发区高质量发展的若干措施")).short_name
+    '广西'
+    """
+    for match in ZONE_IN_TITLE.finditer(identity.title_text or ""):
+        words = match.group(1)
+        if found := next((p for p in reference.provinces() if words.endswith((p.name, p.short_name))), None):
+            return found
     return None
 
 
