@@ -84,9 +84,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--service-endpoint", action="append", default=[], metavar="NAME=URL",
                        help="call URL where a canned query declares the SERVICE endpoint NAME (repeatable)")
     serve.add_argument("--server", choices=("granian", "gunicorn"), default="granian", help="the HTTP server (default granian; see server/wsgi.py)")
-    evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file")
+    evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file or folder")
     evaluate.add_argument("--data", type=Path, default=Path("data"))
-    evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"))
+    evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"), help="a gold file or a folder of <raw file stem>.yaml")
     return main
 
 
@@ -272,7 +272,8 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Print precision and recall of the extractor (reviewed files ignored) against the gold."""
-    print(evaluate.table(evaluate.evaluate(driver.annotated_works(args.data, reviewed=False), args.gold)))
+    works = driver.annotated_works(args.data, reviewed=False)
+    print(evaluate.folder_table(*evaluate.evaluate_folder(works, args.gold)) if args.gold.is_dir() else evaluate.table(evaluate.evaluate(works, args.gold)))
     return 0
 
 

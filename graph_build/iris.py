@@ -126,9 +126,24 @@ def zone(province_code: str | None, name: str) -> str:
 
 
 def division(code: str) -> str:
-    """Name a prefecture- or county-level division within its province: 620100 兰州市 → division/gansu/lan-zhou-shi."""
+    """Name a prefecture- or county-level division within its province: 620100 兰州市 → division/gansu/lan-zhou-shi.
+
+    Two divisions of a province whose names read the same in pinyin (淇县 and 杞县 of 河南) get their code too:
+    division/henan/qi-xian-410622.
+    """
     found = reference.division_by_code(code)
-    return f"{ID}division/{reference.by_code(found.province_code).slug}/{slug(found.name)}"
+    name = slug(found.name)
+    return f"{ID}division/{reference.by_code(found.province_code).slug}/{name}" + (f"-{code}" if (found.province_code, name) in homophones() else "")
+
+
+@lru_cache(maxsize=1)
+def homophones() -> frozenset[tuple[str, str]]:
+    """List the (province code, pinyin slug) pairs that more than one division of the province reads as."""
+    seen: dict[tuple[str, str], int] = {}
+    for found in reference.divisions():
+        key = (found.province_code, slug(found.name))
+        seen[key] = seen.get(key, 0) + 1
+    return frozenset(key for key, count in seen.items() if count > 1)
 
 
 def place(code: str) -> str:

@@ -118,6 +118,8 @@ class Identity:
     province_code: str | None = None  # GB/T 2260, 6 digits, e.g. "530000"
     province_evidence: str | None = None  # why that province (or the country), in words
     national: bool = False  # issued by the central government (国务院 …): the jurisdiction is the country, not a province
+    division_code: str | None = None  # GB/T 2260 code of the city or county that issued it (its jurisdiction), e.g. "610100" 西安市
+    division_evidence: str | None = None  # why that division, in words
     date_document: str | None = None  # ISO date of signature
     date_document_span: Span | None = None
     date_publication: str | None = None  # ISO date the site published it

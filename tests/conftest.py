@@ -11,7 +11,10 @@ from graph_build.records import AnnotatedWork
 from graph_build.store.access import open_read_only
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
+# The tests build the five seed documents (tests/data/seeds links to them in data/, with their annotations and gold),
+# so their figures stay the seeds' however many documents data/ holds; PROJECT_DATA is the whole corpus.
+DATA = ROOT / "tests" / "data" / "seeds"
+PROJECT_DATA = ROOT / "data"
 RAW = DATA / "raw"
 
 

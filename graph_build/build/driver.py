@@ -30,6 +30,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 from graph_build import __version__, canned, iris
 from graph_build.build.cache import Cache, builder_digest, default_directory
 from graph_build.build.events import BuildEvent, Events, FileRejected, FileWarning, LoadPlanned, PhaseTimed, Progress, WorksMerged, ignore
+from graph_build.text.place import place
 from graph_build.build.jobs import (
     PLACEHOLDER_RUN,
     AnnotateTask,
@@ -122,8 +123,7 @@ class Stages:
             work = make_work([scanned[i].expression for i in members], [scanned[i].identity for i in members])
             by_name = {scanned[i].expression.name: scanned[i] for i in members}
             works.append((work, [by_name[e.name] for e in work.expressions]))
-        kept = {id(work) for work in placed([w for w, _ in works], self)}
-        works = [(work, files) for work, files in works if id(work) in kept]
+        works = list(zip(placed([w for w, _ in works], self), [files for _, files in works], strict=True))
         for work, _ in works:
             for gap in identity_gaps(work):
                 self.events(gap)
@@ -185,19 +185,15 @@ def identity_gaps(work: Work) -> list[FileWarning]:
 
 
 def placed(works: list[Work], run: Stages) -> list[Work]:
-    """Keep the works whose province is known (from their text or a reviewed annotation file); reject the others."""
-    kept: list[Work] = []
-    unplaced: list[Work] = []
+    """Place every work in its city, county, province or country; warn about, never reject, a work placed nowhere (its jurisdiction stays unknown)."""
+    works = [place(work) for work in works]
     for work in works:
         identity = merged(work.identities)
-        (kept if identity.province_code or identity.national or reviewed_province(work, run.data_dir) else unplaced).append(work)
-    for work in unplaced:
-        for expression in work.expressions:
-            reason = "no province: neither issuer, title, 文号, body nor site code names one (review its annotation file to set it)"
-            run.reject(FileRejected(printable(run.data_dir / "raw" / expression.name), reason))
-    if not kept:
-        raise BuildError(f"{run.data_dir / 'raw'}: every file was rejected; nothing to build")
-    return kept
+        if not (identity.province_code or identity.national or reviewed_province(work, run.data_dir)):
+            files = ", ".join(e.name for e in work.expressions)
+            reason = "no jurisdiction: neither issuer, title, 文号, zone, body nor site code names a province or city; left unknown"
+            run.events(FileWarning(files, None, reason))
+    return works
 
 
 def reviewed_province(work: Work, data_dir: Path) -> str | None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from graph_build import reference
 from graph_build.records import AnnotatedWork, Segment
 from graph_build.text.script import analysis_view
 
@@ -146,3 +147,122 @@ def table(scores: list[Score]) -> str:
     lines = [f"{'kind':18} {'gold':>5} {'found':>5} {'right':>5} {'precision':>9} {'recall':>7}"]
     lines += [f"{s.kind:18} {s.gold:5} {s.found:5} {s.correct:5} {s.precision:9.2f} {s.recall:7.2f}" for s in scores]
     return "\n".join(lines)
+
+
+# ---- a gold folder in the development-corpus format (data/gold/devcorpus) ----------------------------------
+
+FOLDER_KINDS = (
+    "documents accepted", "文号", "province or country", "parent directives", "zones", "money with a figure", "money + recipient", "targets", "departments",
+)
+FIGURES = ("amount", "min", "max", "rate")
+
+
+@dataclass(frozen=True)
+class GoldDocument:
+    """One gold file of a folder: the raw file it annotates and its annotation."""
+
+    file: str  # the raw file's name, <gold file stem>.txt
+    gold: dict
+
+
+def gold_folder(folder: Path) -> list[GoldDocument]:
+    """Read every <slug>.yaml of a gold folder; each annotates the raw file <slug>.txt."""
+    paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise ValueError(f"{folder}: no gold files (*.yaml)")
+    return [GoldDocument(f"{path.stem}.txt", yaml.safe_load(path.read_text(encoding="utf-8"))) for path in paths]
+
+
+def jurisdiction(identity: Any) -> str:
+    """Name what an identity places a document in: a province's short name, 国家, or nothing.
+
+    >>> from graph_build.records import Identity
+    >>> jurisdiction(Identity(province_code="320000")), jurisdiction(Identity(national=True)), jurisdiction(Identity())
+    ('江苏', '国家', '')
+    """
+    if identity.province_code:
+        return reference.by_code(identity.province_code).short_name
+    return "国家" if identity.national else ""
+
+
+def gold_jurisdiction(document: dict) -> str:
+    """Name the gold's jurisdiction: the issuer's province, or 国家 for a national document."""
+    return "国家" if document.get("level") == "national" else plain(document.get("province"))
+
+
+def zone_key(name: str) -> str:
+    """Fold a zone's name to the short form the finder gives: 高新区 for 高新技术产业开发区, no leading province.
+
+    >>> zone_key("江苏省江阴高新技术产业开发区"), zone_key("苏州国家高新技术产业开发区"), zone_key("安徽宿州高新区")
+    ('江阴高新区', '苏州高新区', '宿州高新区')
+    """
+    name = re.sub(r"(国家)?高新技术产业开发区$", "高新区", plain(name))
+    for province in reference.provinces():
+        for prefix in (province.name, province.short_name):
+            if name.startswith(prefix) and len(name) > len(prefix) + 3:
+                return name[len(prefix) :]
+    return name
+
+
+def parent_keys(identity: Any) -> list[str]:
+    """List the documents an identity says it implements, by 文号, else by 《title》."""
+    return [c.doc_number or f"《{c.title}》" for c in identity.citations if c.implements]
+
+
+def figure_key(item: dict) -> tuple:
+    return (*(number(item.get(k)) for k in ("amount", "min", "max", "rate")), item.get("frequency"))
+
+
+def gold_keys(document: GoldDocument, kind: str) -> list[tuple]:
+    """List the gold keys of one kind for one gold file."""
+    gold, meta = document.gold, document.gold.get("document") or {}
+    money = [i for i in gold.get("incentives") or [] if any(i.get(k) is not None for k in FIGURES)]
+    return {
+        "documents accepted": [("accepted",)],
+        "文号": [(meta["doc_number"],)] if meta.get("doc_number") else [],
+        "province or country": [(j,)] if (j := gold_jurisdiction(meta)) else [],
+        "parent directives": [(p,) for p in meta.get("parent_directives") or []],
+        "zones": sorted({(zone_key(z["name"]),) for z in gold.get("zones") or []}),
+        "money with a figure": [figure_key(i) for i in money],
+        "money + recipient": [(*figure_key(i), plain(i.get("recipient"))) for i in money],
+        "targets": [(number(t["value"]), plain(t["unit"]), t["year"] or "") for t in gold.get("targets") or []],
+        "departments": sorted({(plain(d),) for d in gold.get("departments") or []}),
+    }[kind]
+
+
+def file_keys(annotated: AnnotatedWork, identity: Any, kind: str) -> list[tuple]:
+    """List the keys of one kind the builder finds for one raw file: its own identity, its work's extraction."""
+    found = annotated.extraction
+    money = [i for i in found.incentives if any(v is not None for v in (i.amount, i.minimum, i.maximum, i.rate_percent))]
+    return {
+        "documents accepted": [("accepted",)],
+        "文号": [(identity.doc_number_text,)] if identity.doc_number_text else [],
+        "province or country": [(j,)] if (j := jurisdiction(identity)) else [],
+        "parent directives": [(p,) for p in parent_keys(identity)],
+        "zones": sorted({(zone_key(z.name),) for z in found.zones}),
+        "money with a figure": [money_key(i) for i in money],
+        "money + recipient": [(*money_key(i), plain(i.recipient)) for i in money],
+        "targets": [(number(t.value), plain(t.unit), t.year or "") for t in found.targets],
+        "departments": sorted({(plain(d.name),) for d in found.departments}),
+    }[kind]
+
+
+def evaluate_folder(works: list[AnnotatedWork], folder: Path) -> tuple[list[Score], list[str]]:
+    """Score the builder on every file of a gold folder, per field; return the scores and the files no work holds (rejected)."""
+    documents = gold_folder(folder)
+    by_file = {e.name: (w, i) for w in works for e, i in zip(w.work.expressions, w.work.identities, strict=True)}
+    scores = []
+    for kind in FOLDER_KINDS:
+        expected, found = Counter(), Counter()
+        for document in documents:
+            expected += Counter((document.file, *k) for k in gold_keys(document, kind))
+            if document.file in by_file:
+                found += Counter((document.file, *k) for k in file_keys(*by_file[document.file], kind))
+        scores.append(Score(kind, sum(expected.values()), sum(found.values()), sum((expected & found).values())))
+    return scores, [d.file for d in documents if d.file not in by_file]
+
+
+def folder_table(scores: list[Score], rejected: list[str]) -> str:
+    """Format a gold folder's scores and its rejected files."""
+    lines = [table(scores), f"documents rejected: {len(rejected)}"]
+    return "\n".join(lines + [f"  {name}" for name in rejected])

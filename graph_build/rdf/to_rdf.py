@@ -149,7 +149,10 @@ class WorkGraph:
             self.field_evidence(work, "title")
         self.emit_dates(ident)
         self.emit_issuer(ident)
-        if self.province:
+        if ident.division_code and self.province:
+            add(work, eli.jurisdiction, NamedNode(iris.division(ident.division_code)))  # its province: skos:broader in the reference graph
+            add(work, gx.provinceEvidence, plain(ident.province_evidence or ident.division_evidence or ""))
+        elif self.province:
             add(work, eli.jurisdiction, NamedNode(iris.province(self.province)))
             add(work, gx.provinceEvidence, plain(ident.province_evidence or ""))
         elif ident.national:
@@ -208,6 +211,8 @@ class WorkGraph:
         add(file, gx.sourceText, plain(source.text))
         add(file, eli.format, NamedNode(MEDIA_TYPES + source.media_type))
         add(file, gx.droppedLineCount, Literal(str(len(expression.clean.dropped)), datatype=xsd.integer))
+        if (page := reference.sources().get(source.name)) is not None:
+            add(file, eli.is_exemplified_by, NamedNode(page.url))
         add(self.run, prov.used, file)
 
     # -- outline ----------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from gaoxin_kg.cli import main
 
-DATA = Path(__file__).parents[2] / "data"
+DATA = Path(__file__).parents[2] / "tests" / "data" / "seeds"
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

@@ -278,8 +278,8 @@ BROKEN = {
         " ?p oa:start ?s ; oa:end ?e FILTER (?e = 173) BIND (STRDT(STR(?s - 1), xsd:nonNegativeInteger) AS ?n) }",
         "is not the source text",
     ),
-    "document-without-jurisdiction": (
-        "DELETE { ?w eli:jurisdiction ?p } WHERE { ?w eli:jurisdiction ?p }",
+    "document-with-an-organisation-as-jurisdiction": (  # a document may have no jurisdiction (none found), never one that is no place
+        "DELETE { ?w eli:jurisdiction ?p } INSERT { ?w eli:jurisdiction ?o } WHERE { ?w eli:jurisdiction ?p ; eli:passed_by ?o }",
         "eli:jurisdiction",
     ),
     "document-final-and-draft": (

@@ -201,12 +201,12 @@ def count(base: str, **headers: str) -> requests.Response:
 
 def test_a_rebuild_changes_the_etag_and_the_answer(tmp_path: Path) -> None:
     data, store = tmp_path / "data", tmp_path / "store"
-    shutil.copytree(ROOT / "data" / "raw", data / "raw", ignore=shutil.ignore_patterns("001_*"))
+    shutil.copytree(ROOT / "tests" / "data" / "seeds" / "raw", data / "raw", ignore=shutil.ignore_patterns("001_*"))
     driver.build(data, store)
     with serving(store, "--workers", "2") as base:
         before = count(base)
         assert any(count(base).headers["X-Gaoxin-Cache"] == "hit" for _ in range(10))  # either worker may answer
-        shutil.copy(ROOT / "data" / "raw" / "001_7d67dab41be7ced0.txt", data / "raw")
+        shutil.copy(ROOT / "tests" / "data" / "seeds" / "raw" / "001_7d67dab41be7ced0.txt", data / "raw")
         driver.build(data, store)
         after = count(base, **{"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]

@@ -12,7 +12,7 @@ import requests
 from graph_build.build import driver
 from tests.server.conftest import ROOT, serving
 
-DATA = ROOT / "data"
+DATA = ROOT / "tests" / "data" / "seeds"
 COUNT = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d <http://data.europa.eu/eli/ontology#is_realized_by> ?e }"
 
 

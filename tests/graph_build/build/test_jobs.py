@@ -22,7 +22,7 @@ def seed_copy(tmp_path: Path) -> Path:
     """Copy the seed corpus and its annotation files, to change them freely."""
     data = tmp_path / "data"
     for folder in ("raw", "annotations"):
-        shutil.copytree(ROOT / "data" / folder, data / folder)
+        shutil.copytree(ROOT / "tests" / "data" / "seeds" / folder, data / folder)
     return data
 
 

@@ -11,7 +11,7 @@ from gaoxin_kg.cli import main
 from graph_build.build import driver
 from graph_build.extract.annotate import AnnotationError, read_annotation, write_annotation
 
-DATA = Path(__file__).parents[3] / "data"
+DATA = Path(__file__).parents[3] / "tests" / "data" / "seeds"
 
 
 def expressions() -> dict:  # type: ignore[type-arg]

@@ -15,7 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLD = ROOT / "data" / "gold" / "seeds.yaml"
-RAW = ROOT / "data" / "raw"
+RAW = ROOT / "tests" / "data" / "seeds" / "raw"
 
 WORK_KEYS = {
     "files",

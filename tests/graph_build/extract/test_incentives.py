@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from graph_build.extract.incentives import find_incentives
 from graph_build.records import Incentive, Segment, Span
 
-RAW = Path(__file__).resolve().parents[3] / "data" / "raw"
+RAW = Path(__file__).resolve().parents[3] / "tests" / "data" / "seeds" / "raw"
 
 
 def segment_of(text: str, start: int = 0, end: int | None = None) -> Segment:

@@ -25,7 +25,7 @@ from graph_build.text.script import script
 from graph_build.text.segment import segment
 
 BOUNDED = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-RAW = Path(__file__).parents[3] / "data/raw"
+RAW = Path(__file__).parents[3] / "tests/data/seeds/raw"
 SEEDS = ("001_7d67dab41be7ced0.txt", "000_eca2655ae364cb45.txt")
 SENTENCES = [line.strip() for name in SEEDS for line in (RAW / name).read_text("utf-8").splitlines() if line.strip()]
 CN_NUMBERS = "一二三四五六七八九十"

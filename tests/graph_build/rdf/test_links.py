@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from graph_build import reference
+from graph_build import iris, reference
 from graph_build.build.events import ReferenceGap
 from graph_build.rdf import links
 from graph_build.store.access import run_query
@@ -67,18 +67,51 @@ def test_divisions_are_parent_consistent() -> None:
         assert re.fullmatch(r"[0-9]{6}", d.code), d
         if d.level == "prefecture":
             assert d.code.endswith("00") and not d.code.endswith("0000") and d.parent == d.province_code, d
-        else:
-            assert d.level == "county" and not d.code.endswith("00") and d.parent == d.code[:4] + "00", d
-            assert d.parent in codes, f"{d.name}: its prefecture {d.parent} is missing"
+        else:  # a county lies in its prefecture, or directly in its province (北京, 重庆, 省直辖县级行政区划)
+            assert d.level == "county" and not d.code.endswith("00") and d.parent in (d.code[:4] + "00", d.province_code), d
+            assert d.parent in codes or d.parent == d.province_code, f"{d.name}: its prefecture {d.parent} is missing"
         assert d.province_code in province_codes and d.source
-        assert d.name.startswith(d.short_name) and d.name != d.short_name
+        assert d.name.startswith(d.short_name)
 
 
-def test_no_duplicate_codes_or_names_within_a_province() -> None:
+def test_the_gazetteer_is_complete() -> None:
+    levels = Counter(d.level for d in reference.divisions())
+    assert levels["prefecture"] >= 333 and levels["county"] >= 2840  # GB/T 2260: 333 prefecture-level, 2,843 county-level (end of 2023)
+    assert {d.province_code for d in reference.divisions()} == {p.code for p in reference.provinces()}
+
+
+def test_no_duplicate_codes_or_names_within_a_prefecture() -> None:
     divisions = reference.divisions()
     assert not [c for c, n in Counter(d.code for d in divisions).items() if n > 1]
-    assert not [k for k, n in Counter((d.province_code, d.name) for d in divisions).items() if n > 1]
-    assert not [k for k, n in Counter((d.province_code, d.short_name) for d in divisions).items() if n > 1]
+    assert not [k for k, n in Counter((d.parent, d.name) for d in divisions).items() if n > 1]
+
+
+# fmt: off
+@pytest.mark.parametrize(("name", "province", "code"), [
+    ("旬阳县", "610000", "610981"),   # a former name: 旬阳县 became 旬阳市 in 2021
+    ("旬阳市", None, "610981"),
+    ("鼓楼", "350000", "350102"),     # 福州's 鼓楼区, not 南京's
+    ("鼓楼", "320000", "320106"),
+    ("朝阳", "210000", "211300"),     # 辽宁: the city 朝阳市 before the county 朝阳县
+    ("朝阳", "110000", "110105"),     # 北京's 朝阳区
+    ("江阴", None, "320281"),
+    ("西安市", None, "610100"),       # 西安 alone is also 西安区 of 辽源 (吉林) and of 牡丹江 (黑龙江)
+])
+# fmt: on
+def test_places_resolve_within_their_province(name: str, province: str | None, code: str) -> None:
+    found = reference.division_named(name, province)
+    assert found is not None and found.code == code
+
+
+@pytest.mark.parametrize("name", ["鼓楼", "朝阳", "城区", "西安"])
+def test_ambiguous_places_need_their_province(name: str) -> None:
+    assert reference.division_named(name, None) is None
+
+
+def test_divisions_read_alike_get_their_code_in_the_iri() -> None:
+    assert iris.division("410622").endswith("/division/henan/qi-xian-410622")  # 淇县 (杞县 reads the same)
+    assert iris.division("620100").endswith("/division/gansu/lan-zhou-shi")
+    assert len({iris.division(d.code) for d in reference.divisions()}) == len(reference.divisions())
 
 
 def test_zones_lie_in_known_divisions() -> None:

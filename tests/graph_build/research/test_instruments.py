@@ -15,7 +15,7 @@ from graph_build.research import instruments
 from graph_build.text.script import analysis_view
 from graph_build.text.segment import leaves
 
-DATA = Path(__file__).parents[3] / "data"
+DATA = Path(__file__).parents[3] / "tests" / "data" / "seeds"
 
 
 def types_of(text: str) -> set[str]:

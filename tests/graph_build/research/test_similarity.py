@@ -14,7 +14,7 @@ from graph_build.build import driver
 from graph_build.records import SimilarityLink
 from graph_build.research import similarity
 
-DATA = Path(__file__).parents[3] / "data"
+DATA = Path(__file__).parents[3] / "tests" / "data" / "seeds"
 AGE_LIMIT = (("jizhengzi-2020-52", "2.1.5"), ("yunzhengfa-2020-36", "2.2"))  # 境外高端人才 … 申请工作许可的年龄可放宽至65岁
 JIEBANG = (("yunnan-cd827caa", "2.2.1"), ("yunzhengfa-2020-36", "2.4"))  # 揭榜制 / 揭榜挂帅 … 关键核心技术攻关
 # fmt: off

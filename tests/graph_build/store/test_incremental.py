@@ -54,7 +54,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed corpus (four documents) built once, with its store link, versions and cache, to copy."""
     root = tmp_path_factory.mktemp("built")
     for folder in ("raw", "annotations"):
-        shutil.copytree(ROOT / "data" / folder, root / "data" / folder)
+        shutil.copytree(ROOT / "tests" / "data" / "seeds" / folder, root / "data" / folder)
     (root / "data" / "annotations" / "gansu-44eca80e.yaml").unlink()  # its reviewed quotes would no longer match an edited text
     _, load = build(root / "data", root / "var" / "store")
     assert load == ["  load: full load (no current version)"]

@@ -22,7 +22,7 @@ from graph_build.store.access import open_read_only, run_query
 from graph_build.store.versions import COMPLETE_MARKER, versions_dir
 
 ROOT = Path(__file__).parents[3]
-DATA = ROOT / "data"
+DATA = ROOT / "tests" / "data" / "seeds"
 HEBEI = "004_f2cc480d52bcecb0.txt"
 HEBEI_NUMBER = "冀政字〔2020〕52號"
 COPIES = 6  # copies of the Hebei seed, each with its own 文号: a load long enough (write, then SHACL) to be signalled in

@@ -10,7 +10,7 @@ from graph_build.records import SourceText
 from graph_build.text.clean import clean, is_spam
 from graph_build.text.read import read
 
-RAW = Path(__file__).parents[3] / "data/raw"
+RAW = Path(__file__).parents[3] / "tests/data/seeds/raw"
 
 
 def cleaned(name: str):  # type: ignore[no-untyped-def]

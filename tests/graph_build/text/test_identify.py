@@ -11,7 +11,7 @@ from graph_build.text.identify import identify
 from graph_build.text.read import read
 from graph_build.text.script import script
 
-RAW = Path(__file__).parents[3] / "data/raw"
+RAW = Path(__file__).parents[3] / "tests/data/seeds/raw"
 
 # fmt: off
 EXPECTED = [

@@ -139,7 +139,7 @@ def test_sparql_constraint_reports_its_message() -> None:
 @pytest.fixture(scope="module")
 def seed_quads() -> list[list[Quad]]:
     """Each seed document's quads as the build renders them, with their context."""
-    works = driver.annotated_works(ROOT / "data")
+    works = driver.annotated_works(ROOT / "tests" / "data" / "seeds")
     return [[*to_rdf(work, PLACEHOLDER_RUN), *context_quads()] for work in works]
 
 
