@@ -90,6 +90,26 @@ def broken_links(path: Path) -> list[str]:
     return broken
 
 
+# Modules the docs name for the layout the lead's refactor brings (typed build events, one evidence writer, the
+# shared RDF writers, bulk loading and whole-graph checks split out, pySHACL as reference, one negotiation and one
+# error module in the server). When one lands, this test fails naming it: take it off the list.
+PENDING = {
+    "build/events.py", "rdf/evidence.py", "rdf/shared.py", "store/bulk.py", "validate/whole_graph.py",
+    "validate/reference.py", "server/errors.py", "server/negotiation.py",
+}
+MODULE = re.compile(r"`((?:[a-z_]+/)*[a-z_]+\.py)`")
+
+
+def missing_modules(text: str) -> set[str]:
+    """Return the Python files named in backquotes in `text` that exist neither from the root, graph_build/ nor server/."""
+    named = {name.removeprefix("graph_build/") for name in MODULE.findall(text)}
+    return {name for name in named if not any((ROOT / base / name).exists() for base in ("", "graph_build", "server"))}
+
+
+def test_named_modules_exist() -> None:
+    assert missing_modules(documentation()) == PENDING
+
+
 def test_every_command_is_documented() -> None:
     text = documentation()
     missing = [name for name in commands() if f"gaoxin-kg {name}" not in text]
@@ -130,3 +150,4 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert broken_links(page) == ["page.md: missing.md (no such file)", "page.md: page.md#nowhere (no such heading)"]
     assert "--store" in options(commands()["build"])
     assert "largest-incentives" in canned_names()
+    assert missing_modules("`text/read.py` `server/cache.py` `text/reed.py`") == {"text/reed.py"}
