@@ -1,0 +1,102 @@
+"""Typed build events: what a build tells its caller, as records the CLI renders (never strings parsed back).
+
+The driver hands every event to one callback, ``Events``. The CLI prints them
+(gaoxin_kg/report.py); tests collect them in a list and look at their fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FileRejected:
+    """A raw file that is no document (empty, binary, undecodable…): the build skips it."""
+
+    file: str  # the file's path, printable
+    reason: str
+
+
+@dataclass(frozen=True)
+class LineDropped:
+    """A line of a scraped page the clean stage dropped (site chrome, spam, a duplicate…)."""
+
+    file: str
+    line: int
+    reason: str
+    text: str  # the line's start, for the report
+
+
+@dataclass(frozen=True)
+class FileWarning:
+    """Something repaired or doubtful in one file: damaged bytes, an artefact, a gap in what it states."""
+
+    file: str
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class WorksMerged:
+    """Several raw files that are one document (the same work scraped twice)."""
+
+    files: tuple[str, ...]
+    slug: str
+
+
+@dataclass(frozen=True)
+class MeasureUncoded:
+    """A measure in which no policy-instrument cue word was found."""
+
+    slug: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SimilarityLinked:
+    """How many similarity links the research stage made between measures of different works."""
+
+    links: int
+    threshold: float
+
+
+@dataclass(frozen=True)
+class ReferenceGap:
+    """A name the documents give that the reference tables in data/reference do not know."""
+
+    kind: str  # "industry", "recipient type", "zone"
+    label: str
+    advice: str
+
+
+@dataclass(frozen=True)
+class LoadPlanned:
+    """How the new store version is written: a full load, or a patch of the current version."""
+
+    description: str
+
+
+@dataclass(frozen=True)
+class PhaseTimed:
+    """The wall time one phase of the build took."""
+
+    phase: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One more file of the per-file stages is done."""
+
+    done: int
+    total: int
+    file: str
+
+
+BuildEvent = FileRejected | LineDropped | FileWarning | WorksMerged | MeasureUncoded | SimilarityLinked | ReferenceGap | LoadPlanned | PhaseTimed | Progress
+Events = Callable[[BuildEvent], None]
+
+
+def ignore(event: BuildEvent) -> None:
+    """Drop an event (the default for callers that want only the result)."""
