@@ -29,8 +29,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
 from graph_build import __version__, canned, iris
 from graph_build.build.cache import Cache, builder_digest, default_directory
-from graph_build.build.events import BuildEvent, Events, FileRejected, FileWarning, LoadPlanned, PhaseTimed, Progress, WorksMerged, ignore
-from graph_build.text.place import place
+from graph_build.build.events import Events, FileRejected, FileWarning, LoadPlanned, PhaseTimed, Progress, WorksMerged, ignore
 from graph_build.build.jobs import (
     PLACEHOLDER_RUN,
     AnnotateTask,
@@ -58,7 +57,7 @@ from graph_build.store.bulk import write_nquads
 from graph_build.store.incremental import Manifest
 from graph_build.store.versions import LoadError, new_version
 from graph_build.text.group import clusters, make_work, merged
-from graph_build.text.read import printable
+from graph_build.text.place import place
 from graph_build.validate import shapes
 from graph_build.validate.whole_graph import validate_shared
 

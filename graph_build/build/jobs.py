@@ -23,23 +23,22 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
 from graph_build import __version__, iris
-
-from graph_build.research import instruments
-from graph_build.extract.annotate import annotate, read_annotation
 from graph_build.build.cache import Cache, builder_digest, key
-from graph_build.text.clean import clean
+from graph_build.build.events import BuildEvent, FileRejected, FileWarning, LineDropped
+from graph_build.extract.annotate import annotate, read_annotation
 from graph_build.extract.extract import extract
+from graph_build.rdf.shared import build_quads, reference_quads
+from graph_build.rdf.to_rdf import to_rdf
+from graph_build.records import AnnotatedWork, BuildRun, Expression, Extraction, Identity, Work
+from graph_build.research import instruments
+from graph_build.research.corpus import WorkTexts, work_texts
+from graph_build.text.clean import clean
 from graph_build.text.group import Fingerprint, fingerprint
 from graph_build.text.identify import identify
-from graph_build.build.events import BuildEvent, FileRejected, FileWarning, LineDropped
-from graph_build.rdf.shared import build_quads, reference_quads
 from graph_build.text.read import ReadError, printable, read, read_bytes
-from graph_build.records import AnnotatedWork, BuildRun, Expression, Extraction, Identity, Work
-from graph_build.research.corpus import WorkTexts, work_texts
 from graph_build.text.script import script
 from graph_build.text.segment import segment
 from graph_build.validate.shapes import violations
-from graph_build.rdf.to_rdf import to_rdf
 from graph_build.vocab import RDF_TYPE, gx
 
 PLACEHOLDER_RUN = BuildRun(iris.build_run("0" * 16 + "-cached-run"), "cached-run", "2000-01-01T00:00:00+00:00", __version__)
