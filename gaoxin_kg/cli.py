@@ -87,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file or folder")
     evaluate.add_argument("--data", type=Path, default=Path("data"))
     evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"), help="a gold file or a folder of <raw file stem>.yaml")
+    evaluate.add_argument("--misses", action="store_true", help="with a gold folder: list per field and file what was missed (-) and what is spurious (+)")
     return main
 
 
@@ -273,7 +274,13 @@ def cmd_queries(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Print precision and recall of the extractor (reviewed files ignored) against the gold."""
     works = driver.annotated_works(args.data, reviewed=False)
-    print(evaluate.folder_table(*evaluate.evaluate_folder(works, args.gold)) if args.gold.is_dir() else evaluate.table(evaluate.evaluate(works, args.gold)))
+    if not args.gold.is_dir():
+        print(evaluate.table(evaluate.evaluate(works, args.gold)))
+        return 0
+    scores, differences, rejected = evaluate.compare_folder(works, args.gold)
+    print(evaluate.folder_table(scores, rejected))
+    if args.misses:
+        print(evaluate.differences_text(differences))
     return 0
 
 

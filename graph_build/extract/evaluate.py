@@ -247,19 +247,52 @@ def file_keys(annotated: AnnotatedWork, identity: Any, kind: str) -> list[tuple]
     }[kind]
 
 
-def evaluate_folder(works: list[AnnotatedWork], folder: Path) -> tuple[list[Score], list[str]]:
-    """Score the builder on every file of a gold folder, per field; return the scores and the files no work holds (rejected)."""
+@dataclass(frozen=True)
+class Difference:
+    """What the builder missed and what it found that the gold lacks, for one field of one file."""
+
+    kind: str
+    file: str
+    missed: tuple[tuple, ...]
+    spurious: tuple[tuple, ...]
+
+
+def compare_folder(works: list[AnnotatedWork], folder: Path) -> tuple[list[Score], list[Difference], list[str]]:
+    """Compare the builder with every file of a gold folder, per field: scores, differences, rejected files."""
     documents = gold_folder(folder)
     by_file = {e.name: (w, i) for w in works for e, i in zip(w.work.expressions, w.work.identities, strict=True)}
-    scores = []
+    scores, differences = [], []
     for kind in FOLDER_KINDS:
         expected, found = Counter(), Counter()
         for document in documents:
-            expected += Counter((document.file, *k) for k in gold_keys(document, kind))
-            if document.file in by_file:
-                found += Counter((document.file, *k) for k in file_keys(*by_file[document.file], kind))
+            gold = Counter(gold_keys(document, kind))
+            mine = Counter(file_keys(*by_file[document.file], kind)) if document.file in by_file else Counter()
+            expected += Counter({(document.file, *k): n for k, n in gold.items()})
+            found += Counter({(document.file, *k): n for k, n in mine.items()})
+            if gold != mine:
+                differences.append(Difference(kind, document.file, tuple((gold - mine).elements()), tuple((mine - gold).elements())))
         scores.append(Score(kind, sum(expected.values()), sum(found.values()), sum((expected & found).values())))
-    return scores, [d.file for d in documents if d.file not in by_file]
+    return scores, differences, [d.file for d in documents if d.file not in by_file]
+
+
+def evaluate_folder(works: list[AnnotatedWork], folder: Path) -> tuple[list[Score], list[str]]:
+    """Score the builder on every file of a gold folder, per field; return the scores and the files no work holds (rejected)."""
+    scores, _, rejected = compare_folder(works, folder)
+    return scores, rejected
+
+
+def differences_text(differences: list[Difference]) -> str:
+    """List the differences field by field: each file with what was missed (-) and what is spurious (+)."""
+    lines = []
+    for kind in FOLDER_KINDS:
+        mine = [d for d in differences if d.kind == kind]
+        if mine:
+            lines.append(f"== {kind}")
+        for d in mine:
+            lines.append(f"  {d.file}")
+            lines += [f"    - {' '.join(map(str, key))}" for key in d.missed]
+            lines += [f"    + {' '.join(map(str, key))}" for key in d.spurious]
+    return "\n".join(lines)
 
 
 def folder_table(scores: list[Score], rejected: list[str]) -> str:

@@ -25,11 +25,15 @@ TITLE_END = re.compile(rf"(?:{DOC_TYPES})\s*(?:{TITLE_TAIL})?\s*$")
 BODY_OPENER = re.compile(r"^\s*(?:各[^。]{1,40}[:]$|为[^。]{6,}|根据[^。]{6,}|一、)")
 # A numbered heading (三、保障措施, (一)…, 1.…) is never the title, however it ends.
 NUMBERED_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[.、])")
+# The label of an attached document: "附件", "附件1:", "附件：".
+ATTACHMENT = re.compile(r"^\s*附\s*件\s*\d*\s*[:]?\s*$")
+# An attachment holds at least this many Chinese characters of text (a 附件 list of file names does not).
+MIN_ATTACHMENT_CHARS = 60
 AFTER_SIGNATURE = re.compile(r"^\s*\((?:此件[^)]*|此页无正文)\)\s*$")
 # Chrome vocabulary of Chinese government and repost sites (simplified).
 CHROME = re.compile(
     r"分享到|网站地图|网站声明|关于我们|主办单位|承办单位|运行维护|ICP备|公网安备|网站标识码|"
-    r"来访者|访问量|打印本页|关闭窗口|相关文档|相关链接|扫一扫|官方公众号|字号|您的位置|首页\s*>|"
+    r"来访者|访问量|打印本页|关闭窗口|相关文档|相关链接|上一篇|下一篇|扫一扫|官方公众号|字号|您的位置|首页\s*>|"
     r"^\s*(?:曝光|[|?]|更多>>)\s*$"
 )
 # Spam of hacked or low-quality pages; a line with two distinct hits is spam.
@@ -122,13 +126,29 @@ def body_last_line(lines: list[Line], first: int) -> int:
         last = dates[-1]
         following = next((j for j in range(last + 1, len(lines)) if lines[j].view.strip()), None)
         if following is not None and AFTER_SIGNATURE.match(lines[following].view):
-            return following
-        return last
+            last = following
+        if not attachment_after(lines, last):
+            return last
+        first = last  # a cover notice (印发…的通知) signed above the document it publishes: the body runs on to the attachment's end
     for i in range(len(lines) - 1, first, -1):
         view = lines[i].view.strip()
         if view and not CHROME.search(view) and not is_spam(view) and (len(view) > 15 or "。" in view):
             return i
     return first
+
+
+def attachment_after(lines: list[Line], signed: int) -> bool:
+    """Tell whether a document follows a signature: within three lines, 附件 or a title, then a paragraph of text.
+
+    A cover notice (…关于印发《…若干措施》的通知) is signed above the document it
+    publishes; that attachment is the policy itself and belongs to the body.
+    """
+    following = [j for j in range(signed + 1, len(lines)) if lines[j].view.strip()]
+    for k, j in enumerate(following[:3]):
+        if ATTACHMENT.match(lines[j].view) or is_title(lines, j):
+            rest = following[k + 1 :]
+            return sum(len(_CJK.findall(lines[r].view)) for r in rest) >= MIN_ATTACHMENT_CHARS
+    return False
 
 
 def outside(line: Line, first: int, last: int) -> bool:

@@ -1,7 +1,8 @@
 """Stage 6, segment: the numbered outline of a document, nested.
 
-Chinese policy documents number their parts 一、 (sections), （一） (items) and
-1. (sub-items); some items hold unnumbered paragraphs that open with a short
+Chinese policy documents number their parts 第一章/第一部分 (chapters and parts),
+第一条 (articles, as in 条例 and 办法) or 一、 (sections), （一） (items) and
+1. (sub-items); an unnumbered reply or bulletin is one measure; some items hold unnumbered paragraphs that open with a short
 headed sentence ("深化管理体制改革。…"). Each unit becomes a Segment whose path
 counts its position among its siblings ("2.1" is the first item of the second
 section), whatever the printed numbers say.
@@ -15,6 +16,8 @@ from graph_build.records import Expression, Segment, Span
 from graph_build.text.clean import SIGNATURE_DATE
 
 NUMBERED = (
+    (0, re.compile(r"^第[一二三四五六七八九十]{1,3}(?:章|部分|编)(?=\s|$|[\u4e00-\u9fff])")),
+    (1, re.compile(r"^第[一二三四五六七八九十百零〇]{1,5}条(?=\s|$|[\u4e00-\u9fff(])")),
     (1, re.compile(r"^[一二三四五六七八九十]{1,3}、")),
     (2, re.compile(r"^\([一二三四五六七八九十]{1,3}\)")),
     (3, re.compile(r"^\d{1,2}[.、](?!\d)")),
@@ -28,10 +31,18 @@ def segment(expression: Expression) -> tuple[Segment, ...]:
     """Split the body of an expression into nested numbered and headed segments."""
     view, text = expression.analysis, expression.text
     lines = content_lines(view, expression.clean.body_start, expression.clean.body_end)
-    starts = [(s, e, level, number) for s, e in lines if (found := numbering(view[s:e]))[0] for level, number in [found]]
+    starts = [(s, e, level, number) for s, e in lines if (found := numbering(view[s:e]))[0] is not None for level, number in [found]]
     starts = add_headed_paragraphs(view, lines, starts)
     end = lines[-1][1] if lines else expression.clean.body_end
+    if not starts and lines:
+        return (whole_body(text, view, lines, end),)
     return tuple(make_segments(text, view, starts, end))
+
+
+def whole_body(text: str, view: str, lines: list[tuple[int, int]], end: int) -> Segment:
+    """Make an unnumbered document's body (a 批复, 通报 or 函) one measure: from its first sentence, the title line left out."""
+    start = next((s for s, e in lines if "。" in view[s:e]), lines[0][0])
+    return Segment("1", 1, None, None, trimmed(text, start, end))
 
 
 def content_lines(view: str, start: int, end: int) -> list[tuple[int, int]]:
