@@ -199,6 +199,16 @@ def by_code(code: str) -> Province:
     return next(p for p in provinces() if p.code == code)
 
 
+def province_at_start(value: str) -> Province | None:
+    """Find the province whose full or short name opens a value such as a title (spaces ignored).
+
+    >>> province_at_start("江 苏 省人民政府").short_name, province_at_start("苏州") is None
+    ('江苏', True)
+    """
+    value = re.sub(r"\s+", "", value)
+    return next((p for p in provinces() if value.startswith((p.name, p.short_name))), None)
+
+
 def by_name(name: str) -> Province | None:
     """Find a province by its full or short name (云南省, 云南), or None.
 

@@ -7,12 +7,13 @@ re-cuts each span from the source text, so quotes are the words as written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TypeVar
 
 from graph_build.extract.incentives import find_incentives
 from graph_build.extract.mentions import find_departments, find_industries, find_provisions, find_targets, find_zones
-from graph_build.records import Extraction, Segment, Span, Work
+from graph_build.records import Extraction, Segment, Span, Work, ZoneMention
 from graph_build.research.instruments import code_instruments
 from graph_build.text.segment import leaves
 
@@ -30,12 +31,41 @@ def extract(work: Work, segments: tuple[Segment, ...]) -> Extraction:
     return Extraction(
         incentives=run(find_incentives),
         departments=run(find_departments),
-        zones=run(find_zones),
+        zones=tuple(requote(zone, source) for zone in document_zones(work, segments)),
         industries=run(find_industries),
         targets=run(find_targets),
         provisions=run(find_provisions),
         instruments=code_instruments(work, segments),
     )
+
+
+def document_zones(work: Work, segments: tuple[Segment, ...]) -> tuple[ZoneMention, ...]:
+    """Find the zones named anywhere in the body (title, preamble, lead paragraphs, measures), each in the innermost part holding it.
+
+    A zone named outside every part (a 批复's title, a preamble) belongs to the document: its measure is "".
+    """
+    expression = work.primary
+    text, clean = expression.analysis, expression.clean
+    whole = Segment("", 0, None, None, Span.of(text, clean.body_start, clean.body_end))
+    zones = find_zones(text, whole)
+    full_names = short_names(text, zones)
+    return tuple(replace(zone, name=full_names.get(zone.name, zone.name), measure=innermost(segments, zone.span)) for zone in zones)
+
+
+def short_names(text: str, zones: tuple[ZoneMention, ...]) -> dict[str, str]:
+    """Map the short names a text declares to the zones they stand for: "十堰高新技术产业园区(以下简称十堰高新区)"."""
+    names = {}
+    for before, after in zip(zones, zones[1:], strict=False):
+        between = text[before.span.end : after.span.start]
+        if re.fullmatch(r"\((?:以下)?简称", between) and after.name != before.name:
+            names[after.name] = before.name
+    return names
+
+
+def innermost(segments: tuple[Segment, ...], span: Span) -> str:
+    """Return the path of the deepest segment holding a span, or "" when none does."""
+    holding = [s for s in segments if s.span.start <= span.start and span.end <= s.span.end]
+    return max(holding, key=lambda s: s.path.count("."), default=Segment("", 0, None, None, span)).path
 
 
 def requote(item: Item, source: str) -> Item:

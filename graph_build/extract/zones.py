@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from graph_build import reference
 from graph_build.extract.scan import CJK, CLAUSE_STOPS, clause_at, scope, split_at
 from graph_build.records import IndustryMention, Segment, Span, ZoneMention
 
@@ -98,9 +99,20 @@ def _enumerations(sub: str) -> Iterator[list[tuple[int, int]]]:
 # ---- zones ---------------------------------------------------------------------
 
 # A zone head, with the level the text gives it: 甘肃 "兰州高新区", 河北 "石家庄、保定高新区",
-# "XX国家高新区", "XX省级高新区", and full names "西安高新技术产业开发区".
-_ZONE_HEAD = re.compile(r"(?P<level>国家级?|省级)?(?:高新技术产业开发区|高新技术产业园区|高新区)")
-_LEVEL = {"国家": "national", "国家级": "national", "省级": "provincial"}
+# "XX国家高新区", "XX省级高新区", full names "西安高新技术产业开发区", the other kinds of
+# high-tech zone 公文 name beside 高新区 (高新技术产业园区/集聚区, 新技术开发区, 农业高新技术产业
+# 示范区; 经济开发区 and 工业园区 are other kinds of zone, left out), and a count after a list of cities: 辽宁 "沈阳、大连…辽阳8个国家级
+# 高新区", 国函 "…鞍山等二十五个城市建立国家高新技术产业开发区".
+ZONE_TYPES = (
+    "农业高新技术产业示范区", "高新技术产业开发区", "高新技术产业园区", "高新技术产业集聚区", "高新技术产业示范区",
+    "新技术产业开发区", "新技术开发区", "高新区",
+)  # fmt: skip
+_COUNT = r"(?P<count>等?[\d一二三四五六七八九十两]{1,3}个(?:城市)?(?:建立|设立)?)"
+_ZONE_HEAD = re.compile(rf"{_COUNT}?(?P<level>国家级?|省级|自治区级)?(?P<type>{'|'.join(ZONE_TYPES)})")
+_LEVEL = {"国家": "national", "国家级": "national", "省级": "provincial", "自治区级": "provincial"}
+# Kinds named "高新区" for short; the others keep the kind as written (福州高新技术产业园区).
+_SHORT_TYPES = ("高新技术产业开发区", "高新区")
+_PLACE_LONGEST = 8  # 安徽阜阳界首, 江苏吴江: a province and a city before the kind
 # Words after which a zone's place name starts (verbs taking 高新区 as object, prepositions,
 # generic modifiers as in 全省/省内/东部发达地区/新获批的/所在/该/各 高新区), chosen for the
 # verbs whose characters also occur in place names (推进/武进, 建成/成都, 深化/深圳).
@@ -109,7 +121,7 @@ _ZONE_LEAD = re.compile(
     r"|其他|相关|有关|现有|周边|东部|西部|中部|发达|先进|落后|地区|区域|一批|若干|深化|强化|优化|通过"
     r"|保障|保持|确保|聚焦|加大|大力|扩大|壮大|做大|做强|聚集|集聚|汇聚|服务|提升|推动|推进|促进|引进"
     r"|走进|建成|新建|建立|建设|创建|成立|成为|形成|组成|支持|鼓励|重点|根据|合作|联合|结合|整合|协同"
-    r"|共同|开展|开放|开发|安排|承担|承接|主要|重要"
+    r"|共同|开展|开放|开发|安排|承担|承接|主要|重要|申报|申请|认定|批准|同意|命名|定名|更名|升级"
 )
 # Characters of verbs, function words and modifiers that do not occur in the place names
 # zones bear ("加大高新区", "编制高新区", "以下简称高新区", "每季度召开高新区"); the
@@ -130,14 +142,45 @@ _NOT_PLACE = set(
 def _name_start(run: str) -> int | None:
     """Return where the place name starts in the text run before a zone head, or None.
 
+    A name that opens with a province or division of the gazetteer may be longer (安徽阜阳界首);
+    words before such a name are no part of it (同意潜江 → 潜江, 建江苏吴江 → 江苏吴江).
+
     >>> _name_start("推动沧州"), _name_start("加大"), _name_start("兰州"), _name_start("东部发达地区")
     (2, None, 0, None)
+    >>> _name_start("同意潜江"), _name_start("建江苏吴江"), _name_start("九江共青城"), _name_start("安徽阜阳界首")
+    (2, 1, 0, 0)
     """
-    cut = 0
+    lead = 0
     for m in _ZONE_LEAD.finditer(run):
-        cut = m.end()
-    cut = max([cut] + [i + 1 for i, ch in enumerate(run) if ch in _NOT_PLACE])
+        lead = m.end()
+    placed = next((k for k in range(lead, len(run) - 1) if _opens_with_place(run[k:])), None)
+    if placed is not None and len(run) - placed <= _PLACE_LONGEST:
+        return placed
+    cut = max([lead] + [i + 1 for i, ch in enumerate(run) if ch in _NOT_PLACE])
     return cut if 2 <= len(run) - cut <= 5 else None
+
+
+def _opens_with_place(words: str) -> bool:
+    """Tell whether words open with a province's or a division's name of the gazetteer (one province only).
+
+    A name holding a character of a verb or function word (会同县, 通道县) counts only with its 县/市/区:
+    "会同高新区" is 会同 (together with) 高新区, not a zone of 会同县.
+
+    >>> _opens_with_place("九江共青城"), _opens_with_place("会同"), _opens_with_place("江苏吴江")
+    (True, False, True)
+    """
+    if reference.province_at_start(words) is not None:
+        return True
+    for length in range(min(len(words), _PLACE_LONGEST), 1, -1):
+        name = words[:length]
+        if reference.division_named(name, None) is not None:
+            return name[-1] in "市县区旗州盟" or not any(ch in _NOT_PLACE for ch in name)
+    return False
+
+
+def _is_place(words: str) -> bool:
+    """Tell whether words are exactly a province's or a division's name (襄樊, 绥中, 乌鲁木齐)."""
+    return reference.by_name(words) is not None or reference.division_named(words, None) is not None
 
 
 def _place_before(sub: str, end: int) -> int | None:
@@ -155,21 +198,49 @@ def _zone_places(sub: str, head_start: int) -> list[tuple[int, int]]:
     places = [] if start is None else [(start, head_start)]
     while places and places[0][0] > 0 and sub[places[0][0] - 1] == "、":
         start = _place_before(sub, places[0][0] - 1)
-        if start is None:
+        if start is None or _ZONE_HEAD.search(sub, start, places[0][0] - 1):  # 昆明国家高新区、玉溪国家高新区: a zone of its own
             break
         places.insert(0, (start, places[0][0] - 1))
     return places
+
+
+# A zone's old name in a reply that renames or upgrades it: "将福建南靖高新技术产业园区更名为漳州高新技术产业开发区".
+# Also "申报潜江高新技术产业园区为国家高新技术产业开发区": the zone applied for under its old name.
+_RENAMED = re.compile(
+    rf"(?:{'|'.join(ZONE_TYPES)})(?:\([^)]{{0,20}}\))?(?:(?:升级|更名|调整|建设)为|更名的|为(?:国家级?|省级|自治区级)?(?:{'|'.join(ZONE_TYPES)}))"
+)
+
+
+def _renamed(sub: str, place_end: int) -> bool:
+    """Tell whether the zone whose place ends at place_end is renamed or upgraded right after (its old name is no zone mention)."""
+    return bool(_RENAMED.match(sub, place_end)) or bool(_RENAMED.match(sub, place_end + 2))
+
+
+def _without_province(place: str) -> str:
+    """Drop the province a zone's place opens with: 甘肃省定西 → 定西, 江苏吴江 → 吴江 (the quote keeps the words)."""
+    if (province := reference.province_at_start(place)) is not None:
+        for prefix in (province.name, province.short_name):
+            if place.startswith(prefix) and len(place) - len(prefix) >= 2:
+                return place[len(prefix) :]
+    return place
 
 
 def _zone_hits(sub: str) -> Iterator[tuple[int, int, str, str | None, list[tuple[int, int]]]]:
     """Yield (start, end, name, level, industry bounds) for every named zone in sub."""
     for m in _ZONE_HEAD.finditer(sub):
         places = _zone_places(sub, m.start())
+        if m.group("count"):  # a list of cities, each with its zone: every item must be a place of the gazetteer
+            places = [(a, b) for a, b in places if _is_place(sub[a:b])]
+        places = [(a, b) for a, b in places if not _renamed(sub, b)]
+        if not m.group("count"):  # 广西高新区 (every zone of a province) names no zone; 吉林 in a list of cities does
+            places = [(a, b) for a, b in places if reference.by_name(sub[a:b]) is None]
+        short = m.group("type") in _SHORT_TYPES or m.group("count")
+        kind = "高新区" if short else m.group(0)  # 佳木斯国家农业高新技术产业示范区 keeps its words as written
         stops = [i for i in (sub.find(c, m.end()) for c in ";。\n") if i >= 0]
         industries = _list_after(sub, m.end(), min(stops, default=len(sub)), 8) if places else []
         for i, (a, b) in enumerate(places):
             end = m.end() if i == len(places) - 1 else b
-            yield a, end, sub[a:b] + "高新区", _LEVEL.get(m.group("level") or ""), industries
+            yield a, end, _without_province(sub[a:b]) + kind, _LEVEL.get(m.group("level") or ""), industries
 
 
 def find_zones(text: str, segment: Segment) -> tuple[ZoneMention, ...]:

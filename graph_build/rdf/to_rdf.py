@@ -237,8 +237,9 @@ class WorkGraph:
             self.out.add(node, eli.title, zh(segment.heading.quote, self.work.primary.script))
 
     def part(self, segment: Segment | str) -> NamedNode:
+        """Name a part of the work by its path; the path "" (a zone named outside every part) is the work itself."""
         path = segment if isinstance(segment, str) else segment.path
-        return NamedNode(iris.part(self.slug, path))
+        return NamedNode(iris.part(self.slug, path)) if path else self.work_iri
 
     # -- facts ------------------------------------------------------------------
 

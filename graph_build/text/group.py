@@ -153,8 +153,17 @@ def same_work(a: Fingerprint, b: Fingerprint, shingles_a: frozenset[str], shingl
 
 
 def make_work(expressions: list[Expression], identities: list[Identity]) -> Work:
-    """Order a cluster's expressions (zh-Hans first, then fewest dropped lines) and name the work."""
-    order = sorted(range(len(expressions)), key=lambda i: (expressions[i].script != "zh-Hans", expressions[i].name))
+    """Order a cluster's expressions (zh-Hans first, then the most complete body, then by name) and name the work.
+
+    The first is the primary expression, the one the facts are read from: a mirror that
+    holds only the opening of a document loses to one that holds the whole text.
+    """
+
+    def rank(i: int) -> tuple[bool, int, str]:
+        clean = expressions[i].clean
+        return expressions[i].script != "zh-Hans", -(clean.body_end - clean.body_start), expressions[i].name
+
+    order = sorted(range(len(expressions)), key=rank)
     ordered = tuple(expressions[i] for i in order)
     ordered_ids = tuple(identities[i] for i in order)
     return Work(iris.work_slug(merged(ordered_ids), ordered[0]), ordered, ordered_ids)

@@ -382,7 +382,7 @@ def find_province(
 ) -> tuple[reference.Province | None, str | None]:
     """Decide the province from the strongest evidence available, and say which."""
     for label, span in (("issuer", issuer), ("title", title)):
-        if span and (province := province_named_at_start(view[span.start : span.end])):
+        if span and (province := reference.province_at_start(view[span.start : span.end])):
             return province, f"{label} names {province.name}"
     if doc_number and (province := reference.by_doc_prefix(view[doc_number.start : doc_number.end])):
         return province, f"文号 opens with {province.doc_prefix}, the abbreviation of {province.name}"
@@ -401,12 +401,6 @@ def find_national(view: str, title: Span | None, doc_number: Span | None, issuer
         if span and (match := pattern.match(without_spaces(view[span.start : span.end]))):
             return f"{label} opens with {match.group()}"
     return None
-
-
-def province_named_at_start(value: str) -> reference.Province | None:
-    """Find a province whose full or short name opens a value such as a title."""
-    value = without_spaces(value)
-    return next((p for p in reference.provinces() if value.startswith((p.name, p.short_name))), None)
 
 
 def most_named_province(body: str) -> reference.Province | None:
