@@ -268,6 +268,18 @@ def division_named(name: str, province_code: str | None) -> Division | None:
     return next((d for d in found if d.name == name), found[0])
 
 
+def prefecture_named(name: str) -> Division | None:
+    """Find the one prefecture-level division that goes by a name, counties of the same name ignored, or None.
+
+    A zone is named after its city, so 西安高新区 lies in 西安市 (陕西), not in 辽源's 西安区.
+
+    >>> prefecture_named("西安").code, prefecture_named("鼓楼")
+    ('610100', None)
+    """
+    found = {d.code: d for d in division_index().get(name, ()) if d.level == "prefecture"}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
 def division_at_start(value: str, province_code: str | None) -> Division | None:
     """Find the division whose name opens a value such as a title or an issuer, after the province's own name.
 

@@ -51,9 +51,19 @@ SITE_DATE = re.compile(r"^(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\
 ADOPTION = re.compile(r"\(\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*([\u4e00-\u9fff]{2,12}?第[一二三四五六七八九十]{1,3}届\s*人民代表大会\s*常务委员会)")
 SITE_CODE = re.compile(r"(?:网站标识码|索引号)\s*[:]?\s*\|?\s*\n?\s*(\d{2})")
 ICP = re.compile(r"([\u4e00-\u9fff])ICP备")
-# The central government's documents: issued by 中共中央 or 国务院 (and its 办公厅), numbered 国发/国办发/国函/国办函.
-NATIONAL_ISSUER = re.compile(r"^(?:中共中央|国务院)")
-NATIONAL_DOC_NUMBER = re.compile(r"^国(?:发|办发|函|办函)")
+# The central government's documents: issued by 中共中央, 全国人大, 国务院 (and its 办公厅) or a ministry or
+# commission of the State Council (科技部, 国家发展改革委 …), numbered 国发/国办发/国函/国科发火… (a provincial
+# 文号 opens with the province's abbreviation, never 国), or the old form 〔92〕国科发火字395号.
+CENTRAL_BODY = (
+    r"中共中央|全国人民代表大会|全国人大|国务院|中国人民银行|海关总署|"
+    r"(?:科学技术|科技|财政|商务|教育|工业和信息化|工信|人力资源和?社会保障|人社|自然资源|生态环境|住房和?城乡建设|住建"
+    r"|交通运输|农业农村|农业|水利|民政|司法|国防|文化和旅游|应急管理|审计|国土资源|建设|信息产业)部"
+    r"|国家[一-鿿]{2,12}?(?:委员会|委|总局|局|署)"
+)
+NATIONAL_ISSUER = re.compile(rf"^(?:{CENTRAL_BODY})")
+NATIONAL_DOC_NUMBER = re.compile(r"^(?:国[一-鿿]{0,5}(?=[〔\[(【﹝［])|[〔\[(【﹝［]\d{2,4}[〕\])】﹞］]国)")
+# A reply to a province's request ("黑龙江省人民政府:你省关于…的请示收悉"): the issuer stands above the province.
+REPLY_TO_PROVINCE = re.compile(r"^\s*([一-鿿]{2,8}(?:省|自治区|市))人民政府:\s*你(?:省|区|市)", re.M)
 HEAD_MAX = 40  # lines of a page that may hold the metadata table, the header and the title
 TITLE_LINES = 3  # a title is printed on at most this many lines
 Line = tuple[int, int]  # offsets of one non-empty line, white space at both ends left out
@@ -400,6 +410,8 @@ def find_national(view: str, title: Span | None, doc_number: Span | None, issuer
     for label, span, pattern in (("issuer", issuer, NATIONAL_ISSUER), ("title", title, NATIONAL_ISSUER), ("文号", doc_number, NATIONAL_DOC_NUMBER)):
         if span and (match := pattern.match(without_spaces(view[span.start : span.end]))):
             return f"{label} opens with {match.group()}"
+    if (match := REPLY_TO_PROVINCE.search(view, 0, 2000)) and reference.province_at_start(match.group(1)) is not None:
+        return f"a reply to {match.group(1)}人民政府 (你省…): its issuer stands above the province"
     return None
 
 

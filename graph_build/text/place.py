@@ -22,6 +22,15 @@ from graph_build.text.group import merged
 ZONE_IN_TITLE = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?:国家)?(?:高新区|高新技术产业开发区|高新技术产业园区)")
 
 
+# The body's opening, where a zone's own document names the zone ("根据沈阳高新区…", "(一)西安高新区"):
+# a zone there places a document that no issuer, title or 文号 places.
+OPENING = 300
+# A zone with its district in brackets: "高新区(滨江)经信局" (杭州高新区(滨江)).
+ZONE_WITH_DISTRICT = re.compile(r"(?:高新区|高新技术产业开发区)\(([\u4e00-\u9fff]{2,4})\)")
+# An addressee line naming city governments: "咸阳市、延安市人民政府,省科技厅:".
+ADDRESSED = re.compile(r"^\s*([\u4e00-\u9fff]{2,6}市)[、\u4e00-\u9fff]{0,30}人民政府[^\n:]{0,30}:\s*$", re.M)
+
+
 def place(work: Work) -> Work:
     """Give every identity of a work the division it was issued in, and its province when none was found; rename the work if its province changed."""
     identities = tuple(locate(identity, expression) for identity, expression in zip(work.identities, work.expressions, strict=True))
@@ -65,7 +74,19 @@ def division_of(identity: Identity, expression: Expression) -> tuple[reference.D
     for match in ZONE_IN_TITLE.finditer(identity.title_text or ""):
         if division := zone_place(match.group(1), province):
             return division, f"the title names a zone of {division.name}"
+    if identity.addressee is None and (division := addressed_division(view, expression.clean.body_start)):
+        return division, f"the document is addressed to {division.name}'s government, so it is its province's"
+    opening = view[expression.clean.body_start : expression.clean.body_start + OPENING]
+    for match in [*ZONE_WITH_DISTRICT.finditer(opening), *ZONE_IN_TITLE.finditer(opening)]:
+        if division := zone_place(match.group(1), province):
+            return division, f"the opening of the body names a zone of {division.name}"
     return None
+
+
+def addressed_division(view: str, start: int) -> reference.Division | None:
+    """Find the prefecture a document is addressed to ("咸阳市、延安市人民政府,省科技厅:"), within the body's opening."""
+    match = ADDRESSED.search(view, start, start + OPENING)
+    return reference.division_at_start(match.group(1), None) if match else None
 
 
 def province_of_zones(identity: Identity) -> reference.Province | None:
@@ -90,5 +111,7 @@ def zone_place(words: str, province_code: str | None) -> reference.Division | No
     """
     for start in range(len(words) - 1):
         if division := reference.division_named(words[start:], province_code):
+            return division
+        if province_code is None and (division := reference.prefecture_named(words[start:])):
             return division
     return None
