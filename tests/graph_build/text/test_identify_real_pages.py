@@ -133,7 +133,7 @@ TABLE = ("标 题: | 科技部关于印发《国家高新技术产业开发区�
 def test_pipe_metadata_table_is_read_with_spans() -> None:
     identity = identity_of(TABLE)
     assert identity.title_text == "科技部关于印发《国家高新技术产业开发区综合评价指标体系》的通知"
-    assert (identity.doc_number_text, identity.issuer_name, identity.national) == ("国科发火〔2021〕106号", "科技部", False)
+    assert (identity.doc_number_text, identity.issuer_name, identity.national) == ("国科发火〔2021〕106号", "科技部", True)
     assert (identity.date_document, identity.date_publication) == ("2021-04-22", "2021-04-26")
     assert identity.index_number and identity.index_number.quote == "306-18-2021-537"
     assert identity.validity and identity.validity.quote == "有效"
