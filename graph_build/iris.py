@@ -53,6 +53,15 @@ def doc_number_slug(doc_number: str) -> str:
     return f"{''.join(lazy_pinyin(prefix))}-{year}-{number}"
 
 
+def cited_slug(doc_number: str, title: str | None) -> str:
+    """Name a cited document: by its 文号, else (a directive cited by title alone) by its title's digest.
+
+    >>> cited_slug("国发〔2020〕7号", None), cited_slug("", "进一步支持天津滨海新区高质量发展的若干政策措施")
+    ('guofa-2020-7', 'title-fad0ba70')
+    """
+    return doc_number_slug(doc_number) if doc_number else f"title-{digest(title or '')}"
+
+
 def work_slug(identity: Identity, primary: Expression) -> str:
     """Name a work by its 文号, else by province and a digest of its title or wording."""
     if identity.doc_number_text:

@@ -97,9 +97,9 @@ class Expression:
 
 @dataclass(frozen=True)
 class Citation:
-    """A document cited by number (文号), with whether it is implemented."""
+    """A document cited by number (文号), or by 《title》 alone when it is carried out, with whether it is implemented."""
 
-    doc_number: str  # simplified, e.g. "国发〔2020〕7号"
+    doc_number: str  # simplified, e.g. "国发〔2020〕7号"; "" for a directive cited by its title alone
     title: str | None  # the 《title》 given with it, simplified
     span: Span
     implements: bool  # cited as the thing this document carries out (贯彻落实 ...)

@@ -206,7 +206,7 @@ def zone_key(name: str) -> str:
 
 def parent_keys(identity: Any) -> list[str]:
     """List the documents an identity says it implements, by 文号, else by 《title》."""
-    return [c.doc_number or f"《{c.title}》" for c in identity.citations if c.implements]
+    return list(dict.fromkeys(c.doc_number or f"《{c.title}》" for c in identity.citations if c.implements))
 
 
 def figure_key(item: dict) -> tuple:

@@ -181,11 +181,13 @@ class WorkGraph:
         seen: set[str] = set()
         for expression, identity in zip(self.work.expressions, self.work.identities, strict=True):
             for citation in identity.citations:
-                if citation.doc_number in seen:
+                key = citation.doc_number or f"《{citation.title}》"
+                if key in seen:
                     continue
-                seen.add(citation.doc_number)
-                cited = self.out.entity(NamedNode(iris.work(iris.doc_number_slug(citation.doc_number))), eli.LegalResource)
-                self.out.describe(cited, eli.id_local, plain(citation.doc_number))
+                seen.add(key)
+                cited = self.out.entity(NamedNode(iris.work(iris.cited_slug(citation.doc_number, citation.title))), eli.LegalResource)
+                if citation.doc_number:
+                    self.out.describe(cited, eli.id_local, plain(citation.doc_number))
                 if citation.title:
                     self.out.describe(cited, eli.title, zh(citation.title))
                 self.out.add(self.work_iri, eli.cites, cited)

@@ -21,6 +21,7 @@ from graph_build.text.clean import CHROME, artefact_tokens
 from graph_build.text.gongwen import (
     DAMAGED_DATE,
     DOC_NUMBER,
+    DOC_TYPE_NAMES,
     LABEL,
     LABEL_FIELD,
     OLD_DOC_NUMBER,
@@ -35,8 +36,14 @@ from graph_build.text.gongwen import (
 DRAFT = re.compile(r"征求意见稿|草案|送审稿|讨论稿")
 ADDRESSEE = re.compile(r"^\s*(各[^。\n]{1,60}):\s*$", re.M)
 CITATION = re.compile(rf"(?:《([^《》]{{4,80}})》\s*\(\s*)?({DOC_NUMBER.pattern}|{OLD_DOC_NUMBER.pattern})")
-# A directive the text carries out (贯彻落实, 按照…要求); one named as a basis (根据…) is only cited.
+# A directive the text carries out (贯彻落实, 按照…要求); one named as a basis (根据…) is only cited:
+# the nearer of the two verbs before a citation decides.
 IMPLEMENTS = re.compile(r"贯彻|落实|执行|按照")
+BASIS = re.compile(r"根据|依据|参照")
+# A directive cited by its 《title》 alone and carried out: "推动国务院《…若干政策措施》落地见效", "贯彻落实《…意见》精神".
+TITLE_CITATION = re.compile(rf"《([^《》]{{4,80}}?(?:{'|'.join(DOC_TYPE_NAMES)}))》(?!\s*\(?\s*[\u4e00-\u9fff]{{1,12}}\s*[〔\[(【﹝［]\s*(?:19|20)\d{{2}})")
+TITLE_CARRIED_OUT = re.compile(r"(?:贯彻|落实)[^,。;:\n《》]{0,6}$")
+CARRIED_OUT = re.compile(r"\s*(?:精神)?\s*(?:落地见效|落到实处|落地落实)")
 ORG_SUFFIX = re.compile(r"(?:人民政府|政府|办公厅|办公室|厅|委员会|委|局|办|部|院|署|管委会)$")
 # The line that opens the body: the addressee ("宿州市人民政府:"), a numbered part, or an opening clause.
 OPENER = re.compile(r"^(?:[^。:]{2,100}:$|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]{1,3}[章条]|为[^。]{6,}|根据[^。]{6,}|按照[^。]{6,})")
@@ -451,7 +458,24 @@ def find_citations(text: str, view: str, start: int, end: int, own: Span | None)
         number = normalise_doc_number(match.group(2))
         if number == own_number or (own and own.start <= match.start(2) < own.end):
             continue
-        sentence_start = max(view.rfind("。", start, match.start()), view.rfind("\n", start, match.start()), start)
-        implements = bool(IMPLEMENTS.search(view, sentence_start, match.start()))
+        implements = carried_out(view, start, match.start())
         citations.append(Citation(number, match.group(1), Span.of(text, match.start(), match.end()), implements))
+    numbered = {c.title for c in citations}
+    for match in TITLE_CITATION.finditer(view, start, end):
+        title = match.group(1)
+        if title in numbered or not (TITLE_CARRIED_OUT.search(view, max(start, match.start() - 12), match.start()) or CARRIED_OUT.match(view, match.end())):
+            continue  # only a directive plainly carried out is worth a node without its 文号 (not 按照《…办法》要求, 印发《…》)
+        citations.append(Citation("", title, Span.of(text, match.start(), match.end()), True))
     return tuple(citations)
+
+
+def carried_out(view: str, start: int, at: int) -> bool:
+    """Tell whether the sentence before a citation carries it out: 贯彻/落实/按照 nearer to it than 根据/依据.
+
+    >>> carried_out("为贯彻落实《甲》(国发〔2020〕7号),根据《乙》", 0, 18), carried_out("为贯彻落实《甲》", 0, 5)
+    (False, True)
+    """
+    sentence_start = max(view.rfind("。", start, at), view.rfind("\n", start, at), start)
+    implement = [m.end() for m in IMPLEMENTS.finditer(view, sentence_start, at)]
+    basis = [m.end() for m in BASIS.finditer(view, sentence_start, at)]
+    return bool(implement) and max(implement) > max(basis, default=-1)
