@@ -243,7 +243,7 @@ def file_keys(annotated: AnnotatedWork, identity: Any, kind: str) -> list[tuple]
         "money with a figure": [money_key(i) for i in money],
         "money + recipient": [(*money_key(i), plain(i.recipient)) for i in money],
         "targets": [(number(t.value), plain(t.unit), t.year or "") for t in found.targets],
-        "departments": sorted({(plain(d.name),) for d in found.departments}),
+        "departments": sorted({(plain(d.span.quote),) for d in found.departments}),  # the gold's departments are verbatim
     }[kind]
 
 
