@@ -261,6 +261,18 @@ class InstrumentCoding:
 
 
 @dataclass(frozen=True)
+class ZoneApproval:
+    """A zone a reply (批复) establishes, upgrades, renames or expands; the document gives the approving body and date."""
+
+    span: Span
+    measure: str  # path of the segment it stands in; "" outside every numbered part
+    action: str  # "establishment", "upgrade", "renaming" or "expansion"
+    zone: str  # the zone under its new name, named as the zone finder names it (潜江高新区)
+    former_name: str | None = None  # the name before the approval, as written (潜江高新技术产业园区)
+    level: str | None = None  # "national" or "provincial" when the words give it
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Everything the extractor found in one work's primary expression."""
 
@@ -271,6 +283,7 @@ class Extraction:
     targets: tuple[Target, ...] = ()
     provisions: tuple[Provision, ...] = ()
     instruments: tuple[InstrumentCoding, ...] = ()
+    approvals: tuple[ZoneApproval, ...] = ()
 
 
 @dataclass(frozen=True)

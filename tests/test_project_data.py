@@ -11,6 +11,7 @@ import rdflib
 import yaml
 from pyoxigraph import NamedNode
 
+from graph_build import canned
 from graph_build.build import driver
 from graph_build.build.events import BuildEvent, FileRejected
 from graph_build.store.access import open_read_only, run_query
@@ -86,3 +87,19 @@ def test_every_term_of_the_whole_graph_is_declared(project_build: tuple[Path, li
     graph, store = ontology(), open_read_only(project_build[0])
     missing = [t for t in sorted(used_terms(store)) if not {"zh-Hans", "en"} <= {x.language for x in graph.objects(rdflib.URIRef(t), rdflib.RDFS.label)}]
     assert missing == []
+
+
+def test_zone_approvals_over_time_by_province(project_build: tuple[Path, list[BuildEvent]]) -> None:
+    store = open_read_only(project_build[0])
+    query = canned.load_all()["zone-approvals"]
+    results = run_query(store, canned.body(query))
+    names = [variable.value for variable in results.variables]
+    rows = [{name: row[name].value for name in names if row[name] is not None} for row in results]
+    qianjiang = next(row for row in rows if row["zone_name"] == "潜江高新区")
+    assert (qianjiang["action"], qianjiang["former_name"], qianjiang["level"]) == ("upgrade", "潜江高新技术产业园区", "国家级")
+    assert qianjiang["province"].endswith("/province/hubei")  # a national reply about a zone of 湖北 (its page holds no date)
+    assert "升级为国家高新技术产业开发区" in qianjiang["quote"]
+    renamed = next(row for row in rows if row["zone_name"] == "漳州高新技术产业园区")
+    assert (renamed["action"], renamed["former_name"]) == ("renaming", "福建南靖高新技术产业园区")
+    dates = [row["date"] for row in rows if "date" in row]
+    assert dates == sorted(dates) and len(dates) >= 5 and len(rows) >= 10

@@ -1,4 +1,4 @@
-"""Stage 7, extract: incentives, departments, zones, industries, targets and provisions.
+"""Stage 7, extract: incentives, departments, zones, industries, targets, provisions and zone approvals.
 
 The rules live in incentives.py (money) and mentions.py (everything else);
 this stage runs them over every measure of a work's primary expression and
@@ -11,9 +11,10 @@ import re
 from dataclasses import replace
 from typing import TypeVar
 
+from graph_build.extract.approvals import find_approvals
 from graph_build.extract.incentives import find_incentives
 from graph_build.extract.mentions import find_departments, find_industries, find_provisions, find_targets, find_zones
-from graph_build.records import Extraction, Segment, Span, Work, ZoneMention
+from graph_build.records import Extraction, Segment, Span, Work, ZoneApproval, ZoneMention
 from graph_build.research.instruments import code_instruments
 from graph_build.text.segment import leaves
 
@@ -36,7 +37,21 @@ def extract(work: Work, segments: tuple[Segment, ...]) -> Extraction:
         targets=run(find_targets),
         provisions=run(find_provisions),
         instruments=code_instruments(work, segments),
+        approvals=tuple(requote(approval, source) for approval in document_approvals(work, segments)),
     )
+
+
+def whole_body(work: Work) -> Segment:
+    """The body of a work's primary expression as one segment with the path "" (no part of the outline)."""
+    text, clean = work.primary.analysis, work.primary.clean
+    return Segment("", 0, None, None, Span.of(text, clean.body_start, clean.body_end))
+
+
+def document_approvals(work: Work, segments: tuple[Segment, ...]) -> tuple[ZoneApproval, ...]:
+    """Find the zone approvals anywhere in the body, each in the innermost part holding it ("" outside every part)."""
+    found = [replace(a, measure=innermost(segments, a.span)) for a in find_approvals(work.primary.analysis, whole_body(work))]
+    in_parts = {(a.action, a.zone) for a in found if a.measure}
+    return tuple(a for a in found if a.measure or (a.action, a.zone) not in in_parts)  # a reply's title repeats what its body grants
 
 
 def document_zones(work: Work, segments: tuple[Segment, ...]) -> tuple[ZoneMention, ...]:
@@ -44,10 +59,8 @@ def document_zones(work: Work, segments: tuple[Segment, ...]) -> tuple[ZoneMenti
 
     A zone named outside every part (a 批复's title, a preamble) belongs to the document: its measure is "".
     """
-    expression = work.primary
-    text, clean = expression.analysis, expression.clean
-    whole = Segment("", 0, None, None, Span.of(text, clean.body_start, clean.body_end))
-    zones = find_zones(text, whole)
+    text = work.primary.analysis
+    zones = find_zones(text, whole_body(work))
     full_names = short_names(text, zones)
     return tuple(replace(zone, name=full_names.get(zone.name, zone.name), measure=innermost(segments, zone.span)) for zone in zones)
 

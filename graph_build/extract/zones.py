@@ -264,3 +264,11 @@ def find_industries(text: str, segment: Segment) -> tuple[IndustryMention, ...]:
     return tuple(sorted(seen.values(), key=lambda i: i.span.start))
 
 
+def zone_name(words: str) -> str | None:
+    """Name the zone that words such as "福建南靖高新技术产业园区" are, as the finder names it, or None.
+
+    >>> zone_name("潜江高新技术产业开发区"), zone_name("江苏吴江高新技术产业园区"), zone_name("国家高新技术产业开发区")
+    ('潜江高新区', '吴江高新技术产业园区', None)
+    """
+    hits = [name for _, end, name, _, _ in _zone_hits(words) if end == len(words)]
+    return hits[-1] if hits else None

@@ -14,9 +14,11 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from graph_build import iris, reference
+from graph_build.extract.zones import ZONE_TYPES
 from graph_build.records import AnnotatedWork, BuildRun, Expression, Identity, Incentive, Money, Provision, Segment, Span, Target, Work, ZoneMention
 from graph_build.research import instruments
 from graph_build.text.group import merged
+from graph_build.text.place import zone_place
 from graph_build.text.script import analysis_view
 from graph_build.text.segment import leaves
 from graph_build.vocab import RDF_TYPE, dcterms, eli, gx, oa, org, prov, rdfs, skos, xsd
@@ -261,6 +263,7 @@ class WorkGraph:
                 self.evidence(node, item.span)
                 emit(node, item)
         self.emit_mentions()
+        self.emit_approvals()
         emit_codings(self)  # policy-instrument codes (research features, issue 4)
 
     def emit_incentive(self, node: NamedNode, item: Incentive) -> None:
@@ -333,18 +336,41 @@ class WorkGraph:
             self.out.add(self.part(industry.measure), gx.prioritisesIndustry, concept)
             self.evidence(concept, industry.span)
 
+    def zone_node(self, name: str) -> NamedNode:
+        """Emit a zone: in the document's province, else (a national document) in the province its name places it."""
+        province = self.province or zone_province(name)
+        node = self.out.entity(NamedNode(iris.zone(province, name)), gx.HighTechZone, dcterms.Location)
+        self.out.describe(node, skos.prefLabel, zh(name))
+        self.out.describe(node, rdfs.label, zh(name))
+        if province:
+            self.out.describe(node, gx.inProvince, NamedNode(iris.province(province)))
+        return node
+
     def emit_zone(self, zone: ZoneMention) -> None:
-        node = self.out.entity(NamedNode(iris.zone(self.province, zone.name)), gx.HighTechZone, dcterms.Location)
-        self.out.describe(node, skos.prefLabel, zh(zone.name))
-        self.out.describe(node, rdfs.label, zh(zone.name))
-        if self.province:
-            self.out.describe(node, gx.inProvince, NamedNode(iris.province(self.province)))
+        node = self.zone_node(zone.name)
         if zone.level:
             self.out.add(node, gx.zoneLevel, LEVELS[zone.level])
         for industry in zone.industries:
             self.out.add(node, gx.priorityIndustry, self.concept("industry", industry))
         self.out.add(self.part(zone.measure), gx.mentionsZone, node)
         self.evidence(node, zone.span)
+
+    def emit_approvals(self) -> None:
+        """Emit the zone approvals of a reply: what was done to which zone, approved by this document (its issuer and date)."""
+        counters: dict[str, int] = {}
+        for approval in self.annotated.extraction.approvals:
+            path = approval.measure or "0"  # "0": outside every numbered part (a reply's title or unnumbered text)
+            counters[path] = counters.get(path, 0) + 1
+            node = self.out.typed(NamedNode(iris.fact(self.slug, "approval", path, counters[path])), gx.ZoneApproval)
+            self.out.add(node, gx.approvesZone, self.zone_node(approval.zone))
+            self.out.add(node, gx.approvalAction, plain(approval.action))
+            self.out.add(node, gx.approvedBy, self.work_iri)
+            if approval.former_name:
+                self.out.add(node, gx.formerName, zh(approval.former_name, self.work.primary.script))
+            if approval.level:
+                self.out.add(node, gx.approvedLevel, LEVELS[approval.level])
+            self.generated(node)
+            self.evidence(node, approval.span)
 
     # -- shared nodes --------------------------------------------------------------
 
@@ -439,3 +465,10 @@ def merged_identity(work: Work) -> Identity:
 def to_rdf(annotated: AnnotatedWork, run: BuildRun) -> list[Quad]:
     """Turn one annotated work into the quads of its named graph."""
     return WorkGraph(annotated, run).quads()
+
+
+def zone_province(name: str) -> str | None:
+    """Find the province a zone's name places it in (潜江高新区 → 湖北), or None when the gazetteer is not sure."""
+    words = re.sub(rf"(?:国家)?(?:{'|'.join(ZONE_TYPES)})$", "", name)
+    division = zone_place(words, None)
+    return division.province_code if division else None

@@ -287,7 +287,7 @@ BROKEN = {
         "gx:status",
     ),
     "cited-without-number": (
-        "DELETE { ?w eli:id_local ?n } WHERE { ?d eli:cites ?w . ?w eli:id_local ?n }",
+        "DELETE { ?w eli:id_local ?n ; eli:title ?t } WHERE { ?d eli:cites ?w . ?w eli:id_local ?n OPTIONAL { ?w eli:title ?t } }",
         "eli:id_local",
     ),
     "expression-script-en": (
