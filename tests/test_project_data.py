@@ -103,3 +103,13 @@ def test_zone_approvals_over_time_by_province(project_build: tuple[Path, list[Bu
     assert (renamed["action"], renamed["former_name"]) == ("renaming", "福建南靖高新技术产业园区")
     dates = [row["date"] for row in rows if "date" in row]
     assert dates == sorted(dates) and len(dates) >= 5 and len(rows) >= 10
+
+
+def test_site_metadata_index_number_and_validity_are_kept_with_evidence(project_build: tuple[Path, list[BuildEvent]]) -> None:
+    store = open_read_only(project_build[0])
+    query = """PREFIX eli: <http://data.europa.eu/eli/ontology#> PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT DISTINCT ?index ?state WHERE { ?work eli:id_local "国科发火〔2021〕106号" ; gx:indexNumber ?index ; eli:in_force ?state ;
+                                                      gx:evidence/oa:hasSelector/oa:exact "306-18-2021-537" , "有效" }"""
+    rows = [(row["index"].value, row["state"].value) for row in run_query(store, query)]
+    assert rows == [("306-18-2021-537", "http://data.europa.eu/eli/ontology#InForce-inForce")]

@@ -94,6 +94,7 @@ def scan(task: ScanTask) -> Scanned | Rejected:
     notes += [located(source.name, note) for note in (*source.warnings, *cleaned.artefacts)]
     expression = script(cleaned)
     identity = identify(expression)
+    notes += [FileWarning(source.name, None, warning) for warning in identity.warnings]  # damaged or placeholder dates, never guessed
     scanned = Scanned(entry, expression, identity, fingerprint(expression, identity), tuple(notes))
     task.cache.put("file", entry, scanned)
     return scanned

@@ -151,6 +151,7 @@ class WorkGraph:
             self.field_evidence(work, "title")
         self.emit_dates(ident)
         self.emit_issuer(ident)
+        self.emit_site_metadata(ident)
         if ident.division_code and self.province:
             add(work, eli.jurisdiction, NamedNode(iris.division(ident.division_code)))  # its province: skos:broader in the reference graph
             add(work, gx.provinceEvidence, plain(ident.province_evidence or ident.division_evidence or ""))
@@ -177,6 +178,15 @@ class WorkGraph:
         issuer = self.organisation(ident.issuer_name)
         self.out.add(self.work_iri, eli.passed_by, issuer)
         self.field_evidence(issuer, "issuer")
+
+    def emit_site_metadata(self, ident: Identity) -> None:
+        """Emit what the publishing site's metadata table says: its 索引号 and whether the document is in force (有效性)."""
+        if ident.index_number:
+            self.out.add(self.work_iri, gx.indexNumber, plain(ident.index_number.quote))
+            self.field_evidence(self.work_iri, "index_number")
+        if ident.validity and (state := in_force(ident.validity.quote)) is not None:
+            self.out.add(self.work_iri, eli.in_force, state)
+            self.field_evidence(self.work_iri, "validity")
 
     def emit_citations(self) -> None:
         """Emit every cited directive as a LegalResource known only by its number and title."""
@@ -472,3 +482,21 @@ def zone_province(name: str) -> str | None:
     words = re.sub(rf"(?:国家)?(?:{'|'.join(ZONE_TYPES)})$", "", name)
     division = zone_place(words, None)
     return division.province_code if division else None
+
+
+def in_force(validity: str) -> NamedNode | None:
+    """Read a metadata table's 有效性 as ELI's in-force state, or None for words it does not settle.
+
+    >>> in_force("有效").value.rsplit("#")[1], in_force("现行有效").value.rsplit("#")[1], in_force("已废止").value.rsplit("#")[1]
+    ('InForce-inForce', 'InForce-inForce', 'InForce-notInForce')
+    >>> in_force("部分失效").value.rsplit("#")[1], in_force("待定")
+    ('InForce-partiallyInForce', None)
+    """
+    words = analysis_view(validity).replace(" ", "")
+    if "部分" in words:
+        return eli["InForce-partiallyInForce"]
+    if re.search(r"失效|废止|废除|停止执行|不再执行", words):
+        return eli["InForce-notInForce"]
+    if "有效" in words:
+        return eli["InForce-inForce"]
+    return None

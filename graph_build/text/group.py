@@ -152,18 +152,25 @@ def same_work(a: Fingerprint, b: Fingerprint, shingles_a: frozenset[str], shingl
     return jaccard(shingles_a, shingles_b) >= SAME_WORK
 
 
+COMPLETER = 1.1  # a body this many times longer is another mirror's whole text, not the same text with more chrome
+
+
 def make_work(expressions: list[Expression], identities: list[Identity]) -> Work:
-    """Order a cluster's expressions (zh-Hans first, then the most complete body, then by name) and name the work.
+    """Order a cluster's expressions (zh-Hans first, then by name) and name the work.
 
-    The first is the primary expression, the one the facts are read from: a mirror that
-    holds only the opening of a document loses to one that holds the whole text.
+    The first is the primary expression, the one the facts are read from; a mirror that
+    holds only the opening of a document gives way to one of the same script whose body is
+    markedly longer (COMPLETER times), the whole text.
     """
+    order = sorted(range(len(expressions)), key=lambda i: (expressions[i].script != "zh-Hans", expressions[i].name))
 
-    def rank(i: int) -> tuple[bool, int, str]:
-        clean = expressions[i].clean
-        return expressions[i].script != "zh-Hans", -(clean.body_end - clean.body_start), expressions[i].name
+    def body(i: int) -> int:
+        return expressions[i].clean.body_end - expressions[i].clean.body_start
 
-    order = sorted(range(len(expressions)), key=rank)
+    longest = max((i for i in order if expressions[i].script == expressions[order[0]].script), key=body)
+    if body(longest) > COMPLETER * body(order[0]):
+        order.remove(longest)
+        order.insert(0, longest)
     ordered = tuple(expressions[i] for i in order)
     ordered_ids = tuple(identities[i] for i in order)
     return Work(iris.work_slug(merged(ordered_ids), ordered[0]), ordered, ordered_ids)
