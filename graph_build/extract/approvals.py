@@ -28,6 +28,8 @@ _CHANGED = re.compile(
 _ESTABLISHED = re.compile(rf"同意(?:在[^,;。]{{1,20}}?)?(?:设立|建设|建立|筹建)(?P<new>{_ZONE})(?!(?:升级|建设|更名|调整)为)")
 # 同意 A 扩区 / 调区扩区 / 调整区位 / 扩大范围
 _EXPANDED = re.compile(rf"同意(?:将)?(?P<new>{_ZONE})(?:调区扩区|扩区|调区|调整区位|扩大(?:规划)?(?:面积|范围))")
+# A further zone of the same approval: "、武功高新技术产业开发区", "和礼泉高新技术产业开发区".
+_MORE = re.compile(rf"(?:\([^)]{{0,20}}\))?(?:、|和|及)(?P<new>{_ZONE})")
 _ACTIONS = {"升级": "upgrade", "建设": "upgrade", "更名": "renaming", "调整": "renaming"}
 
 
@@ -65,3 +67,8 @@ def _approvals(sub: str) -> Iterator[tuple[int, int, str, str, str | None, str |
             if any(a <= match.start() < b for a, b in taken) or (zone := zone_name(match.group("new"))) is None:
                 continue
             yield match.start(), match.end(), action, zone, None, level_of(match.group("new"))
+            if action == "establishment":  # 同意设立兴平高新技术产业开发区、武功高新技术产业开发区: one approval a zone
+                end = match.end()
+                while (more := _MORE.match(sub, end)) and (other := zone_name(more.group("new"))) is not None:
+                    yield more.start("new"), more.end(), action, other, None, level_of(more.group("new"))
+                    end = more.end()
