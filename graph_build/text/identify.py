@@ -472,7 +472,8 @@ def find_citations(text: str, view: str, start: int, end: int, own: Span | None)
 def carried_out(view: str, start: int, at: int) -> bool:
     """Tell whether the sentence before a citation carries it out: 贯彻/落实/按照 nearer to it than 根据/依据.
 
-    >>> carried_out("为贯彻落实《甲》(国发〔2020〕7号),根据《乙》", 0, 18), carried_out("为贯彻落实《甲》", 0, 5)
+    >>> text = "为贯彻落实《甲》(国发〔2020〕7号),根据《乙》"
+    >>> carried_out(text, 0, text.index("《乙》")), carried_out(text, 0, text.index("《甲》"))
     (False, True)
     """
     sentence_start = max(view.rfind("。", start, at), view.rfind("\n", start, at), start)

@@ -122,9 +122,13 @@ def order_keys(name: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in ORDER_KEY.finditer(clauses[-1].group(1))] if clauses else []
 
 
+# Queries about documents the seeds lack (header seeds: false) have no rows to compare here; tests/test_project_data.py runs them.
+ON_SEEDS = sorted(name for name in QUERIES if canned.header(QUERIES[name]).get("seeds", True))
+
+
 def cases() -> list[tuple[str, bool]]:
     """Every canned query unbound, and with example parameters where it has any."""
-    return [(name, False) for name in sorted(QUERIES)] + [(name, True) for name in sorted(QUERIES) if QUERIES[name].parameters]
+    return [(name, False) for name in ON_SEEDS] + [(name, True) for name in ON_SEEDS if QUERIES[name].parameters]
 
 
 def table_rows(html: str) -> Counter[str]:
@@ -196,7 +200,7 @@ def values(binding: dict[str, dict[str, str]], names: list[str]) -> tuple[str | 
     return tuple(binding[n]["value"] if n in binding else None for n in names)
 
 
-@pytest.mark.parametrize("name", sorted(QUERIES))
+@pytest.mark.parametrize("name", ON_SEEDS)
 def test_each_canned_query_runs_as_written_on_the_other_engine(engine: str, wikidata: str, built_store: Path, name: str) -> None:
     sparql = federation.prepare(QUERIES[name], {"wikidata": wikidata})
     wrapper = SPARQLWrapper(engine)
