@@ -96,6 +96,7 @@ def make_segments(text: str, view: str, starts: list[tuple[int, int, int, str | 
     """Turn the numbered line starts into nested segments with ordinal paths."""
     segments, stack = [], []  # stack of (level, path) of the open ancestors
     counters: dict[str, int] = {}
+    stops = unit_ends(starts, end)
     for k, (s, e, level, number) in enumerate(starts):
         while stack and stack[-1][0] >= level:
             stack.pop()
@@ -103,10 +104,23 @@ def make_segments(text: str, view: str, starts: list[tuple[int, int, int, str | 
         counters[parent] = counters.get(parent, 0) + 1
         path = f"{parent}.{counters[parent]}" if parent else str(counters[parent])
         stack.append((level, path))
-        stop = next((s2 for s2, _, l2, _ in starts[k + 1 :] if l2 <= level), end)
         printed = text[s : s + len(number)] if number else None  # the number as written, full-width or not
-        segments.append(Segment(path, level, printed, heading(text, view, s, e, number), trimmed(text, s, stop)))
+        segments.append(Segment(path, level, printed, heading(text, view, s, e, number), trimmed(text, s, stops[k])))
     return segments
+
+
+def unit_ends(starts: list[tuple[int, int, int, str | None]], end: int) -> list[int]:
+    """Return where each unit ends: at the next start of its level or above, else at `end` (one pass, open units on a stack).
+
+    >>> unit_ends([(0, 5, 1, "一、"), (6, 9, 2, "(一)"), (10, 14, 2, "(二)"), (15, 20, 1, "二、")], 30)
+    [15, 10, 15, 30]
+    """
+    stops, open_units = [end] * len(starts), []  # open_units: indexes of units not yet closed, levels increasing
+    for k, (start, _, level, _) in enumerate(starts):
+        while open_units and starts[open_units[-1]][2] >= level:
+            stops[open_units.pop()] = start
+        open_units.append(k)
+    return stops
 
 
 def heading(text: str, view: str, start: int, end: int, number: str | None) -> Span | None:
