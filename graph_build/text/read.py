@@ -155,16 +155,18 @@ def read_limited(path: Path, limit: int) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         raise ReadError(path, f"cannot read: {error.strerror or error}") from error
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise ReadError(path, f"{kind_of(status.st_mode)}, not a regular file: not read")
         if status.st_size > limit:
             raise ReadError(path, f"file is {status.st_size:,} bytes, over the limit of {limit:,} bytes (read.MAX_FILE_BYTES, setting {MAX_BYTES_SETTING})")
-        try:
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)  # bounded even if the file grows after the check
-        except OSError as error:
-            raise ReadError(path, f"cannot read: {error.strerror or error}") from error
+    except OSError as error:
+        raise ReadError(path, f"cannot read: {error.strerror or error}") from error
+    finally:
+        os.close(descriptor)
     if len(data) > limit:
         raise ReadError(path, f"file grew past the limit of {limit:,} bytes while being read")
     return data
