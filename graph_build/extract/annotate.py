@@ -78,8 +78,10 @@ def write_annotation(annotated: AnnotatedWork, directory: Path) -> Path:
 # ---- reading ----------------------------------------------------------------
 
 # The most YAML nodes (scalars, lists, mappings) an annotation file may hold. The largest file in data/annotations
-# (jizhengzi-2020-52.yaml, 81 KB) has about 8,000; a file at the 20 MB read limit written by write_annotation about 2 million.
-MAX_YAML_NODES = 2_000_000
+# (jizhengzi-2020-52.yaml, 81 KB) has 3,032, about 27 bytes each; the longest policy document (under 1 MB) would
+# need about 150,000. Loading 500,000 nodes takes about 200 MB and a few seconds.
+MAX_YAML_NODES = 500_000
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML was built with it
 KIND_NAMES = {int: "a whole number", str: "text", bool: "true or false"}
 
 
@@ -94,29 +96,28 @@ class AnnotationError(ValueError):
         return ": ".join(part for part in (self.file, self.item, self.reason) if part)
 
 
-class AnnotationLoader(yaml.SafeLoader):
-    """Load plain YAML data only: no aliases (a 1 KB file of nested aliases expands to gigabytes), no tags, a bounded node count."""
+def check_plain(text: str) -> None:
+    """Refuse YAML that is more than plain data, before anything is built from it: aliases, tags, too many nodes.
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.nodes = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
+    The events are streamed, so the check costs no memory: a 1 KB file of nested aliases (each naming the one before
+    ten times) would expand into gigabytes, and a tag such as ``!!python/object`` asks for code to run.
+    """
+    nodes = 0
+    for event in yaml.parse(text, Loader=FAST_LOADER):
         if isinstance(event, yaml.AliasEvent):
             raise refused(event, f"alias *{event.anchor}: annotation files hold plain data, without aliases")
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!"):
-            raise refused(event, f"tag {tag}: annotation files hold plain data, without tags")
-        self.nodes += 1
-        if self.nodes > MAX_YAML_NODES:
-            raise refused(event, f"more than {MAX_YAML_NODES:,} YAML nodes (annotate.MAX_YAML_NODES)")
-        return super().compose_node(parent, index)
+        if isinstance(event, yaml.NodeEvent):
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!"):
+                raise refused(event, f"tag {tag}: annotation files hold plain data, without tags")
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise refused(event, f"more than {MAX_YAML_NODES:,} YAML nodes (annotate.MAX_YAML_NODES)")
 
 
 def refused(event: yaml.Event, problem: str) -> yaml.MarkedYAMLError:
     """Make the parser error that refuses an event, marked with its place in the file."""
-    return yaml.MarkedYAMLError(problem=escaped(problem), problem_mark=event.start_mark)
+    return yaml.MarkedYAMLError(problem=problem, problem_mark=event.start_mark)
 
 
 def load_yaml(path: Path) -> Any:
@@ -128,7 +129,8 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as error:
         raise AnnotationError(printable(path), "", f"not UTF-8 (byte {error.start})") from None
     try:
-        return yaml.load(text, Loader=AnnotationLoader)  # a SafeLoader that also refuses aliases and tags
+        check_plain(text)
+        return yaml.load(text, Loader=FAST_LOADER)  # a safe loader, on data check_plain has found plain
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -144,14 +146,19 @@ def annotation_bytes(path: Path) -> bytes:
         raise AnnotationError(printable(path), "", error.reason) from None
 
 
-def brief(value: Any) -> str:
-    """Show a value in an error message: its repr, escaped and cut to 60 characters.
+def brief(value: Any, width: int = 60) -> str:
+    """Show a value in a one-line error message: its repr, escaped and cut to `width` characters.
 
-    >>> brief(1.5), brief("甲" * 100)[-5:]
-    ('1.5', '甲甲甲…)')
+    >>> brief(1.5), brief("资金"), brief("甲" * 100)[-4:], brief("a\\nb")
+    ('1.5', "'资金'", '甲甲甲…', "'a\\\\nb'")
     """
-    text = escaped(repr(value))
-    return text if len(text) <= 60 else f"{text[:59]}…)"
+    return cut(repr(value), width)
+
+
+def cut(text: str, width: int) -> str:
+    """Escape a text for a one-line message and cut it to `width` characters."""
+    text = escaped(text)
+    return text if len(text) <= width else f"{text[: width - 1]}…"
 
 
 def joined(where: str, name: str) -> str:
@@ -209,7 +216,7 @@ def build_record(kind: Any, value: dict[str, Any], where: str) -> Any:
     except (TypeError, ValueError) as error:
         if isinstance(error, AnnotationError):
             raise
-        raise AnnotationError("", where, escaped(str(error))) from error
+        raise AnnotationError("", where, cut(str(error), 200)) from error
 
 
 def required(mapping: Any, name: str, kind: type, where: str) -> Any:
@@ -257,7 +264,7 @@ def check_quotes(annotated: AnnotatedWork) -> None:
         try:
             span.check(text)
         except ValueError as error:
-            raise AnnotationError("", where, escaped(str(error))) from error
+            raise AnnotationError("", where, cut(str(error), 200)) from error
 
 
 def check_instruments(codings: tuple[InstrumentCoding, ...]) -> None:
