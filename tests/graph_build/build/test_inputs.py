@@ -145,3 +145,9 @@ def test_a_refused_annotation_file_stops_the_build_and_the_previous_graph_serves
     assert f"gaoxin-kg build: error: {annotation}:6: annotation file refused; the build stops and the store is unchanged" in run.err
     assert store.resolve() == serving
     assert select(store, count) == before
+
+
+def test_the_seed_copies_equal_the_documents_in_data() -> None:
+    # tests/data/seeds/raw holds copies (the build follows no link out of its data folder): they must not drift from data/raw.
+    for seed in (SEEDS / "raw").iterdir():
+        assert not seed.is_symlink() and seed.read_bytes() == (ROOT / "data" / "raw" / seed.name).read_bytes(), seed.name
