@@ -8,7 +8,9 @@ from typing import TextIO
 from tqdm import tqdm
 
 from graph_build.build.events import (
+    AnnotationRefused,
     BuildEvent,
+    EntrySkipped,
     FileRejected,
     FileWarning,
     LineDropped,
@@ -20,19 +22,35 @@ from graph_build.build.events import (
     SimilarityLinked,
     WorksMerged,
 )
+from graph_build.text.read import escaped
 
 PROGRESS_FROM = 50  # files from which a terminal gets a progress bar
 
 
 def line(event: BuildEvent) -> str | None:
-    """Write one event as a report line (None for progress, which only the bar shows).
+    """Write one event as one report line (None for progress, which only the bar shows), its control characters escaped.
+
+    A file name or a quoted line holding a line break or a terminal escape sequence cannot start a line of its own
+    or repaint the terminal: it is printed as ``\\n``, ``\\x1b``.
 
     >>> line(FileWarning("坏 文件.txt", 12, "bytes that are not UTF-8 replaced by U+FFFD"))
     '  warning 坏 文件.txt:12: bytes that are not UTF-8 replaced by U+FFFD'
+    >>> print(line(FileRejected("raw/a.txt\\n  rejected b.txt\\x1b[2K", "empty file")))
+      rejected raw/a.txt\\n  rejected b.txt\\x1b[2K: empty file
     """
+    text = event_text(event)
+    return None if text is None else escaped(text)
+
+
+def event_text(event: BuildEvent) -> str | None:
+    """Write one event as text."""
     match event:
         case FileRejected(file, reason):
             return f"  rejected {file}: {reason}"
+        case EntrySkipped(file, reason):
+            return f"  skipped {file}: {reason}"
+        case AnnotationRefused(file, item, reason):
+            return f"  refused annotation {file}: {f'{item}: ' if item else ''}{reason}"
         case LineDropped(file, number, reason, text):
             return f"  dropped {file}:{number} ({reason}): {text}"
         case FileWarning(file, number, message):
@@ -67,7 +85,7 @@ class BuildReport:
         self.rejected += isinstance(event, FileRejected)
         text = line(event)
         if text is not None:
-            print(text, file=self.err if isinstance(event, FileRejected | FileWarning) else self.out, flush=True)
+            print(text, file=self.err if isinstance(event, FileRejected | EntrySkipped | AnnotationRefused | FileWarning) else self.out, flush=True)
 
     def progress(self, event: Progress) -> None:
         """Move the progress bar (only on a terminal, only for long runs)."""

@@ -11,8 +11,9 @@ from graph_build.records import AnnotatedWork
 from graph_build.store.access import open_read_only
 
 ROOT = Path(__file__).resolve().parent.parent
-# The tests build the five seed documents (tests/data/seeds links to them in data/, with their annotations and gold),
-# so their figures stay the seeds' however many documents data/ holds; PROJECT_DATA is the whole corpus.
+# The tests build the five seed documents (tests/data/seeds/raw holds copies of them, since the build follows no
+# link out of its data folder; tests/graph_build/build/test_inputs.py checks they equal data/raw's; annotations/ and
+# gold/ link to data/), so their figures stay the seeds' however many documents data/ holds; PROJECT_DATA is the whole corpus.
 DATA = ROOT / "tests" / "data" / "seeds"
 PROJECT_DATA = ROOT / "data"
 RAW = DATA / "raw"

@@ -29,7 +29,18 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
 from graph_build import __version__, canned, iris
 from graph_build.build.cache import Cache, builder_digest, default_directory
-from graph_build.build.events import Events, FileRejected, FileWarning, LoadPlanned, PhaseTimed, Progress, WorksMerged, ignore
+from graph_build.build.events import (
+    AnnotationRefused,
+    EntrySkipped,
+    Events,
+    FileRejected,
+    FileWarning,
+    LoadPlanned,
+    PhaseTimed,
+    Progress,
+    WorksMerged,
+    ignore,
+)
 from graph_build.build.jobs import (
     PLACEHOLDER_RUN,
     AnnotateTask,
@@ -47,7 +58,7 @@ from graph_build.build.jobs import (
     work_key,
 )
 from graph_build.build.parallel import Workers, default_jobs
-from graph_build.extract.annotate import read_annotation
+from graph_build.extract.annotate import AnnotationError, annotation_bytes, read_annotation
 from graph_build.rdf import links
 from graph_build.rdf.shared import build_quads, ontology_quads, reference_quads
 from graph_build.records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
@@ -58,6 +69,7 @@ from graph_build.store.incremental import Manifest
 from graph_build.store.versions import LoadError, new_version
 from graph_build.text.group import clusters, make_work, merged
 from graph_build.text.place import place
+from graph_build.text.read import Listing, listing, printable
 from graph_build.validate import shapes
 from graph_build.validate.whole_graph import validate_shared
 
@@ -71,15 +83,16 @@ class BuildError(RuntimeError):
     """A build that cannot go on; the message names the file."""
 
 
-def raw_files(data_dir: Path) -> list[Path]:
-    """List the raw documents of a data directory, in name order."""
+def raw_files(data_dir: Path) -> Listing:
+    """List the raw documents of a data directory in name order, and the entries that are no regular file of the data folder."""
     raw = data_dir / "raw"
     if not raw.is_dir():
         raise BuildError(f"{raw}: no raw/ directory of documents")
-    files = sorted(p for p in raw.iterdir() if not p.is_dir() and not p.name.startswith("."))
-    if not files:
-        raise BuildError(f"{raw}: no documents")
-    return files
+    entries = listing(raw, data_dir)
+    if not entries.files:
+        skipped = f" ({len(entries.skipped)} entr(ies) skipped, e.g. {printable(entries.skipped[0][0])}: {entries.skipped[0][1]})" if entries.skipped else ""
+        raise BuildError(f"{raw}: no documents{skipped}")
+    return entries
 
 
 @dataclass
@@ -94,7 +107,10 @@ class Stages:
 
     def scanned(self) -> tuple[list[Scanned], list[Rejected]]:
         """Run read, clean, script and identify on every raw file; report and set aside the files that are no document."""
-        paths = raw_files(self.data_dir)
+        entries = raw_files(self.data_dir)
+        for path, reason in entries.skipped:
+            self.events(EntrySkipped(printable(path), reason))
+        paths = list(entries.files)
         scanned, rejected = [], []
         for number, result in enumerate(self.workers.map(scan, [ScanTask(path, self.cache) for path in paths]), start=1):
             self.events(Progress(number, len(paths), paths[number - 1].name))
@@ -108,6 +124,15 @@ class Stages:
         if not scanned:
             raise BuildError(f"{self.data_dir / 'raw'}: every file was rejected ({len(paths)} file(s)); nothing to build")
         return scanned, rejected
+
+    @cached_property
+    def annotations(self) -> dict[str, Path]:
+        """Return the annotation files by work slug (regular files of the data folder); report the entries of annotations/ skipped."""
+        folder = self.data_dir / "annotations"
+        entries = listing(folder, self.data_dir, ".yaml") if folder.is_dir() else Listing((), ())
+        for path, reason in entries.skipped:
+            self.events(EntrySkipped(printable(path), reason))
+        return {path.name.removesuffix(".yaml"): path for path in entries.files}
 
     def reject(self, event: FileRejected) -> None:
         """Report a rejected file; with strict, fail the build on it."""
@@ -135,8 +160,7 @@ class Stages:
         """Run segment, extract and annotate on every work whose inputs changed (reviewed annotation files win); take the others from the cache."""
         tasks, cached = [], {}
         for work, files in works:
-            annotation = self.data_dir / "annotations" / f"{work.slug}.yaml"
-            annotation = annotation if reviewed and annotation.exists() else None
+            annotation = self.annotations.get(work.slug) if reviewed else None
             entry = work_key([s.key for s in files], annotation)
             if (hit := cached_facts(self.cache, entry)) is not None:
                 cached[entry] = hit
@@ -148,8 +172,13 @@ class Stages:
 @contextmanager
 def stages(data_dir: Path, events: Events, jobs: int | None, cache_dir: Path | None, strict: bool = False) -> Iterator[Stages]:
     """Open the stages of one run: a worker pool sized for the corpus, and the cache (a temporary one when none is given)."""
-    with tempfile.TemporaryDirectory(prefix="gaoxin-cache-") as temporary, Workers(jobs or default_jobs(len(raw_files(data_dir)))) as workers:
-        yield Stages(data_dir, workers, Cache(cache_dir or Path(temporary)), events, strict)
+    with tempfile.TemporaryDirectory(prefix="gaoxin-cache-") as temporary, Workers(jobs or default_jobs(len(raw_files(data_dir).files))) as workers:
+        try:
+            yield Stages(data_dir, workers, Cache(cache_dir or Path(temporary)), events, strict)
+        except AnnotationError as error:  # raised in the parent or a worker: one event naming file and item, then the build stops
+            events(AnnotationRefused(error.file, error.item, error.reason))
+            item = f" ({error.item})" if error.item else ""
+            raise BuildError(f"{error.file}: annotation file refused{item}; the build stops and the store is unchanged") from None
 
 
 def expressions(data_dir: Path, events: Events = ignore, *, jobs: int | None = None) -> list[Expression]:
@@ -188,30 +217,29 @@ def placed(works: list[Work], run: Stages) -> list[Work]:
     works = [place(work) for work in works]
     for work in works:
         identity = merged(work.identities)
-        if not (identity.province_code or identity.national or reviewed_province(work, run.data_dir)):
+        if not (identity.province_code or identity.national or reviewed_province(work, run.annotations.get(work.slug))):
             files = ", ".join(e.name for e in work.expressions)
             reason = "no jurisdiction: neither issuer, title, 文号, zone, body nor site code names a province or city; left unknown"
             run.events(FileWarning(files, None, reason))
     return works
 
 
-def reviewed_province(work: Work, data_dir: Path) -> str | None:
-    """Return the province a reviewed annotation file gives a work, if there is one."""
-    path = data_dir / "annotations" / f"{work.slug}.yaml"
-    if not path.exists():
+def reviewed_province(work: Work, path: Path | None) -> str | None:
+    """Return the province a work's reviewed annotation file (if it has one) gives it."""
+    if path is None:
         return None
     annotated = read_annotation(path, {e.name: e for e in work.expressions})
     return merged(annotated.work.identities).province_code if annotated.reviewed else None
 
 
-def input_digest(scanned: list[Scanned], rejected: list[Rejected], data_dir: Path) -> str:
+def input_digest(scanned: list[Scanned], rejected: list[Rejected], annotations: list[Path]) -> str:
     """Digest what makes a graph: each raw file's name and bytes (from the scan, which read it), the annotation files, the builder version."""
     digest = hashlib.sha256(__version__.encode())
     files = sorted([(s.expression.name, s.key) for s in scanned] + [(r.event.file, r.digest) for r in rejected])
     for name, key in files:
         digest.update(f"{name}\0{key}\0".encode())
-    for path in sorted((data_dir / "annotations").glob("*.yaml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(annotations):
+        digest.update(path.name.encode() + b"\0" + annotation_bytes(path))
     return digest.hexdigest()
 
 
@@ -224,7 +252,7 @@ def build(
     shapes.checks(False)  # compile the shapes for documents (2 s) before the workers fork, so they inherit them
     with stages(data_dir, events, jobs, cache_dir or default_directory(store_dir), strict) as run:
         scanned, rejected = clock("read … identify", run.scanned())
-        digest = input_digest(scanned, rejected, data_dir)
+        digest = input_digest(scanned, rejected, list(run.annotations.values()))
         build_run = BuildRun(iris.build_run(digest), digest, started, __version__)
         works = clock("group", run.works(scanned))
         files = sum(len(members) for _, members in works)

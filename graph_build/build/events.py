@@ -19,6 +19,23 @@ class FileRejected:
 
 
 @dataclass(frozen=True)
+class EntrySkipped:
+    """An entry of raw/ or annotations/ that is not read: a directory, pipe, device or socket, or a symbolic link leaving the data folder."""
+
+    file: str  # the entry's path, printable
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnnotationRefused:
+    """An annotation file that cannot be used: not YAML the builder accepts, or an item that does not fit its documents."""
+
+    file: str  # the file's path, printable, with the line when the YAML parser names one ("a.yaml:12")
+    item: str  # where in the file, e.g. "segments[3].span.start" ("" for the whole file)
+    reason: str
+
+
+@dataclass(frozen=True)
 class LineDropped:
     """A line of a scraped page the clean stage dropped (site chrome, spam, a duplicate…)."""
 
@@ -94,7 +111,9 @@ class Progress:
     file: str
 
 
-BuildEvent = FileRejected | LineDropped | FileWarning | WorksMerged | MeasureUncoded | SimilarityLinked | ReferenceGap | LoadPlanned | PhaseTimed | Progress
+BuildEvent = (
+    FileRejected | EntrySkipped | AnnotationRefused | LineDropped | FileWarning | WorksMerged | MeasureUncoded | SimilarityLinked | ReferenceGap
+) | LoadPlanned | PhaseTimed | Progress
 Events = Callable[[BuildEvent], None]
 
 

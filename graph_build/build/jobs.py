@@ -25,7 +25,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 from graph_build import __version__, iris
 from graph_build.build.cache import Cache, builder_digest, key
 from graph_build.build.events import BuildEvent, FileRejected, FileWarning, LineDropped
-from graph_build.extract.annotate import annotate, read_annotation
+from graph_build.extract.annotate import annotate, annotation_bytes, read_annotation
 from graph_build.extract.extract import extract
 from graph_build.rdf.shared import build_quads, reference_quads
 from graph_build.rdf.to_rdf import to_rdf
@@ -137,7 +137,7 @@ class AnnotateTask:
 
 def work_key(file_keys: list[str], annotation: Path | None) -> str:
     """Key a work by its files' keys in order and the bytes of its annotation file."""
-    return key(builder_digest(), *file_keys, annotation.read_bytes() if annotation else b"")
+    return key(builder_digest(), *file_keys, annotation_bytes(annotation) if annotation else b"")
 
 
 def annotate_work(task: AnnotateTask) -> Facts:

@@ -1,5 +1,10 @@
 """Stage 1, read: raw bytes to text (UTF-8 or GB18030; HTML pages to their text).
 
+Only regular files are read: :func:`listing` sorts a folder's entries into
+the files to read and those skipped with why (directories, pipes, devices,
+sockets, symbolic links leaving the data folder), and :func:`read_limited`
+checks the open file's type and size before it reads at most the limit
+(``GAOXIN_MAX_FILE_BYTES``), so no entry can hang the build or fill memory.
 A file that is not a document (empty, binary, too large, undecodable, an
 unreadable name) raises ReadError naming the file and saying why; the build
 skips it and reports it. What can be repaired is repaired and reported as a
@@ -19,12 +24,27 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
+import unicodedata
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from graph_build.records import SourceText
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the longest policy document seen is under 1 MB; a larger file is a dump, not a document
+MAX_BYTES_SETTING = "GAOXIN_MAX_FILE_BYTES"  # the environment variable that overrides MAX_FILE_BYTES
+# What an entry of a folder is when it is no regular file, by the test of its mode (stat(2)).
+NOT_FILES = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+# Characters a file name must not hold: they would break the build report's lines or RDF/XML (C0, DEL, C1, line and
+# paragraph separators, bidirectional overrides that reorder what a terminal shows).
+NAME_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 BINARY_SAMPLE = 8192  # how many leading bytes decide whether a file is binary
 MAX_DAMAGE = 50  # a UTF-8 file with more invalid sequences than this is not damaged UTF-8
 DAMAGE_RATIO = 20  # ... nor is one with fewer than this many valid non-ASCII characters per invalid sequence
@@ -48,13 +68,108 @@ class ReadError(ValueError):
         self.reason = reason
 
 
-def printable(path: Path) -> str:
-    """Write a path for a message, showing undecodable bytes of its name as U+FFFD.
+def printable(path: Path | str) -> str:
+    """Write a path for a one-line message: undecodable bytes as U+FFFD, control and format characters escaped.
 
     >>> printable(Path("坏 文件.txt"))
     '坏 文件.txt'
+    >>> printable(Path("a\\nrejected b.txt\\x1b[2J"))
+    'a\\\\nrejected b.txt\\\\x1b[2J'
     """
-    return os.fsencode(path).decode("utf-8", errors="replace")
+    return escaped(os.fsencode(path).decode("utf-8", errors="replace"))
+
+
+def escaped(text: str) -> str:
+    """Escape the characters that could forge or hide a line of a report: controls, format characters, line separators.
+
+    >>> print(escaped("甲\\n乙\\x1b[31m丙\\u202e丁\\t戊 己"))
+    甲\\n乙\\x1b[31m丙\\u202e丁\\t戊 己
+    """
+    return "".join(char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs") else char for char in text)
+
+
+def max_file_bytes() -> int:
+    """Return the largest file the build reads: the setting GAOXIN_MAX_FILE_BYTES (bytes), else MAX_FILE_BYTES."""
+    value = os.environ.get(MAX_BYTES_SETTING, "").strip()
+    if not value:
+        return MAX_FILE_BYTES
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{MAX_BYTES_SETTING}={escaped(value)!r}: give the largest file size to read, in bytes (a whole number ≥ 1)")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A folder's entries sorted into the regular files to read and the entries skipped, each with why."""
+
+    files: tuple[Path, ...]
+    skipped: tuple[tuple[Path, str], ...]
+
+
+def listing(folder: Path, root: Path, suffix: str = "") -> Listing:
+    """List a folder's entries ending in `suffix`, in name order: regular files to read, and the others skipped with why.
+
+    Hidden entries (a leading dot) are left out. A symbolic link is followed only when its target is a regular file
+    inside `root` (the data folder): a link to a file elsewhere would publish that file's text.
+    """
+    files, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.name.endswith(suffix):
+            continue
+        reason = not_a_file(path, root)
+        if reason is None:
+            files.append(path)
+        else:
+            skipped.append((path, reason))
+    return Listing(tuple(files), tuple(skipped))
+
+
+def not_a_file(path: Path, root: Path) -> str | None:
+    """Say why a folder entry is not read (no regular file, a link leaving `root`, a dangling link), or None to read it."""
+    try:
+        if path.is_symlink():
+            target = path.resolve(strict=True)
+            if not target.is_relative_to(root.resolve()):
+                return f"symbolic link to {printable(target)}, outside the data folder {printable(root.resolve())}: not followed"
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError) as error:  # a dangling link or a loop of links
+        return f"cannot be followed or read: {getattr(error, 'strerror', None) or error}"
+    return None if stat.S_ISREG(mode) else f"{kind_of(mode)}, not a regular file: skipped"
+
+
+def kind_of(mode: int) -> str:
+    """Name what kind of entry a file mode is, for a message.
+
+    >>> kind_of(stat.S_IFIFO), kind_of(stat.S_IFREG)
+    ('a named pipe (FIFO)', 'a regular file')
+    """
+    return next((name for test, name in NOT_FILES if test(mode)), "a regular file" if stat.S_ISREG(mode) else "not a file")
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """Read a regular file of at most `limit` bytes: the open file's type and size are checked before reading, and no more is read.
+
+    The file is opened without blocking, so a named pipe put in place of a file is refused instead of waiting for a writer.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        raise ReadError(path, f"cannot read: {error.strerror or error}") from error
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise ReadError(path, f"{kind_of(status.st_mode)}, not a regular file: not read")
+        if status.st_size > limit:
+            raise ReadError(path, f"file is {status.st_size:,} bytes, over the limit of {limit:,} bytes (read.MAX_FILE_BYTES, setting {MAX_BYTES_SETTING})")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)  # bounded even if the file grows after the check
+    except OSError as error:
+        raise ReadError(path, f"cannot read: {error.strerror or error}") from error
+    finally:
+        os.close(descriptor)
+    if len(data) > limit:
+        raise ReadError(path, f"file grew past the limit of {limit:,} bytes while being read")
+    return data
 
 
 def read(path: Path, data: bytes | None = None) -> SourceText:
@@ -99,16 +214,13 @@ def file_offset(source: SourceText, offset: int) -> int:
 
 
 def read_bytes(path: Path) -> bytes:
-    """Read a file's bytes, refusing names that are not UTF-8, large files, empty and binary files."""
-    if printable(path.name) != path.name:
+    """Read a file's bytes, refusing names that are not UTF-8 or hold control characters, no regular file, large, empty and binary files."""
+    name = os.fsencode(path.name).decode("utf-8", errors="replace")
+    if name != path.name:
         raise ReadError(path, "file name is not valid UTF-8; rename the file")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ReadError(path, f"file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes (read.MAX_FILE_BYTES)")
-        data = path.read_bytes()
-    except OSError as error:
-        raise ReadError(path, f"cannot read: {error.strerror or error}") from error
+    if NAME_FORBIDDEN.search(name):
+        raise ReadError(path, "file name holds control characters (a line break, an escape…); rename the file")
+    data = read_limited(path, max_file_bytes())
     if not data.strip():
         raise ReadError(path, "empty file")
     if is_binary(data[:BINARY_SAMPLE]):

@@ -11,6 +11,7 @@ section), whatever the printed numbers say.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from graph_build.records import Expression, Segment, Span
 from graph_build.text.clean import SIGNATURE_DATE
@@ -88,12 +89,14 @@ def add_headed_paragraphs(
 ) -> list[tuple[int, int, int, str | None]]:
     """Add the headed paragraphs of units that have two or more and no numbered children."""
     numbered_at = {s for s, _, _, _ in starts}
+    line_starts = [ls for ls, _ in lines]  # in order: each unit's lines are found by bisection, so the pass stays linear
     result: list[tuple[int, int, int, str | None]] = list(starts)
     for k, (s, _, level, _) in enumerate(starts):
         following = starts[k + 1][0] if k + 1 < len(starts) else None
         if following is not None and starts[k + 1][2] > level:
             continue
-        inner = [(ls, le) for ls, le in lines if s < ls and (following is None or ls < following) and ls not in numbered_at]
+        within = lines[bisect_right(line_starts, s) : len(lines) if following is None else bisect_left(line_starts, following)]
+        inner = [(ls, le) for ls, le in within if ls not in numbered_at]
         headed = [(ls, le) for ls, le in inner if HEADED.match(view[ls:le]) and le - ls > 40]
         if len(headed) >= 2:
             result += [(ls, le, HEADED_LEVEL, None) for ls, le in headed]
@@ -104,6 +107,7 @@ def make_segments(text: str, view: str, starts: list[tuple[int, int, int, str | 
     """Turn the numbered line starts into nested segments with ordinal paths."""
     segments, stack = [], []  # stack of (level, path) of the open ancestors
     counters: dict[str, int] = {}
+    stops = unit_ends(starts, end)
     for k, (s, e, level, number) in enumerate(starts):
         while stack and stack[-1][0] >= level:
             stack.pop()
@@ -111,10 +115,23 @@ def make_segments(text: str, view: str, starts: list[tuple[int, int, int, str | 
         counters[parent] = counters.get(parent, 0) + 1
         path = f"{parent}.{counters[parent]}" if parent else str(counters[parent])
         stack.append((level, path))
-        stop = next((s2 for s2, _, l2, _ in starts[k + 1 :] if l2 <= level), end)
         printed = text[s : s + len(number)] if number else None  # the number as written, full-width or not
-        segments.append(Segment(path, level, printed, heading(text, view, s, e, number), trimmed(text, s, stop)))
+        segments.append(Segment(path, level, printed, heading(text, view, s, e, number), trimmed(text, s, stops[k])))
     return segments
+
+
+def unit_ends(starts: list[tuple[int, int, int, str | None]], end: int) -> list[int]:
+    """Return where each unit ends: at the next start of its level or above, else at `end` (one pass, open units on a stack).
+
+    >>> unit_ends([(0, 5, 1, "一、"), (6, 9, 2, "(一)"), (10, 14, 2, "(二)"), (15, 20, 1, "二、")], 30)
+    [15, 10, 15, 30]
+    """
+    stops, open_units = [end] * len(starts), []  # open_units: indexes of units not yet closed, levels increasing
+    for k, (start, _, level, _) in enumerate(starts):
+        while open_units and starts[open_units[-1]][2] >= level:
+            stops[open_units.pop()] = start
+        open_units.append(k)
+    return stops
 
 
 def heading(text: str, view: str, start: int, end: int, number: str | None) -> Span | None:
@@ -135,5 +152,14 @@ def trimmed(text: str, start: int, end: int) -> Span:
 
 
 def leaves(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    """Return the segments that have no children: the measures."""
-    return tuple(s for s in segments if not any(o.path.startswith(s.path + ".") for o in segments))
+    """Return the segments that have no children: the measures.
+
+    A segment has children when its path is a proper prefix of another's; collecting every
+    path's prefixes once keeps this linear in the number of segments (a document of 10,000
+    measures compared each with all the others).
+
+    >>> [s.path for s in leaves(tuple(Segment(p, 1, None, None, Span(0, 0, "")) for p in ("1", "1.1", "2", "3.1.1")))]
+    ['1.1', '2', '3.1.1']
+    """
+    parents = {s.path[:k] for s in segments for k, char in enumerate(s.path) if char == "."}
+    return tuple(s for s in segments if s.path not in parents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -125,8 +126,15 @@ def test_each_raw_file_is_read_once_per_build(tmp_path: Path, monkeypatch: pytes
             opened.append(Path(str(file)).name)
         return real_open(file, *args, **kwargs)
 
+    def counting_os_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]  # read.read_limited opens with os.open (non-blocking)
+        if Path(str(file)).parent == data / "raw":
+            opened.append(Path(str(file)).name)
+        return real_os_open(file, *args, **kwargs)
+
+    real_os_open = os.open
     monkeypatch.setattr(io, "open", counting_open)
     monkeypatch.setattr("builtins.open", counting_open)
+    monkeypatch.setattr(os, "open", counting_os_open)
     driver.build(data, tmp_path / "store", jobs=1)
     assert sorted(opened) == sorted(p.name for p in (data / "raw").iterdir())
     opened.clear()
