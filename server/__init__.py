@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    app.config["STORE"] = Path(app.config["STORE"])
+    app.config["STORE"] = Path(app.config["STORE"]).absolute()  # once: `make serve` passes the relative var/store
     graph.init_app(app, reader_of(app.config))
     security.init_app(app)
     register_blueprints(app)

@@ -26,6 +26,7 @@ import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from . import sparql_text
@@ -68,12 +69,12 @@ class Lanes:
 
     def is_known_heavy(self, task: Task) -> bool:
         with self.lock:
-            return task in self.known_heavy
+            return heavy_key(task) in self.known_heavy
 
     def remember_heavy(self, task: Task) -> None:
         """Remember a task that outran the fast lane, forgetting the oldest beyond HEAVY_MEMORY."""
         with self.lock:
-            self.known_heavy[task] = None
+            self.known_heavy[heavy_key(task)] = None
             while len(self.known_heavy) > self.memory:
                 self.known_heavy.popitem(last=False)
 
@@ -94,6 +95,16 @@ class Lanes:
         for pool in (self.fast, self.heavy, self._federation):
             if pool is not None:
                 pool.close()
+
+
+def heavy_key(task: Task) -> Task:
+    """Key a task by its text without comments and with runs of white space made one, so a new comment is the same query.
+
+    >>> heavy_key(Task("v", "ASK  {\\n ?s ?p ?o } # 1", "", 10)).sparql
+    'ASK { ?s ?p ?o }'
+    """
+    kept = sparql_text.LEXEMES.sub(lambda match: " " if match.lastgroup == "comment" else match.group(), task.sparql)
+    return replace(task, sparql=" ".join(kept.split()))
 
 
 def resolve_endpoints(endpoints: list[str], allow: tuple[str, ...]) -> str | None:

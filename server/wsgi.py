@@ -65,9 +65,9 @@ def serve(
 ) -> None:
     """Serve the graph in `store` (or the ENDPOINT of `config`) on host:port until interrupted."""
     extra = {key: value for key, value in (config or {}).items() if value}
-    # One query process per request thread: granian hands a worker whole kept-alive connections, so one worker may
-    # carry every busy client; with fewer processes than threads its requests queued for a process (bench/endpoint.py).
-    settings = {"STORE": os.fspath(store), "QUERY_TIMEOUT": timeout, "QUERY_PROCESSES": threads, **extra}
+    # More threads than query processes and their queues (server/admission.py): a thread is always free for a static
+    # file or a cached answer, while the lanes bound how many queries run and wait.
+    settings = {"STORE": os.fspath(store.absolute()), "QUERY_TIMEOUT": timeout, **extra}
     source = extra.get("ENDPOINT") or store
     print(f"gaoxin-kg: serving {source} on http://{host}:{port}/  (SPARQL endpoint: http://{host}:{port}/sparql; {server})", flush=True)
     if server == "gunicorn":
