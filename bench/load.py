@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         store = args.store or build(Path(folder))
         port = free_port()
-        command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port), "--server", args.server, "--timeout", str(args.timeout)]
+        command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port),
+                   "--server", args.server, "--timeout", str(args.timeout)]
         print("machine:", os.cpu_count(), "cores;", "command:", shlex.join(["bench/load.py", *(argv or sys.argv[1:])]))
         with open(Path(folder) / "server.log", "w") as log:
             server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})

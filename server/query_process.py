@@ -396,6 +396,8 @@ class QueryPool:
         """Kill a child and put a fresh one in its place."""
         child.kill()
         with self.lock:
+            if child not in self.children:  # another thread replaced it already
+                return
             self.children.remove(child)
         self.add(Child(self.context, self.limits))
 
