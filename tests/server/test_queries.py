@@ -24,7 +24,7 @@ PAGE = "/queries/incentives-for-recipient-type"
 
 
 def rows_of_csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))  # the byte-order mark for Excel
 
 
 def rows_of_json(data: dict) -> list[dict[str, str]]:
