@@ -116,7 +116,7 @@ def test_csv_and_json_twins_give_the_same_rows(client: FlaskClient, name: str, p
 
 
 def test_csv_keeps_the_columns_of_the_existing_queries(client: FlaskClient) -> None:
-    header = client.get("/queries/national-key-lab-funding.csv").get_data(as_text=True).splitlines()[0]
+    header = client.get("/queries/national-key-lab-funding.csv").get_data(as_text=True).removeprefix("\ufeff").splitlines()[0]
     assert header == "province,document,doc_number,amount_yuan,min_yuan,max_yuan,frequency,quote"
 
 
