@@ -299,7 +299,7 @@ def serve_config(args: argparse.Namespace) -> dict[str, object]:
         if url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", url):
             raise ValueError(f"{option} {url!r}: not an absolute http(s) URL")
     limits = {"QUERY_PROCESSES": args.query_processes, "HEAVY_QUERIES": args.heavy_queries, "QUERY_MEMORY_MB": args.query_memory_mb}
-    cache_dir = {"CACHE_DIR": str(args.cache_dir.absolute())} if args.cache_dir else {}
+    cache_dir = {"DUMPS_DIR": str(args.cache_dir.absolute())} if args.cache_dir else {}
     return {"ENDPOINT": args.endpoint, "SERVICE_ALLOW": tuple(args.service_allow), "SERVICE_ENDPOINTS": endpoints, **limits, **cache_dir}
 
 
