@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "HEAVY_MEMORY": 1000,  # query texts remembered per worker as heavy (sent straight to the heavy lane)
     "QUERY_MEMORY_MB": 1024,  # address-space limit of every query process (RLIMIT_AS); beyond it the query gets 413
     "ANSWER_BYTES": 50_000_000,  # one answer larger than this (bytes, serialized) gets 413 instead
+    "BODY_READ_TIMEOUT": 10.0,  # under gunicorn, a request body read that stalls this long gets 400 (granian reads bodies itself)
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
     "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)
     "RESULT_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker cache of answers and query results, keyed by graph version (server/cache.py); 0: off

@@ -22,6 +22,7 @@ from gunicorn.app.base import BaseApplication
 from . import create_app
 
 SERVERS = ("granian", "gunicorn")
+HEADER_READ_MS = 10_000  # granian closes a connection whose request headers take longer (its default: 30 s)
 CONFIG_VARIABLE = "GAOXIN_SERVER_CONFIG"  # how `serve` hands the configuration to granian's worker processes
 
 
@@ -38,7 +39,27 @@ class GaoxinServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self):  # type: ignore[no-untyped-def]
-        return settled(create_app(self.config_for_app))
+        app = create_app(self.config_for_app)
+        app.wsgi_app = BodyReadTimeout(app.wsgi_app, float(app.config["BODY_READ_TIMEOUT"]))  # type: ignore[method-assign]
+        return settled(app)
+
+
+class BodyReadTimeout:
+    """Give each gunicorn connection a read timeout, so a client that drips its body frees the thread.
+
+    gunicorn reads the body in the request thread, from the socket it passes as
+    ``gunicorn.socket``; a read that waits longer than the timeout raises, and werkzeug
+    answers 400 (client disconnected). granian reads bodies in its own I/O loop instead.
+    """
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app, self.seconds = app, seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        connection = environ.get("gunicorn.socket")
+        if connection is not None and self.seconds > 0:
+            connection.settimeout(self.seconds)
+        return self.app(environ, start_response)
 
 
 def app_from_environment() -> Flask:
@@ -80,11 +101,13 @@ def run_granian(config: dict[str, Any], host: str, port: int, workers: int, thre
     """Run granian's WSGI interface with an access log; a worker that dies is started again."""
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     os.environ[CONFIG_VARIABLE] = json.dumps(config)
     Granian(
         "server.wsgi:app_from_environment", address=host, port=port, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
         factory=True, log_access=True, respawn_failed_workers=True, websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_MS),
     ).serve()
 
 
