@@ -10,9 +10,12 @@ HTTP layer, not the app, was the limit for small answers.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +48,13 @@ class GaoxinServer(BaseApplication):  # type: ignore[misc]
 
 
 class BodyReadTimeout:
-    """Give each gunicorn connection a read timeout, so a client that drips its body frees the thread.
+    """Bound the time a gunicorn request may take to send its body, so a client that drips it frees the thread.
 
     gunicorn reads the body in the request thread, from the socket it passes as
-    ``gunicorn.socket``; a read that waits longer than the timeout raises, and werkzeug
-    answers 400 (client disconnected). granian reads bodies in its own I/O loop instead.
+    ``gunicorn.socket``. A timeout per read would let a byte every few seconds go on for
+    ever, so a timer shuts the connection's reading side at the deadline unless the whole
+    body has arrived: the read then ends, and werkzeug answers 400 (client disconnected).
+    granian reads bodies in its own I/O loop instead.
     """
 
     def __init__(self, app: Any, seconds: float) -> None:
@@ -57,9 +62,43 @@ class BodyReadTimeout:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         connection = environ.get("gunicorn.socket")
-        if connection is not None and self.seconds > 0:
-            connection.settimeout(self.seconds)
-        return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if connection is None or self.seconds <= 0 or not (length or chunked):
+            return self.app(environ, start_response)
+        timer = threading.Timer(self.seconds, stop_reading, args=(connection,))
+        timer.daemon = True
+        timer.start()
+        environ["wsgi.input"] = BodyWithDeadline(environ["wsgi.input"], length, timer)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            timer.cancel()
+
+
+def stop_reading(connection: socket.socket) -> None:
+    """Shut a connection's reading side (its answer can still be written)."""
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RD)
+
+
+class BodyWithDeadline:
+    """A request body that calls off its deadline timer once every byte has arrived."""
+
+    def __init__(self, body: Any, length: int, timer: threading.Timer) -> None:
+        self.body, self.left, self.timer = body, length, timer
+
+    def read(self, size: int | None = None) -> bytes:
+        return self.arrived(self.body.read(size))
+
+    def readline(self, size: int | None = None) -> bytes:
+        return self.arrived(self.body.readline(size))
+
+    def arrived(self, data: bytes) -> bytes:
+        self.left -= len(data)
+        if not data or self.left <= 0:
+            self.timer.cancel()
+        return data
 
 
 def app_from_environment() -> Flask:

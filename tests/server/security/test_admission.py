@@ -100,3 +100,24 @@ def test_over_http_static_cached_and_cheap_answer_while_runaways_run(built_store
             stop.set()
         for kind, values in times.items():
             assert sorted(values)[-2] < 0.5, (kind, sorted(values)[-5:])  # all but the slowest under half a second
+
+
+def test_under_gunicorn_a_dripping_body_is_cut_off_after_the_read_timeout(built_store: Path) -> None:
+    with serving(built_store, "--server", "gunicorn", "--workers", "1", "--threads", "2") as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK")
+            started, answer = time.monotonic(), None
+            sock.settimeout(1.0)
+            while time.monotonic() - started < 20 and answer is None:
+                try:
+                    sock.sendall(b" ")
+                    answer = sock.recv(200) or b"closed"
+                except TimeoutError:
+                    continue
+                except OSError:
+                    answer = b"closed"
+        assert answer is not None
+        assert answer.startswith((b"HTTP/1.1 400", b"closed")), answer
+        assert 8 <= time.monotonic() - started < 15  # BODY_READ_TIMEOUT, 10 s
+        assert requests.get(base + "/static/site.css", timeout=10).status_code == 200
