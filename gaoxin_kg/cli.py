@@ -79,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=16, help="request threads per worker (more than the query processes: see server/admission.py)")
     serve.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds")
     serve.add_argument("--query-processes", type=int, default=2, help="fast-lane query processes per worker")
-    serve.add_argument("--heavy-queries", type=int, default=1, help="heavy-lane query processes per worker (queries past the fast lane's second)")
+    serve.add_argument("--heavy-queries", type=int, default=1, help="heavy-lane query processes per worker (queries past the fast lane)")
     serve.add_argument("--query-memory-mb", type=int, default=1024, help="memory limit of each query process in MB (RLIMIT_AS)")
     serve.add_argument("--cache-dir", type=Path, help="folder for dumps and the VoID description when the store folder is read-only")
     serve.add_argument("--endpoint", metavar="URL", help="serve the graph held by this SPARQL 1.1 endpoint instead of --store")

@@ -6,14 +6,15 @@ Each server worker keeps three pools of query processes (`server.query_process.Q
   (``FAST_LANE_SECONDS``). Most queries and every page look-up end within it;
 - the *heavy lane* (``HEAVY_QUERIES``, processes at a lower CPU priority, ``nice`` 10): a task
   that outran the fast limit is killed there and run again here with the rest of the
-  time limit, and its text is remembered (``HEAVY_MEMORY`` tasks), so that a repeat goes
-  straight to this lane. The cores therefore go first to cheap queries;
+  time limit, and its text is remembered (``HEAVY_MEMORY`` tasks, for
+  ``HEAVY_MEMORY_SECONDS``), so that a repeat goes straight to this lane. The cores therefore go first to cheap queries;
 - the *federation pool* (``FEDERATION_PROCESSES``): the only processes allowed to open
   network sockets, for tasks whose every SERVICE endpoint is allow-listed and, after DNS,
   not on this machine or a private network (`resolve_endpoints`).
 
 In every lane a task waits at most ``QUEUE_WAIT`` seconds for a process, behind at most
-``QUEUE_LENGTH`` others; otherwise it gets `PoolBusy` (503 with ``Retry-After``) at once.
+``QUEUE_LENGTH`` others (``HEAVY_QUEUE_LENGTH`` in the heavy lane); otherwise it gets
+`PoolBusy` (503 with ``Retry-After``) at once.
 Static files and answers from the response cache never reach a lane. The HTTP server
 has more threads than the lanes and queues can hold (`server.wsgi`), so a thread is
 always free for them.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -48,8 +50,10 @@ class Lanes:
         self.fast_seconds = float(config["FAST_LANE_SECONDS"])
         self.wait = float(config["QUEUE_WAIT"])
         self.queue_length = int(config["QUEUE_LENGTH"])
-        self.known_heavy: OrderedDict[Task, None] = OrderedDict()
+        self.heavy_queue_length = int(config["HEAVY_QUEUE_LENGTH"])
+        self.known_heavy: OrderedDict[Task, float] = OrderedDict()  # normalised task → when it outran the fast lane
         self.memory = int(config["HEAVY_MEMORY"])
+        self.memory_seconds = float(config["HEAVY_MEMORY_SECONDS"])
         self.lock = threading.Lock()
 
     def run(self, task: Task, timeout: float) -> Reply:
@@ -65,16 +69,20 @@ class Lanes:
                     raise
                 self.remember_heavy(task)
             timeout -= fast_limit
-        return self.heavy.run(task, timeout, self.wait, self.queue_length)
+        return self.heavy.run(task, timeout, self.wait, self.heavy_queue_length)
 
     def is_known_heavy(self, task: Task) -> bool:
+        """Tell whether a task outran the fast lane less than HEAVY_MEMORY_SECONDS ago (a busy moment is soon forgotten)."""
         with self.lock:
-            return heavy_key(task) in self.known_heavy
+            since = self.known_heavy.get(heavy_key(task))
+            return since is not None and time.monotonic() - since < self.memory_seconds
 
     def remember_heavy(self, task: Task) -> None:
         """Remember a task that outran the fast lane, forgetting the oldest beyond HEAVY_MEMORY."""
         with self.lock:
-            self.known_heavy[heavy_key(task)] = None
+            key = heavy_key(task)
+            self.known_heavy.pop(key, None)
+            self.known_heavy[key] = time.monotonic()
             while len(self.known_heavy) > self.memory:
                 self.known_heavy.popitem(last=False)
 

@@ -28,7 +28,7 @@ CHEAP = "ASK {{ <urn:gaoxin-test:{n}> ?p ?o }}"
 def narrow_app(built_store: Path) -> Iterator[Flask]:
     """One fast and one heavy process, half a second in the fast lane, one waiting request per lane for 0.3 s."""
     app = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 6.0, "QUERY_PROCESSES": 1, "HEAVY_QUERIES": 1,
-                      "FAST_LANE_SECONDS": 0.5, "QUEUE_LENGTH": 1, "QUEUE_WAIT": 0.3})
+                      "FAST_LANE_SECONDS": 0.5, "QUEUE_LENGTH": 1, "HEAVY_QUEUE_LENGTH": 1, "QUEUE_WAIT": 0.3})
     yield app
     app.extensions["gaoxin_executor"].close()
 
