@@ -40,14 +40,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Variable, parse_query_results
 
 from graph_build.store.access import StoreError
 
 from . import cache, graph, procedures, remote, sparql_text
-from .admission import Lanes, resolve_endpoints
-from .query_process import ChildLost, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
+from .admission import Lanes, client_gone, resolve_endpoints
+from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -259,13 +259,14 @@ def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
 
 def run(app: Flask, task: Task, timeout: float) -> QueryResult:
     """Run a task in the app's query processes and turn the reply into a result or an exception."""
+    gone = client_gone(request.environ) if has_request_context() else None
     try:
-        reply = executor_of(app).lanes().run(task, timeout)
+        reply = executor_of(app).lanes().run(task, timeout, gone)
     except TimeoutError:
         raise QueryTimeout(timeout) from None
     except MemoryExceeded as error:
         raise QueryTooLarge(str(error)) from error
-    except (PoolBusy, ChildLost) as error:
+    except (PoolBusy, ChildLost, ClientGone) as error:
         raise QueryUnavailable(str(error)) from error
     return result_of(reply)
 

@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -57,6 +58,7 @@ from graph_build.vocab import PREFIXES
 from . import procedures, sandbox
 
 START_LOCK = threading.Lock()
+CLIENT_CHECK_SECONDS = 0.25  # how often a waiting request looks whether its client is still there
 STARTUP_SECONDS = 60.0  # the first child waits for the fork server to import pyoxigraph; far above what it takes
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -109,6 +111,10 @@ class ChildLost(RuntimeError):
 
 class MemoryExceeded(ChildLost):
     """A query process killed by its memory ceiling; it has been replaced."""
+
+
+class ClientGone(RuntimeError):
+    """The client of a running query disconnected; the query's process was killed and replaced."""
 
 
 class PoolBusy(RuntimeError):
@@ -318,13 +324,20 @@ class Child:
                 raise ChildLost(f"query process exited during start-up (exit code {self.process.exitcode})") from None
             self.ready = True
 
-    def ask(self, task: Task, timeout: float) -> Reply:
-        """Send a task and wait at most `timeout` seconds for the reply."""
+    def ask(self, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> Reply:
+        """Send a task and wait at most `timeout` seconds for the reply, giving up when `gone` says the client left."""
         self.wait_ready()
         self.conn.send(task)
-        if not self.reply_ready.poll(max(0, math.ceil(timeout * 1000))):  # a hang-up or error also wakes it: recv then raises EOFError
-            raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
-        return self.conn.recv()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            step = left if gone is None else min(left, CLIENT_CHECK_SECONDS)
+            if self.reply_ready.poll(max(0, math.ceil(step * 1000))):  # a hang-up or error also wakes it: recv then raises EOFError
+                return self.conn.recv()
+            if left <= step:
+                raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
+            if gone is not None and gone():
+                raise ClientGone("the client closed the connection; its query was stopped")
 
     def kill(self) -> None:
         """Stop the process at once and reap it."""
@@ -357,7 +370,8 @@ class QueryPool:
         with self.lock:
             return [c.process.pid for c in self.children if c.process.pid is not None]
 
-    def run(self, task: Task, timeout: float, wait: float | None = None, max_waiting: int | None = None) -> Reply:
+    def run(self, task: Task, timeout: float, wait: float | None = None, max_waiting: int | None = None,
+            gone: Callable[[], bool] | None = None) -> Reply:
         """Run a task in a free child; on timeout or death kill it, replace it and raise.
 
         A request waits at most `wait` seconds for a free child (default: the time limit), and
@@ -365,7 +379,7 @@ class QueryPool:
         """
         child = self.checkout(timeout if wait is None else wait, max_waiting)
         try:
-            reply = child.ask(task, timeout)
+            reply = child.ask(task, timeout, gone)
         except BaseException as error:  # a child in an unknown state is never reused
             self.replace(child)
             if isinstance(error, EOFError | OSError) and not isinstance(error, TimeoutError):

@@ -6,6 +6,7 @@ here checks a looser bound with fewer clients, for a few seconds, on loopback.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -121,3 +122,27 @@ def test_under_gunicorn_a_dripping_body_is_cut_off_after_the_read_timeout(built_
         assert answer.startswith((b"HTTP/1.1 400", b"closed")), answer
         assert 8 <= time.monotonic() - started < 15  # BODY_READ_TIMEOUT, 10 s
         assert requests.get(base + "/static/site.css", timeout=10).status_code == 200
+
+
+def cpu_seconds_and_nice(pid: int) -> tuple[float, int]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[16])
+
+
+def test_under_gunicorn_a_client_that_disconnects_stops_its_query(built_store: Path) -> None:
+    from tests.server.test_sparql_live import query_processes
+
+    with serving(built_store, "--server", "gunicorn", "--workers", "1", "--threads", "4", "--timeout", "20") as base:
+        deadline = time.monotonic() + 30
+        while len(query_processes(base)) < 3 and time.monotonic() < deadline:  # 2 fast + 1 heavy
+            time.sleep(0.3)
+        before = query_processes(base)
+        heavy = next(pid for pid in before if cpu_seconds_and_nice(pid)[1] == 10)
+        path = "/sparql?query=" + requests.utils.quote(RUNAWAY.format(n=7))
+        with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as sock:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            time.sleep(0.7)  # running in the fast lane (2 s)
+        time.sleep(3.0)  # past the fast lane's limit: had the query gone on, the heavy lane would be running it now
+        after = query_processes(base)
+        assert len(before - after) == 1 and len(after) == 3  # the fast-lane process that ran it was killed and replaced
+        assert cpu_seconds_and_nice(heavy)[0] < 0.5  # the query never reached the heavy lane
