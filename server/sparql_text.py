@@ -1,5 +1,11 @@
 """Read SPARQL text without parsing it: the cheap checks that run before a request reaches the engine.
 
+These checks give early, friendly errors; they are not what keeps queries off the network
+(query processes cannot open sockets: `server.sandbox`). The text is read as a tokenizer on the
+grammar's terminals reads it (SPARQL 1.1 §19.8): the four string forms, IRIs, variables,
+prefixed names whose local part may carry PLX escapes (``ex:a\\#``, ``ex:a\\'``, ``%HH``; an
+escaped ``#`` or quote starts no comment or string), other runs of name characters, comments.
+
 pyoxigraph executes ``SERVICE`` (federation) whenever a query contains it, and its
 parser does not require a word boundary around keywords: ``SERVICEex:e {}`` and
 ``service:e {}`` both call the endpoint ``ex:e`` / ``:e`` (measured on 0.5.13). So the
