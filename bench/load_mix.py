@@ -222,7 +222,7 @@ def fact_of(target: Target, body: bytes, documents: frozenset[str]) -> Any:
     if target.fact.startswith("lookup:"):
         return frozenset(b["document"]["value"] for b in json.loads(body)["results"]["bindings"])
     if target.fact == "documents" and target.kind == "canned csv":
-        return frozenset(row["document"] for row in csv.DictReader(io.StringIO(body.decode("utf-8"))))
+        return frozenset(row["document"] for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     if target.fact == "documents":  # an HTML table links each document by its path
         return frozenset(d.removeprefix(ID) for d in documents if f'/id/{d.removeprefix(ID)}"'.encode() in body)
     return None

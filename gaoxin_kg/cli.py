@@ -76,8 +76,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--threads", type=int, default=16, help="request threads per worker (more than the query processes: see server/admission.py)")
     serve.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds")
+    serve.add_argument("--query-processes", type=int, default=2, help="fast-lane query processes per worker")
+    serve.add_argument("--heavy-queries", type=int, default=1, help="heavy-lane query processes per worker (queries past the fast lane)")
+    serve.add_argument("--query-memory-mb", type=int, default=1024, help="memory limit of each query process in MB (RLIMIT_AS)")
+    serve.add_argument("--cache-dir", type=Path, help="folder for dumps and the VoID description when the store folder is read-only")
     serve.add_argument("--endpoint", metavar="URL", help="serve the graph held by this SPARQL 1.1 endpoint instead of --store")
     serve.add_argument("--service-allow", action="append", default=[], metavar="PREFIX",
                        help="allow SERVICE calls to endpoints under this IRI prefix (repeatable; default: SERVICE refused)")
@@ -288,6 +292,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the current store version (and every later one) until interrupted."""
     from server.wsgi import serve
 
+    args.store = args.store.absolute()  # once, here: workers and query processes may run in another folder
     if not args.endpoint:
         current_version(args.store)  # fail now, clearly, when nothing is built
     serve(args.store, args.host, args.port, args.workers, args.threads, args.timeout, serve_config(args), args.server)
@@ -300,7 +305,9 @@ def serve_config(args: argparse.Namespace) -> dict[str, object]:
     for option, url in [("--endpoint", args.endpoint), *(("--service-endpoint", u) for u in endpoints.values())]:
         if url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", url):
             raise ValueError(f"{option} {url!r}: not an absolute http(s) URL")
-    return {"ENDPOINT": args.endpoint, "SERVICE_ALLOW": tuple(args.service_allow), "SERVICE_ENDPOINTS": endpoints}
+    limits = {"QUERY_PROCESSES": args.query_processes, "HEAVY_QUERIES": args.heavy_queries, "QUERY_MEMORY_MB": args.query_memory_mb}
+    cache_dir = {"DUMPS_DIR": str(args.cache_dir.absolute())} if args.cache_dir else {}
+    return {"ENDPOINT": args.endpoint, "SERVICE_ALLOW": tuple(args.service_allow), "SERVICE_ENDPOINTS": endpoints, **limits, **cache_dir}
 
 
 def split_option(option: str, text: str) -> tuple[str, str]:

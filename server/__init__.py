@@ -28,7 +28,18 @@ DEFAULTS: dict[str, Any] = {
     "SERVICE_ENDPOINTS": {},  # name → endpoint URL, replacing the SERVICE IRI a canned query declares under that name
     "ENDPOINT": None,  # a remote SPARQL 1.1 endpoint holding the graph, served instead of STORE (server/remote.py)
     "ENDPOINT_VERSION_TTL": 5.0,  # seconds the remote build's version id is cached
-    "QUERY_PROCESSES": 2,  # query processes per server worker (`gaoxin-kg serve` gives each worker one per thread)
+    "QUERY_PROCESSES": 2,  # fast-lane query processes per server worker (server/admission.py)
+    "HEAVY_QUERIES": 1,  # heavy-lane query processes per worker: queries past FAST_LANE_SECONDS run there, at a lower CPU priority
+    "FEDERATION_PROCESSES": 1,  # query processes per worker allowed network sockets, for allow-listed SERVICE calls only
+    "FAST_LANE_SECONDS": 2.0,  # a query still running after this long is moved to the heavy lane (and run again there)
+    "QUEUE_WAIT": 2.0,  # seconds a request waits for a query process before 503 + Retry-After
+    "QUEUE_LENGTH": 8,  # requests that may wait for the fast lane (and the federation pool) per worker; more get 503 at once
+    "HEAVY_QUEUE_LENGTH": 2,  # requests that may wait for the heavy lane per worker
+    "HEAVY_MEMORY": 1000,  # query texts remembered per worker as heavy (sent straight to the heavy lane)
+    "HEAVY_MEMORY_SECONDS": 60.0,  # ... for this long after they last outran the fast lane
+    "QUERY_MEMORY_MB": 1024,  # address-space limit of every query process (RLIMIT_AS); beyond it the query gets 413
+    "ANSWER_BYTES": 50_000_000,  # one answer larger than this (bytes, serialized) gets 413 instead
+    "BODY_READ_TIMEOUT": 10.0,  # under gunicorn, a request body read that stalls this long gets 400 (granian reads bodies itself)
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
     "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)
     "RESULT_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker cache of answers and query results, keyed by graph version (server/cache.py); 0: off
@@ -41,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    app.config["STORE"] = Path(app.config["STORE"])
+    app.config["STORE"] = Path(app.config["STORE"]).absolute()  # once: `make serve` passes the relative var/store
     graph.init_app(app, reader_of(app.config))
     security.init_app(app)
     register_blueprints(app)

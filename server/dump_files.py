@@ -7,6 +7,12 @@ derivatives (the VoID statistics). A file is written under an exclusive lock to
 a temporary name and renamed into place, so a reader never sees half a file and
 two workers never write the same file at once. Directories of versions that no
 longer exist are removed when a new version's directory is made.
+
+The store's folder may be read-only (`files_directory`): a version directory that
+already holds every file (made by an earlier server, or copied by the operator) is
+read as it is; otherwise the files are made in the first folder that can be written:
+``DUMPS_DIR`` (``gaoxin-kg serve --cache-dir``), else ``<store>.dumps``, else
+``<temporary folder>/gaoxin-kg-<uid>/<hash of the store path>``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,6 +66,30 @@ DUMPS = {
 def dumps_root(store_link: Path, configured: Path | str | None = None) -> Path:
     """Return the directory holding one subdirectory of derived files per store version."""
     return Path(configured) if configured else store_link.parent / f"{store_link.name}.dumps"
+
+
+def files_directory(store_link: Path, configured: Path | str | None, snapshot: Snapshot, ready: tuple[str, ...] = ()) -> Path:
+    """Return the directory of a version's derived files: one holding every `ready` file, else the first that can be written."""
+    roots = [Path(configured)] if configured else [dumps_root(store_link), fallback_root(store_link)]
+    for root in roots:
+        directory = root / snapshot.version_id
+        if ready and all((directory / name).is_file() for name in ready):
+            return directory
+    failures = []
+    for root in roots:
+        try:
+            directory = version_directory(root, snapshot)
+            (directory / ".lock").touch()  # can be written: the lock file every writer opens
+            return directory
+        except OSError as error:
+            failures.append(f"{root}: {error.strerror or error}")
+    raise OSError(f"no folder for the dumps can be written ({'; '.join(failures)}); set DUMPS_DIR (gaoxin-kg serve --cache-dir DIR)")
+
+
+def fallback_root(store_link: Path) -> Path:
+    """Return a per-user folder under the temporary folder for the derived files of a store whose own folder is read-only."""
+    key = hashlib.sha256(os.fspath(store_link.absolute()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"gaoxin-kg-{os.getuid()}" / key
 
 
 def version_directory(root: Path, snapshot: Snapshot) -> Path:

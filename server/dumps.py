@@ -6,7 +6,8 @@
     /.well-known/void          VoID + DCAT description: Turtle, or N-Triples / JSON-LD by Accept, suffix-free ?format=
 
 Each dump is made once per store version and kept in ``<store>.dumps/<version>/``
-(see `server.dump_files`; ``DUMPS_DIR`` in the configuration moves it). Only the
+(see `server.dump_files`; ``DUMPS_DIR`` in the configuration moves it; a read-only
+store folder makes them in a temporary folder instead). Only the
 fixed names above are served: a request names a dict key, never a path, so no
 other file can be reached.
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, send_file, url_for
 
 from . import errors, graph, void
-from .dump_files import DUMPS, DumpFile, all_dumps, dump, dumps_root, version_directory
+from .dump_files import DUMPS, DumpFile, all_dumps, dump, files_directory
 from .negotiation import choose
 from .resource_formats import VOID_FORMATS, write_rdf
 
@@ -40,7 +41,8 @@ def version_files() -> Path | None:
     snapshot = graph.current()
     if snapshot.remote:
         return None
-    return version_directory(dumps_root(current_app.config["STORE"], current_app.config.get("DUMPS_DIR")), snapshot)
+    ready = (*DUMPS, *(name + ".sha256" for name in DUMPS), void.STATS_FILE)  # made before: readable in a read-only folder
+    return files_directory(current_app.config["STORE"], current_app.config.get("DUMPS_DIR"), snapshot, ready)
 
 
 def local_files() -> Path:

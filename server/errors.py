@@ -22,12 +22,13 @@ from werkzeug.exceptions import NotAcceptable, NotFound
 from graph_build.canned import ParameterError
 from graph_build.store.access import StoreError
 
-from .executor import QueryFailed, QueryTimeout, QueryUnavailable
+from .executor import QueryFailed, QueryTimeout, QueryTooLarge, QueryUnavailable
 
 TITLES = {400: "请求有误 Bad request", 403: "禁止 Forbidden", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable",
           413: "请求过大 Too large", 500: "服务器错误 Server error", 501: "未提供 Not implemented", 503: "暂不可用 Unavailable"}
 TIMEOUT = "查询超时，已停止。 The query took too long and was stopped ({reason})."
 UNAVAILABLE = "服务器暂时无法执行查询，请稍后再试。 The server cannot run the query now; try again later ({reason})."
+TOO_LARGE = "查询结果或所需内存超过上限。 The query was stopped: {reason}."
 NO_GRAPH = "还没有构建图谱。 No graph is built yet ({reason})."
 
 
@@ -74,6 +75,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(NotFound, lambda error: respond(404, error.description or "not found"))
     blueprint.register_error_handler(QueryTimeout, lambda error: respond(503, TIMEOUT.format(reason=error.message)))
     blueprint.register_error_handler(QueryUnavailable, lambda error: respond(503, UNAVAILABLE.format(reason=error.message)))
+    blueprint.register_error_handler(QueryTooLarge, lambda error: respond(413, TOO_LARGE.format(reason=error.message)))
     blueprint.register_error_handler(QueryFailed, lambda error: respond(500, f"the query failed: {error.message}"))
     blueprint.register_error_handler(StoreError, lambda error: respond(503, NO_GRAPH.format(reason=error)))
 

@@ -40,13 +40,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Variable, parse_query_results
 
 from graph_build.store.access import StoreError
 
 from . import cache, graph, procedures, remote, sparql_text
-from .query_process import ChildLost, PoolBusy, QueryPool, Reply, Task, TermTuple
+from .admission import Lanes, client_gone, resolve_endpoints
+from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -102,40 +103,48 @@ class QueryFailed(QueryError):
     """The engine failed while running a query."""
 
 
-class Executor:
-    """The query processes of one server process, started on first use in that process."""
+class QueryTooLarge(QueryError):
+    """A query whose answer exceeded the byte cap, or whose process exceeded its memory limit (then replaced)."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._pool: QueryPool | None = None
+
+class Executor:
+    """The query processes of one server process, in lanes (`server.admission`), started on first use in that process."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+        self._lanes: Lanes | None = None
         self._pid = 0
         self._lock = threading.Lock()
 
-    def pool(self) -> QueryPool:
-        """Return this process's pool, starting it (again, after a fork) when needed."""
-        if self._pool is None or self._pid != os.getpid():
+    def lanes(self) -> Lanes:
+        """Return this process's lanes, starting them (again, after a fork) when needed."""
+        if self._lanes is None or self._pid != os.getpid():
             with self._lock:
-                if self._pool is None or self._pid != os.getpid():
-                    self._pool, self._pid = QueryPool(self.size), os.getpid()
-        return self._pool
+                if self._lanes is None or self._pid != os.getpid():
+                    self._lanes, self._pid = Lanes(self.config), os.getpid()
+        return self._lanes
+
+    def pool(self) -> QueryPool:
+        """Return this process's fast lane (benchmarks and tests look at its processes)."""
+        return self.lanes().fast
 
     def close(self) -> None:
         """Stop the query processes of this process."""
-        if self._pool is not None and self._pid == os.getpid():
-            self._pool.close()
-        self._pool = None
+        if self._lanes is not None and self._pid == os.getpid():
+            self._lanes.close()
+        self._lanes = None
 
 
 def init_app(app: Flask) -> None:
     """Attach the executor; a server (not a test app) starts its query processes now, beside its own start-up."""
-    executor = app.extensions.setdefault("gaoxin_executor", Executor(int(app.config["QUERY_PROCESSES"])))
+    executor = app.extensions.setdefault("gaoxin_executor", Executor(app.config))
     if not app.testing and not app.config.get("ENDPOINT"):  # a remote endpoint runs the queries: no local processes
-        threading.Thread(target=executor.pool, name="gaoxin-query-pool-start", daemon=True).start()
+        threading.Thread(target=executor.lanes, name="gaoxin-query-pool-start", daemon=True).start()
 
 
 def executor_of(app: Flask) -> Executor:
     """Return the app's executor, attaching one if no blueprint did."""
-    return app.extensions.setdefault("gaoxin_executor", Executor(int(app.config["QUERY_PROCESSES"])))
+    return app.extensions.setdefault("gaoxin_executor", Executor(app.config))
 
 
 def execute(
@@ -151,7 +160,7 @@ def execute(
 ) -> QueryResult:
     """Run a read-only query on the current graph in a query process and serialize its result."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    check(sparql, tuple(app.config["SERVICE_ALLOW"]))
+    services = check(sparql, tuple(app.config["SERVICE_ALLOW"]))
     task = Task(
         version=task_version(snapshot()),
         sparql=sparql,
@@ -159,7 +168,11 @@ def execute(
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
         substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
         **dataset(sparql, default_graph_uris, named_graph_uris),
+        federated=bool(services),
     )
+    problem = resolve_endpoints(services, tuple(app.config["SERVICE_ALLOW"])) if services else None  # after DNS, before it runs
+    if problem:
+        raise QueryRefused(problem, "service")
     return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep)
 
 
@@ -207,8 +220,8 @@ def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True) -> Que
     return result
 
 
-def check(sparql: str, service_allow: tuple[str, ...]) -> None:
-    """Refuse updates and SERVICE clauses the allow-list does not permit, before anything runs."""
+def check(sparql: str, service_allow: tuple[str, ...]) -> list[str]:
+    """Refuse updates and SERVICE clauses the allow-list does not permit, before anything runs; return the permitted endpoints."""
     if sparql_text.operation(sparql) == "update":
         raise QueryRefused("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not allowed", "update")
     clause = sparql_text.refused_service(sparql, service_allow)
@@ -217,6 +230,7 @@ def check(sparql: str, service_allow: tuple[str, ...]) -> None:
         allowed = f"only endpoints under {', '.join(service_allow)} are" if service_allow else "federated queries are not"
         message = f"SERVICE clause at line {clause.line}, column {clause.column} (calling {target}) refused: {allowed} allowed on this endpoint"
         raise QueryRefused(message, "service")
+    return [clause.endpoint for clause in sparql_text.service_clauses(sparql) if clause.endpoint] if service_allow else []
 
 
 def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:
@@ -245,11 +259,14 @@ def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
 
 def run(app: Flask, task: Task, timeout: float) -> QueryResult:
     """Run a task in the app's query processes and turn the reply into a result or an exception."""
+    gone = client_gone(request.environ) if has_request_context() else None
     try:
-        reply = executor_of(app).pool().run(task, timeout)
+        reply = executor_of(app).lanes().run(task, timeout, gone)
     except TimeoutError:
         raise QueryTimeout(timeout) from None
-    except (PoolBusy, ChildLost) as error:
+    except MemoryExceeded as error:
+        raise QueryTooLarge(str(error)) from error
+    except (PoolBusy, ChildLost, ClientGone) as error:
         raise QueryUnavailable(str(error)) from error
     return result_of(reply)
 
@@ -272,6 +289,8 @@ def result_of(reply: Reply) -> QueryResult:
     """Turn a query's reply into a result, or into the exception that names its error."""
     if reply.status == "syntax":
         raise syntax_error(reply.message)
+    if reply.status in ("too_large", "memory"):
+        raise QueryTooLarge(reply.message)
     if reply.status != "ok":
         raise QueryFailed(reply.message)
     return QueryResult(reply.kind, reply.body, reply.media_type, reply.truncated)

@@ -12,7 +12,9 @@ name to the endpoint this server should call instead (a mirror, or a test server
 (`server.sparql_text.blank`), never a string or comment that looks like it. The query
 then goes through the same SERVICE allow-list check as every other query
 (``SERVICE_ALLOW``, ``--service-allow PREFIX``): with no allow-list, federation is off and
-`explain` says so on the page.
+`explain` says so on the page. An allowed query runs in the federation pool, the only query
+processes with network sockets, once its hosts are resolved and found to be public or named by an
+entry (`server.admission`); every other query process cannot open a socket at all.
 """
 
 from __future__ import annotations

@@ -224,8 +224,9 @@ def output_format(suffix: str | None) -> str:
 
 def respond(fmt: str, table: Table, about: dict[str, Any], html: Callable[[], str], urls: dict[str, str]) -> Response:
     """Render one result in the chosen format, with Link headers to its other formats."""
-    if fmt == "csv":
+    if fmt == "csv":  # a download for spreadsheets: byte-order mark, formulas neutralised (server/result_table.py)
         response = Response(csv_text(table), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="{about.get("query", "queries")}.csv"'
     elif fmt == "json":
         response = Response(json_text(table, about), mimetype="application/json")
     else:

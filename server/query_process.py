@@ -9,6 +9,13 @@ one query at a time and sends back the serialized result, cut at the row cap. A
 task may instead name a store procedure (`server.procedures`: a resource page's
 look-ups, a dump), whose value comes back pickled. A task past its time limit is
 stopped by killing its child, which is then replaced.
+
+Every child is confined before it reads its first task (`server.sandbox`): no network
+sockets (a seccomp filter) unless its pool is the federation pool, an address-space
+ceiling (``QUERY_MEMORY_MB``) and a cap on the bytes of one answer (``ANSWER_BYTES``). A
+child that dies of the memory ceiling (the engine aborts on a failed allocation) is
+reported as `MemoryExceeded` and replaced; an answer over the byte cap comes back as a
+"too_large" reply.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import sys
 import threading
 import time
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -47,9 +55,10 @@ from pyoxigraph import (
 
 from graph_build.vocab import PREFIXES
 
-from . import procedures
+from . import procedures, sandbox
 
 START_LOCK = threading.Lock()
+CLIENT_CHECK_SECONDS = 0.25  # how often a waiting request looks whether its client is still there
 STARTUP_SECONDS = 60.0  # the first child waits for the fork server to import pyoxigraph; far above what it takes
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -71,6 +80,7 @@ class Task:
     union_default_graph: bool = True
     procedure: str = ""  # a name in server.procedures.PROCEDURES: call it on the store instead of running `sparql`
     arguments: tuple[Any, ...] = ()
+    federated: bool = False  # names only allow-listed SERVICE endpoints: run in the federation pool, which may use the network
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,26 @@ class Reply:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How a pool's children are confined: memory ceiling, answer byte cap, network or not, CPU niceness."""
+
+    memory_bytes: int = 1024 * 1024 * 1024
+    answer_bytes: int = 50 * 1024 * 1024
+    network: bool = False
+    nice: int = 0
+
+
 class ChildLost(RuntimeError):
     """A query process that died or did not start; it has been replaced."""
+
+
+class MemoryExceeded(ChildLost):
+    """A query process killed by its memory ceiling; it has been replaced."""
+
+
+class ClientGone(RuntimeError):
+    """The client of a running query disconnected; the query's process was killed and replaced."""
 
 
 class PoolBusy(RuntimeError):
@@ -96,9 +124,10 @@ class PoolBusy(RuntimeError):
 # The child side --------------------------------------------------------------------------
 
 
-def child_main(conn: Connection) -> None:
-    """Answer tasks from the parent until the pipe closes or the parent dies."""
+def child_main(conn: Connection, limits: Limits = Limits()) -> None:
+    """Confine this process, then answer tasks from the parent until the pipe closes or the parent dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes our pipe
+    confine(limits)
     parent = os.getppid()
     threading.Thread(target=exit_when_orphaned, args=(parent,), daemon=True).start()
     stores: dict[str, Store] = {}
@@ -108,7 +137,25 @@ def child_main(conn: Connection) -> None:
             task = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(answer(task, stores))
+        conn.send(capped(answer(task, stores), limits.answer_bytes))
+
+
+def confine(limits: Limits) -> None:
+    """Apply a pool's limits to this process: niceness, no network unless allowed, the memory ceiling."""
+    if limits.nice:
+        os.nice(limits.nice)
+    if not limits.network:
+        sandbox.forbid_network()
+    sandbox.limit_memory(limits.memory_bytes)
+
+
+def capped(reply: Reply, answer_bytes: int) -> Reply:
+    """Replace an answer longer than the byte cap by a "too_large" reply saying so."""
+    if answer_bytes <= 0 or len(reply.body) <= answer_bytes:
+        return reply
+    size = f"{len(reply.body) / 1e6:.1f} MB"
+    cap = f"{answer_bytes / 1e6:g} MB"
+    return Reply("too_large", message=f"the answer ({size}) is larger than the {cap} cap on one answer; add a LIMIT or select fewer columns")
 
 
 def exit_when_orphaned(parent: int) -> None:
@@ -133,6 +180,8 @@ def answer(task: Task, stores: dict[str, Store]) -> Reply:
         return graph_reply(results, task)
     except SyntaxError as error:
         return Reply("syntax", message=str(error))
+    except MemoryError:
+        return Reply("memory", message="the query needed more memory than a query process may use")
     except Exception as error:  # noqa: BLE001  # any engine error goes back to the request, named
         return Reply("error", message=f"{type(error).__name__}: {error}")
 
@@ -254,9 +303,9 @@ def start_without_main(process: Any) -> None:
 class Child:
     """One query process and the parent's end of its pipe."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, limits: Limits) -> None:
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=child_main, args=(child_end,), name="gaoxin-query", daemon=True)
+        self.process = context.Process(target=child_main, args=(child_end, limits), name="gaoxin-query", daemon=True)
         start_without_main(self.process)
         child_end.close()
         self.ready = False
@@ -275,13 +324,20 @@ class Child:
                 raise ChildLost(f"query process exited during start-up (exit code {self.process.exitcode})") from None
             self.ready = True
 
-    def ask(self, task: Task, timeout: float) -> Reply:
-        """Send a task and wait at most `timeout` seconds for the reply."""
+    def ask(self, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> Reply:
+        """Send a task and wait at most `timeout` seconds for the reply, giving up when `gone` says the client left."""
         self.wait_ready()
         self.conn.send(task)
-        if not self.reply_ready.poll(max(0, math.ceil(timeout * 1000))):  # a hang-up or error also wakes it: recv then raises EOFError
-            raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
-        return self.conn.recv()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            step = left if gone is None else min(left, CLIENT_CHECK_SECONDS)
+            if self.reply_ready.poll(max(0, math.ceil(step * 1000))):  # a hang-up or error also wakes it: recv then raises EOFError
+                return self.conn.recv()
+            if left <= step:
+                raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
+            if gone is not None and gone():
+                raise ClientGone("the client closed the connection; its query was stopped")
 
     def kill(self) -> None:
         """Stop the process at once and reap it."""
@@ -293,14 +349,16 @@ class Child:
 class QueryPool:
     """A fixed number of query processes, each checked out by one request thread at a time."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, limits: Limits = Limits()) -> None:
+        self.limits = limits
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload([__name__])
         self.idle: queue.Queue[Child] = queue.Queue()
         self.children: list[Child] = []
+        self.waiting = 0
         self.lock = threading.Lock()
         for _ in range(max(1, size)):
-            self.add(Child(self.context))
+            self.add(Child(self.context, limits))
 
     def add(self, child: Child) -> None:
         with self.lock:
@@ -312,28 +370,50 @@ class QueryPool:
         with self.lock:
             return [c.process.pid for c in self.children if c.process.pid is not None]
 
-    def run(self, task: Task, timeout: float) -> Reply:
-        """Run a task in a free child; on timeout or death kill it, replace it and raise."""
+    def run(self, task: Task, timeout: float, wait: float | None = None, max_waiting: int | None = None,
+            gone: Callable[[], bool] | None = None) -> Reply:
+        """Run a task in a free child; on timeout or death kill it, replace it and raise.
+
+        A request waits at most `wait` seconds for a free child (default: the time limit), and
+        when `max_waiting` requests already wait, it does not wait at all: PoolBusy.
+        """
+        child = self.checkout(timeout if wait is None else wait, max_waiting)
         try:
-            child = self.idle.get(timeout=timeout)
-        except queue.Empty:
-            raise PoolBusy(f"all {len(self.children)} query processes stayed busy for {timeout:g} s; try again later") from None
-        try:
-            reply = child.ask(task, timeout)
+            reply = child.ask(task, timeout, gone)
         except BaseException as error:  # a child in an unknown state is never reused
             self.replace(child)
             if isinstance(error, EOFError | OSError) and not isinstance(error, TimeoutError):
-                raise ChildLost(f"the query process died ({type(error).__name__})") from error
+                raise death(child, self.limits, error) from error
             raise
         self.idle.put(child)
         return reply
+
+    def checkout(self, wait: float, max_waiting: int | None) -> Child:
+        """Take a free child, waiting at most `wait` seconds, in a queue of at most `max_waiting` requests."""
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self.lock:
+            if max_waiting is not None and self.waiting >= max_waiting:
+                raise PoolBusy(f"all {len(self.children)} query processes are busy and {self.waiting} requests wait already; try again later")
+            self.waiting += 1
+        try:
+            return self.idle.get(timeout=wait)
+        except queue.Empty:
+            raise PoolBusy(f"all {len(self.children)} query processes stayed busy for {wait:g} s; try again later") from None
+        finally:
+            with self.lock:
+                self.waiting -= 1
 
     def replace(self, child: Child) -> None:
         """Kill a child and put a fresh one in its place."""
         child.kill()
         with self.lock:
+            if child not in self.children:  # another thread replaced it already
+                return
             self.children.remove(child)
-        self.add(Child(self.context))
+        self.add(Child(self.context, self.limits))
 
     def close(self) -> None:
         """Kill every child (for tests and shutdown)."""
@@ -341,3 +421,10 @@ class QueryPool:
             children, self.children = self.children, []
         for child in children:
             child.kill()
+
+
+def death(child: Child, limits: Limits, error: BaseException) -> ChildLost:
+    """Say why a child died: its memory ceiling (the engine aborts when an allocation fails), or another cause."""
+    if child.process.exitcode == -signal.SIGABRT and limits.memory_bytes > 0:
+        return MemoryExceeded(f"the query needed more than the {limits.memory_bytes // (1024 * 1024)} MB memory limit of a query process and was stopped")
+    return ChildLost(f"the query process died ({type(error).__name__}, exit code {child.process.exitcode})")

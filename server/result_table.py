@@ -9,12 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + name for name in ("integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
                                    "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong")}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes Excel, LibreOffice or WPS read a cell as a formula (OWASP)
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+BYTE_ORDER_MARK = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,34 @@ def cell(binding: dict[str, str] | None) -> Cell | None:
 
 
 def csv_text(table: Table) -> str:
-    """Write a table as CSV: a header of column names, lexical values, empty where unbound."""
+    r"""Write a table as CSV for spreadsheets: a byte-order mark, a header of column names, values safe to open, empty where unbound.
+
+    The byte-order mark makes Excel read the file as UTF-8 (Chinese text is garbled
+    otherwise); each cell a spreadsheet would run as a formula is neutralised (`safe_cell`).
+    The SPARQL endpoint's text/csv is the W3C results format instead, values unchanged (docs/server.md).
+
+    >>> csv_text(Table(("a", "n"), ((Cell("=1+1", "literal"), Cell("-5", "literal", XSD + "integer")),)))
+    "\ufeffa,n\r\n'=1+1,-5\r\n"
+    """
     out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows([value or "" for value in record.values()] for record in table.records())
+    writer.writerow([safe_cell(name) for name in table.columns])
+    writer.writerows([safe_cell(cell.value, cell.is_number) if cell else "" for cell in row] for row in table.rows)
     return out.getvalue()
+
+
+def safe_cell(value: str, is_number: bool = False) -> str:
+    r"""Prefix a single quote to a value a spreadsheet would read as a formula (OWASP, CSV injection); numbers stay numbers.
+
+    >>> [safe_cell(v) for v in ("=HYPERLINK(1)", "@SUM(A1)", "+1", "-1", "\tx", "\rx", "一、总则", "")]
+    ["'=HYPERLINK(1)", "'@SUM(A1)", "'+1", "'-1", "'\tx", "'\rx", '一、总则', '']
+    >>> safe_cell("-1.5", is_number=True), safe_cell("-1+cmd", is_number=True)
+    ('-1.5', "'-1+cmd")
+    """
+    if is_number and NUMBER.fullmatch(value):
+        return value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def json_text(table: Table, about: dict[str, Any]) -> str:

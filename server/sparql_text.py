@@ -1,5 +1,11 @@
 """Read SPARQL text without parsing it: the cheap checks that run before a request reaches the engine.
 
+These checks give early, friendly errors; they are not what keeps queries off the network
+(query processes cannot open sockets: `server.sandbox`). The text is read as a tokenizer on the
+grammar's terminals reads it (SPARQL 1.1 §19.8): the four string forms, IRIs, variables,
+prefixed names whose local part may carry PLX escapes (``ex:a\\#``, ``ex:a\\'``, ``%HH``; an
+escaped ``#`` or quote starts no comment or string), other runs of name characters, comments.
+
 pyoxigraph executes ``SERVICE`` (federation) whenever a query contains it, and its
 parser does not require a word boundary around keywords: ``SERVICEex:e {}`` and
 ``service:e {}`` both call the endpoint ``ex:e`` / ``:e`` (measured on 0.5.13). So the
@@ -35,12 +41,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+# The grammar's terminals (SPARQL 1.1 §19.8) that can hide a '#', a quote or a bracket: prefixed names, whose local part may
+# carry PLX escapes (\#, \', \(, %HH, ...), and variables; read whole, as the parser reads them, before strings and comments.
+PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
+    "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+PN_CHARS_U = PN_CHARS_BASE + "_"
+PN_CHARS = PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+PN_PREFIX = f"[{PN_CHARS_BASE}](?:[{PN_CHARS}.]*(?<![.]))?"  # backtracks over trailing dots only
+PN_LOCAL = f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:(?:[{PN_CHARS}.:]|{PLX})*(?<![^\\\\]\\.))?"  # may not end in an unescaped dot
+VARNAME = f"[{PN_CHARS_U}0-9][{PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
 LEXEMES = re.compile(
     r'''(?P<string>"""(?:[^"\\]++|\\.|"(?!""))*+"""|\'\'\'(?:[^'\\]++|\\.|'(?!''))*+\'\'\'|"(?:[^"\\\n\r]++|\\.)*+"|'(?:[^'\\\n\r]++|\\.)*+')'''
     r"""|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)"""
+    f"|(?P<variable>[?$]{VARNAME})"
+    f"|(?P<pname>(?:{PN_PREFIX})?:(?:{PN_LOCAL})?)"
+    f"|(?P<word>[{PN_CHARS}.]++)"  # a keyword, number or other run, taken whole so that no match starts inside it (linear)
     r"""|(?P<comment>\#[^\n\r]*+)""",
     re.DOTALL,
 )
+LOCAL_ESCAPE = re.compile(r"\\(.)")
 ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 SERVICE = re.compile(r"SERVICE", re.IGNORECASE)
 WORD_RUN = re.compile(r"[?$:]?\w+")  # a run of word characters, with the sigil or colon before it
@@ -66,6 +88,7 @@ class Blanked:
     text: str
     code: str
     iris: dict[int, str]
+    pnames: dict[int, tuple[str, str]]  # offset → (prefix, local name with its PLX escapes decoded)
 
 
 @dataclass(frozen=True)
@@ -89,22 +112,31 @@ def decode_escapes(text: str) -> str:
 
 @lru_cache(maxsize=16)  # operation, refused_service, too_deep and has_dataset_clause read the same text
 def blank(text: str) -> Blanked:
-    """Blank strings, IRIs and comments with spaces, keeping offsets, and collect the IRIs.
+    r"""Blank strings, IRIs and comments with spaces and the escapes of prefixed names with "_", keeping offsets; collect IRIs and names.
 
     >>> blank('SELECT * { ?s <http://x/> "a b" } # c').code
     'SELECT * { ?s <         > "   " }    '
+    >>> b = blank("ASK { ex:a\\# SERVICE <x:> {} }"); b.code, b.pnames
+    ('ASK { ex:a__ SERVICE <  > {} }', {6: ('ex', 'a#')})
     """
     iris: dict[int, str] = {}
+    pnames: dict[int, tuple[str, str]] = {}
 
     def replace(match: re.Match[str]) -> str:
-        lexeme = match.group(0)
-        if match.lastgroup == "comment":
+        lexeme, kind = match.group(0), match.lastgroup
+        if kind in ("variable", "word"):
+            return lexeme
+        if kind == "pname":
+            prefix, _, local = lexeme.partition(":")
+            pnames[match.start()] = (prefix, LOCAL_ESCAPE.sub(r"\1", local))
+            return LOCAL_ESCAPE.sub("__", lexeme)
+        if kind == "comment":
             return " " * len(lexeme)
-        if match.lastgroup == "iri":
+        if kind == "iri":
             iris[match.start()] = decode_escapes(lexeme[1:-1])
         return lexeme[0] + " " * (len(lexeme) - 2) + lexeme[-1]
 
-    return Blanked(text, LEXEMES.sub(replace, text), iris)
+    return Blanked(text, LEXEMES.sub(replace, text), iris, pnames)
 
 
 def service_keywords(code: str) -> list[int]:
@@ -157,8 +189,8 @@ def service_endpoint(blanked: Blanked, after: int, prefixes: dict[str, str], bas
     if match.group("iri") is not None:
         iri = blanked.iris.get(match.start("iri"), "")
         return (urljoin(base, iri) if base else iri), False
-    prefix, _, local = match.group("pname").partition(":")
-    return (prefixes[prefix] + local if prefix in prefixes else None), False
+    prefix, local = blanked.pnames.get(match.start("pname"), ("", None))  # None: not a whole prefixed name
+    return (prefixes[prefix] + local if local is not None and prefix in prefixes else None), False
 
 
 def service_clauses(text: str) -> Iterator[ServiceClause]:

@@ -10,9 +10,12 @@ HTTP layer, not the app, was the limit for small answers.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from gunicorn.app.base import BaseApplication
 from . import create_app
 
 SERVERS = ("granian", "gunicorn")
+HEADER_READ_MS = 10_000  # granian closes a connection whose request headers take longer (its default: 30 s)
 CONFIG_VARIABLE = "GAOXIN_SERVER_CONFIG"  # how `serve` hands the configuration to granian's worker processes
 
 
@@ -38,7 +42,63 @@ class GaoxinServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self):  # type: ignore[no-untyped-def]
-        return settled(create_app(self.config_for_app))
+        app = create_app(self.config_for_app)
+        app.wsgi_app = BodyReadTimeout(app.wsgi_app, float(app.config["BODY_READ_TIMEOUT"]))  # type: ignore[method-assign]
+        return settled(app)
+
+
+class BodyReadTimeout:
+    """Bound the time a gunicorn request may take to send its body, so a client that drips it frees the thread.
+
+    gunicorn reads the body in the request thread, from the socket it passes as
+    ``gunicorn.socket``. A timeout per read would let a byte every few seconds go on for
+    ever, so a timer shuts the connection's reading side at the deadline unless the whole
+    body has arrived: the read then ends, and werkzeug answers 400 (client disconnected).
+    granian reads bodies in its own I/O loop instead.
+    """
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app, self.seconds = app, seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        connection = environ.get("gunicorn.socket")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if connection is None or self.seconds <= 0 or not (length or chunked):
+            return self.app(environ, start_response)
+        timer = threading.Timer(self.seconds, stop_reading, args=(connection,))
+        timer.daemon = True
+        timer.start()
+        environ["wsgi.input"] = BodyWithDeadline(environ["wsgi.input"], length, timer)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            timer.cancel()
+
+
+def stop_reading(connection: socket.socket) -> None:
+    """Shut a connection's reading side (its answer can still be written)."""
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RD)
+
+
+class BodyWithDeadline:
+    """A request body that calls off its deadline timer once every byte has arrived."""
+
+    def __init__(self, body: Any, length: int, timer: threading.Timer) -> None:
+        self.body, self.left, self.timer = body, length, timer
+
+    def read(self, size: int | None = None) -> bytes:
+        return self.arrived(self.body.read(size))
+
+    def readline(self, size: int | None = None) -> bytes:
+        return self.arrived(self.body.readline(size))
+
+    def arrived(self, data: bytes) -> bytes:
+        self.left -= len(data)
+        if not data or self.left <= 0:
+            self.timer.cancel()
+        return data
 
 
 def app_from_environment() -> Flask:
@@ -65,9 +125,9 @@ def serve(
 ) -> None:
     """Serve the graph in `store` (or the ENDPOINT of `config`) on host:port until interrupted."""
     extra = {key: value for key, value in (config or {}).items() if value}
-    # One query process per request thread: granian hands a worker whole kept-alive connections, so one worker may
-    # carry every busy client; with fewer processes than threads its requests queued for a process (bench/endpoint.py).
-    settings = {"STORE": os.fspath(store), "QUERY_TIMEOUT": timeout, "QUERY_PROCESSES": threads, **extra}
+    # More threads than query processes and their queues (server/admission.py): a thread is always free for a static
+    # file or a cached answer, while the lanes bound how many queries run and wait.
+    settings = {"STORE": os.fspath(store.absolute()), "QUERY_TIMEOUT": timeout, **extra}
     source = extra.get("ENDPOINT") or store
     print(f"gaoxin-kg: serving {source} on http://{host}:{port}/  (SPARQL endpoint: http://{host}:{port}/sparql; {server})", flush=True)
     if server == "gunicorn":
@@ -80,11 +140,13 @@ def run_granian(config: dict[str, Any], host: str, port: int, workers: int, thre
     """Run granian's WSGI interface with an access log; a worker that dies is started again."""
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     os.environ[CONFIG_VARIABLE] = json.dumps(config)
     Granian(
         "server.wsgi:app_from_environment", address=host, port=port, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
         factory=True, log_access=True, respawn_failed_workers=True, websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_MS),
     ).serve()
 
 

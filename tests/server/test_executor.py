@@ -27,8 +27,8 @@ RUNAWAY = 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER
 
 @pytest.fixture(scope="module")
 def quick_app(built_store: Path) -> Iterator[Flask]:
-    """An app whose queries may run 2 s, with two query processes."""
-    app = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 2.0, "QUERY_PROCESSES": 2})
+    """An app whose queries may run 2 s, with two fast-lane query processes (half a second each) and one heavy one."""
+    app = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 2.0, "QUERY_PROCESSES": 2, "FAST_LANE_SECONDS": 0.5})
     yield app
     app.extensions["gaoxin_executor"].close()
 
@@ -204,15 +204,16 @@ def test_a_query_process_that_dies_is_reported_and_replaced(quick_app: Flask) ->
             except QueryUnavailable as error:
                 caught.append(error)
 
-    before = set(pool.pids())
+    lanes = quick_app.extensions["gaoxin_executor"].lanes()
+    before = set(lanes.pids())
     thread = threading.Thread(target=runaway)
     thread.start()
-    time.sleep(1.0)
+    time.sleep(1.5)  # past the fast lane's half second: the query runs again in the heavy lane
     busy = max(before, key=lambda pid: int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11]))
     os.kill(busy, signal.SIGKILL)  # as the kernel's OOM killer would
     thread.join(10)
     assert caught and "the query process died" in caught[0].message
-    assert busy not in pool.pids() and len(pool.pids()) == 2
+    assert busy not in lanes.pids() and len(pool.pids()) == 2 and len(lanes.heavy.pids()) == 1
     with quick_app.app_context():
         assert bindings(execute(NUMBERS))
 

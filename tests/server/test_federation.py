@@ -65,7 +65,7 @@ def test_rewrite_swaps_only_the_service_iri(wikidata_sample: str) -> None:
 def test_the_canned_csv_joins_our_provinces_with_the_external_data(federating_server: str) -> None:
     response = requests.get(f"{federating_server}/queries/{NAME}.csv", timeout=60)
     assert response.status_code == 200, response.text
-    rows = csv_rows(response.content.decode("utf-8"))
+    rows = csv_rows(response.content.decode("utf-8-sig"))
     assert [(r["province_name"], r["wikidata_label"], r["population"]) for r in rows] == EXPECTED
     assert {r["division_code"] for r in rows} == {"53", "62", "13"}
     assert all(int(r["documents"]) >= 1 and r["item"].startswith("http://www.wikidata.org/entity/Q") for r in rows)

@@ -38,7 +38,7 @@ def test_query_with_a_parameter_over_http(live_server: str) -> None:
 
 def test_csv_and_json_twins_agree_over_http(live_server: str) -> None:
     params = {"recipient_type": LAB}
-    from_csv = list(csv.DictReader(io.StringIO(get(live_server, PAGE + ".csv", params=params).content.decode("utf-8"))))
+    from_csv = list(csv.DictReader(io.StringIO(get(live_server, PAGE + ".csv", params=params).content.decode("utf-8-sig"))))
     from_json = [{k: v or "" for k, v in row.items()} for row in get(live_server, PAGE, params={**params, "_format": "json"}).json()["rows"]]
     assert from_csv == from_json
 

@@ -51,17 +51,18 @@ def query_processes(server: int) -> list[int]:
     return sorted(sum(1 for pid, w in family if w == worker and parents.get(pid) in fork_servers) for worker in workers)
 
 
-def test_serve_gives_each_worker_one_query_process_per_thread(built_store: Path) -> None:
+def test_serve_gives_each_worker_its_fast_and_heavy_query_processes(built_store: Path) -> None:
     port = free_port()
-    command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(built_store), "--port", str(port), "--workers", "1", "--threads", "3"]
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(built_store), "--port", str(port), "--workers", "1", "--threads", "8",
+               "--query-processes", "2", "--heavy-queries", "2"]
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         try:
             wait_until_up(f"http://127.0.0.1:{port}/static/site.css", process, log)
             deadline = time.monotonic() + 60  # the processes start beside the worker's own start-up
-            while query_processes(process.pid) != [3] and time.monotonic() < deadline:
+            while query_processes(process.pid) != [4] and time.monotonic() < deadline:
                 time.sleep(0.5)
-            assert query_processes(process.pid) == [3]
+            assert query_processes(process.pid) == [4]  # 2 fast + 2 heavy; the federation pool starts only when used
         finally:
             process.terminate()
             process.wait(timeout=15)
