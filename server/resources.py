@@ -31,10 +31,12 @@ from pyoxigraph import RdfFormat, parse
 
 from . import errors, executor, ontology_doc
 from .describe import Description, Limits
+from .reader import ELI, Reading
 from .negotiation import FORMATS, Format, choose, split_suffix
 from .resource_formats import ONTOLOGY_FORMATS, RESOURCE_FORMATS, write_rdf
 
 blueprint = Blueprint("resources", __name__)
+SCRIPTS = {"zh-Hans": "简体 Simplified", "zh-Hant": "繁體 Traditional"}
 errors.register(blueprint)
 
 
@@ -77,7 +79,7 @@ def document(path: str) -> Response:
     stem, suffix = resolve(path)
     form = choose(RESOURCE_FORMATS, suffix, accept=False)
     description: Description = executor.call("describe", id_base() + stem, current_app.config["BASE_IRI"], limits())
-    response = render_description(description, form, stem)
+    response = render_description(description, form, stem, reading_of(description) if form.rdf is None else None)
     response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in alternates(stem) if f != form)
     return response
 
@@ -87,11 +89,25 @@ def alternates(stem: str) -> list[tuple[Format, str]]:
     return [(FORMATS[name], document_url(stem, FORMATS[name])) for name in RESOURCE_FORMATS]
 
 
-def render_description(description: Description, form: Format, stem: str) -> Response:
+def reading_of(description: Description) -> Reading | None:
+    """Read a document (a work, or one of its expressions) with its text marked, or None for any other resource."""
+    types = {t.value for t in description.types}
+    base = current_app.config["BASE_IRI"]
+    if ELI + "LegalResource" in types:
+        return executor.call("read", description.iri, None, base)
+    if ELI + "LegalExpression" in types:
+        work = next((s.other.value for s in description.statements if s.predicate.value == ELI + "realizes"), None)
+        return executor.call("read", work, description.iri, base) if work else None
+    return None
+
+
+def render_description(description: Description, form: Format, stem: str, reading: Reading | None = None) -> Response:
     """Render a description as HTML or as RDF, in one place."""
     if form.rdf is None:
         query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{description.iri}> {{ ?s ?p ?o }} }} LIMIT 100"
-        html = render_template("resource.html", d=description, alternates=alternates(stem)[1:], graph_query="/sparql?" + urlencode({"query": query}))
+        html = render_template(
+            "resource.html", d=description, r=reading, scripts=SCRIPTS, alternates=alternates(stem)[1:], graph_query="/sparql?" + urlencode({"query": query})
+        )
         return make_response(html)
     return Response(write_rdf(description.quads, form), mimetype=form.media_type)
 
