@@ -172,6 +172,8 @@ def mark_of(thing: object, start: int, end: int, base: str) -> Mark | None:
     'part-2-1'
     >>> mark_of(NamedNode("https://w3id.org/gaoxin-kg/id/doc/a/zh-hans/file"), 0, 9, "https://w3id.org/gaoxin-kg/").kind
     'dropped'
+    >>> mark_of(NamedNode("https://w3id.org/gaoxin-kg/id/doc/a/part/2-1/instrument/x"), 0, 9, "https://w3id.org/gaoxin-kg/") is None
+    True
     >>> mark_of(NamedNode("https://w3id.org/gaoxin-kg/id/similarity/a/1/b/2/shared/1"), 0, 9, "https://w3id.org/gaoxin-kg/") is None
     True
     """
@@ -181,7 +183,7 @@ def mark_of(thing: object, start: int, end: int, base: str) -> Mark | None:
     href = "/" + thing.value[len(base) :]
     if path[0] == "doc" and len(path) >= 4 and path[-1] == "file":
         return Mark(start, end, "dropped")
-    if path[0] == "doc" and len(path) >= 4 and path[2] in FACT_KINDS:
+    if path[0] == "doc" and len(path) == 4 and path[2] in FACT_KINDS:
         kind = FACT_KINDS[path[2]]
         return Mark(start, end, kind, href, anchor=f"part-{path[3]}" if kind == "part" else None)
     if path[0] == "doc" and len(path) == 2 or path[0] in ENTITY_KINDS and path[0] != "doc":

@@ -31,11 +31,12 @@ from pyoxigraph import RdfFormat, parse
 
 from . import errors, executor, ontology_doc
 from .describe import Description, Limits
-from .reader import ELI, Reading
 from .negotiation import FORMATS, Format, choose, split_suffix
+from .reader import ELI, Reading
 from .resource_formats import ONTOLOGY_FORMATS, RESOURCE_FORMATS, write_rdf
 
 blueprint = Blueprint("resources", __name__)
+errors.register_site(blueprint)
 SCRIPTS = {"zh-Hans": "简体 Simplified", "zh-Hant": "繁體 Traditional"}
 errors.register(blueprint)
 
@@ -55,7 +56,7 @@ def resolve(path: str) -> tuple[str, str | None]:
     readings = tuple(dict.fromkeys([(path, None), split_suffix(path, RESOURCE_FORMATS)]))
     found = executor.call("resolve", id_base(), readings)
     if found is None:
-        raise errors.Problem(404, f"the graph holds nothing named {id_base() + path}", iri=id_base() + path)
+        raise errors.Problem(404, f"图谱中没有这个资源。 The graph holds nothing named {id_base() + path}", iri=id_base() + path)
     return found
 
 
@@ -70,6 +71,7 @@ def identifier(path: str) -> Response:
     form = choose(RESOURCE_FORMATS, suffix)
     response = redirect(document_url(stem, form), 303)
     response.vary.add("Accept")
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -81,6 +83,8 @@ def document(path: str) -> Response:
     description: Description = executor.call("describe", id_base() + stem, current_app.config["BASE_IRI"], limits())
     response = render_description(description, form, stem, reading_of(description) if form.rdf is None else None)
     response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in alternates(stem) if f != form)
+    if form.rdf is not None:
+        response.headers["Access-Control-Allow-Origin"] = "*"  # read-only data, like /sparql
     return response
 
 
