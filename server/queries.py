@@ -66,6 +66,11 @@ CHOICES = {
   FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "documents": PREFIXES + """SELECT ?value (SAMPLE(?name) AS ?label) WHERE {
   ?value eli:is_realized_by ?expression . OPTIONAL { ?value eli:title ?name } } GROUP BY ?value ORDER BY ?label""",
+    "linked-measures": PREFIXES + """PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?value (SAMPLE(CONCAT(COALESCE(?number, ?title, ""), " ", ?path, " ", COALESCE(?heading, ""))) AS ?label) WHERE {
+  ?link a gx:SimilarityLink ; oa:hasTarget ?value . ?value eli:is_part_of ?document ; gx:path ?path .
+  OPTIONAL { ?value eli:title ?heading } OPTIONAL { ?document eli:id_local ?number } OPTIONAL { ?document eli:title ?title }
+} GROUP BY ?value ORDER BY ?label""",
     "directives": PREFIXES + """SELECT ?value (SAMPLE(CONCAT(?value, " ", COALESCE(?title, ""))) AS ?label) WHERE {
   ?document eli:ensures_implementation_of ?directive . ?directive eli:id_local ?value .
   OPTIONAL { ?directive eli:title ?title } } GROUP BY ?value ORDER BY ?value""",
@@ -89,6 +94,7 @@ class Page:
     description_zh: str | None
     chart: dict[str, Any] | None
     columns: dict[str, Any] | None = None  # the header's `columns:` key: {variable: {zh: …, en: …}}
+    pairs: tuple[str, str] | None = None  # the header's `pairs:` key: two columns naming an unordered pair, listed once
 
     @property
     def name(self) -> str:
@@ -143,7 +149,8 @@ def catalogue_of(app: Flask) -> dict[str, Page]:
 
 def page_of(query: CannedQuery) -> Page:
     header = canned.header(query)
-    return Page(query, header.get("description_zh"), header.get("chart"), header.get("columns"))
+    pairs = header.get("pairs")
+    return Page(query, header.get("description_zh"), header.get("chart"), header.get("columns"), tuple(pairs) if pairs else None)
 
 
 def catalogue() -> dict[str, Page]:
@@ -192,6 +199,21 @@ def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
         if error.reason != "service":
             raise
         raise Problem(400, federation.explain(query, configured, error.message)) from error
+
+
+def once_per_pair(table: Table, pairs: tuple[str, str] | None) -> Table:
+    """Keep the first row of each unordered pair (a, b): the row (b, a) a symmetric link gives too is dropped."""
+    if not pairs or not set(pairs) <= set(table.columns):
+        return table
+    left, right = (table.columns.index(name) for name in pairs)
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for row in table.rows:
+        key = (row[left].value if row[left] else "", row[right].value if row[right] else "")
+        if key[::-1] not in seen:
+            kept.append(row)
+        seen.add(key)
+    return Table(table.columns, tuple(kept), table.truncated)
 
 
 def parameter_values(query: CannedQuery) -> dict[str, str]:
@@ -382,7 +404,7 @@ def query_page(name: str) -> Response:
     fmt = output_format(suffix)
     page = find_page(stem)
     values = parameter_values(page.query)
-    table = run_canned(page.query, values)
+    table = once_per_pair(run_canned(page.query, values), page.pairs)
     urls = query_urls(stem, values)
     about = {"query": stem, "title": {"zh": page.query.title_zh, "en": page.query.title_en}, "parameters": values}
     return respond(fmt, table, about, lambda: query_html(page, values, table, urls), urls)
