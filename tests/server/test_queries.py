@@ -334,3 +334,11 @@ def test_an_unavailable_engine_is_503(odd_app: Flask, monkeypatch: pytest.Monkey
     monkeypatch.setattr(executor, "execute", busy)
     response = odd_app.test_client().get("/queries/three")
     assert response.status_code == 503 and "try again later" in response.get_data(as_text=True)
+
+
+def test_instrument_mix_bars_of_one_document_keep_their_instruments_apart(client: FlaskClient) -> None:
+    html = client.get("/queries/instrument-mix").get_data(as_text=True)
+    chart = html.split('<figure class="chart chart-bar">', 1)[1].split("</figure>", 1)[0]
+    labels = re.findall(r'<text class="label"[^>]*>([^<]*)</text>', chart)
+    assert len(labels) >= 12 and len(set(labels)) == len(labels)
+    assert all(len(label) <= 19 for label in labels)
