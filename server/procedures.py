@@ -23,7 +23,7 @@ from pyoxigraph import Quad, RdfFormat
 
 from graph_build.vocab import PREFIXES
 
-from . import describe, ontology_doc, reader
+from . import describe, ontology_doc, reader, summary
 
 
 class ReadableStore(Protocol):
@@ -60,6 +60,7 @@ PROCEDURES: dict[str, Callable[..., Any]] = {
     "resolve": describe.resolve,
     "describe": describe.describe,
     "read": reader.read,
+    "summarise": summary.summarise,
     "dump": write_dump,
 }
 

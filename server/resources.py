@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, make_response, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 from pyoxigraph import RdfFormat, parse
 
 from . import errors, executor, ontology_doc
@@ -34,6 +34,7 @@ from .describe import Description, Limits
 from .negotiation import FORMATS, Format, choose, split_suffix
 from .reader import ELI, Reading
 from .resource_formats import ONTOLOGY_FORMATS, RESOURCE_FORMATS, write_rdf
+from .summary import Summary
 
 blueprint = Blueprint("resources", __name__)
 errors.register_site(blueprint)
@@ -46,9 +47,12 @@ def id_base() -> str:
 
 
 def limits() -> Limits:
-    """Read the page limits from the configuration (RESOURCE_INBOUND_CAP, RESOURCE_QUOTE_CAP, RESOURCE_CONTEXT)."""
+    """Read the page limits from the configuration (RESOURCE_INBOUND_CAP, RESOURCE_QUOTE_CAP, RESOURCE_CONTEXT) and the page of
+    inbound links from ``?_page=`` (0 for anything that is not a small number)."""
     config = current_app.config
-    return Limits(config.get("RESOURCE_INBOUND_CAP", 50), config.get("RESOURCE_QUOTE_CAP", 30), config.get("RESOURCE_CONTEXT", 120))
+    page = request.args.get("_page", "")
+    number = int(page) if page.isdigit() and len(page) < 6 else 0
+    return Limits(config.get("RESOURCE_INBOUND_CAP", 50), config.get("RESOURCE_QUOTE_CAP", 30), config.get("RESOURCE_CONTEXT", 120), number)
 
 
 def resolve(path: str) -> tuple[str, str | None]:
@@ -81,7 +85,10 @@ def document(path: str) -> Response:
     stem, suffix = resolve(path)
     form = choose(RESOURCE_FORMATS, suffix, accept=False)
     description: Description = executor.call("describe", id_base() + stem, current_app.config["BASE_IRI"], limits())
-    response = render_description(description, form, stem, reading_of(description) if form.rdf is None else None)
+    html_only = form.rdf is None
+    reading = reading_of(description) if html_only else None
+    summary = executor.call("summarise", description.iri, current_app.config["BASE_IRI"]) if html_only and reading is None else None
+    response = render_description(description, form, stem, reading, summary)
     response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in alternates(stem) if f != form)
     if form.rdf is not None:
         response.headers["Access-Control-Allow-Origin"] = "*"  # read-only data, like /sparql
@@ -105,12 +112,13 @@ def reading_of(description: Description) -> Reading | None:
     return None
 
 
-def render_description(description: Description, form: Format, stem: str, reading: Reading | None = None) -> Response:
+def render_description(description: Description, form: Format, stem: str, reading: Reading | None = None, summary: Summary | None = None) -> Response:
     """Render a description as HTML or as RDF, in one place."""
     if form.rdf is None:
         query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{description.iri}> {{ ?s ?p ?o }} }} LIMIT 100"
         html = render_template(
-            "resource.html", d=description, r=reading, scripts=SCRIPTS, alternates=alternates(stem)[1:], graph_query="/sparql?" + urlencode({"query": query})
+            "resource.html", d=description, r=reading, s=summary, scripts=SCRIPTS, page=limits().page,
+            alternates=alternates(stem)[1:], graph_query="/sparql?" + urlencode({"query": query}),
         )
         return make_response(html)
     return Response(write_rdf(description.quads, form), mimetype=form.media_type)
