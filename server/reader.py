@@ -106,6 +106,7 @@ class Reading:
     pieces: tuple[Piece, ...]
     counts: tuple[tuple[str, int], ...]
     dropped: int
+    anchored: bool  # the text holds the outline's anchors (else the contents link to each part's page)
 
 
 # fmt: off
@@ -128,7 +129,7 @@ def read(store: Store, work_iri: str, expression_iri: str | None, base: str, row
     spans = spans_by_expression(store, [NamedNode(e.iri) for e in expressions], base)
     chosen = next((e for e in expressions if e.iri == expression_iri), None) or max(expressions, key=lambda e: (len(spans[e.iri]), e.script == "zh-Hans"))
     text = first_literal(store, NamedNode(chosen.file), GX + "sourceText") or ""
-    marks = spans[chosen.iri]
+    marks = [with_line_end(m, text) for m in spans[chosen.iri]]
     return Reading(
         work=work_iri,
         expression=chosen,
@@ -138,7 +139,22 @@ def read(store: Store, work_iri: str, expression_iri: str | None, base: str, row
         pieces=nest(text, marks),
         counts=tuple((KIND_NAMES[k], n) for k in KIND_NAMES if (n := sum(m.kind == k for m in marks))),
         dropped=sum(m.kind == "dropped" for m in marks),
+        anchored=any(m.kind == "part" for m in marks),
     )
+
+
+def with_line_end(mark: Mark, text: str) -> Mark:
+    """Let a dropped line take its line break and the blank lines after it, so folding it away leaves no gap.
+
+    >>> with_line_end(Mark(0, 2, "dropped"), "甲乙\\n \\n丙").end
+    5
+    """
+    if mark.kind != "dropped":
+        return mark
+    end = mark.end
+    while end < len(text) and text[end] in " \t\r\n\u3000":
+        end += 1
+    return Mark(mark.start, end, mark.kind)
 
 
 def expression_of(viewer: Viewer, node: NamedNode) -> Expression | None:

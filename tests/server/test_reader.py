@@ -109,3 +109,20 @@ def test_the_error_page_in_chromium(browser, live_server: str) -> None:  # type:
     assert "There is no page at /nothing-here" in browser.find_element(By.CSS_SELECTOR, ".error-message").text
     assert no_sideways_scroll(browser)
     screenshot(browser, "error-404-390")
+
+
+def test_dropped_site_text_is_folded_behind_a_toggle(client: FlaskClient) -> None:
+    html = client.get("/page/doc/yunzhengfa-2020-36/zh-hant").get_data(as_text=True)
+    dropped = re.findall(r'<span class="dropped">(.*?)</span>', html, flags=re.S)
+    assert len(dropped) == 17 and any("熱搜詞" in line for line in dropped)
+    assert 'id="show-dropped"' in html
+
+
+def test_the_toggle_shows_the_dropped_lines_in_chromium(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    browser.set_window_size(1366, 900)
+    browser.get(live_server + "/page/doc/yunzhengfa-2020-36/zh-hant")
+    text = browser.find_element(By.CSS_SELECTOR, ".full-text .text")
+    assert "熱搜詞" not in text.text and "各州、市人民政府" in text.text
+    browser.find_element(By.ID, "show-dropped").click()
+    assert "熱搜詞" in text.text
+    screenshot(browser, "reader-dropped-shown-1366")
