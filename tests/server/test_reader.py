@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from selenium.webdriver.common.by import By
 
 from server.reader import Mark, nest
+from tests.conftest import ROOT
 from tests.server.conftest import screenshot
 
 DOC = "/page/doc/yunzhengfa-2020-36"
@@ -126,3 +127,15 @@ def test_the_toggle_shows_the_dropped_lines_in_chromium(browser, live_server: st
     browser.find_element(By.ID, "show-dropped").click()
     assert "熱搜詞" in text.text
     screenshot(browser, "reader-dropped-shown-1366")
+
+
+def test_no_canned_page_scrolls_sideways(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    names = sorted(path.stem for path in (ROOT / "queries").glob("*.rq"))
+    wide = []
+    for width in (1366, 390):
+        browser.set_window_size(width, 900)
+        for name in names:
+            browser.get(f"{live_server}/queries/{name}")
+            if not no_sideways_scroll(browser):
+                wide.append((width, name))
+    assert len(names) > 20 and wide == []
