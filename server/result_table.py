@@ -116,6 +116,16 @@ COLUMN_LABELS = {
     "grants": ("资助项数", "grants"), "population": ("人口", "population"), "wikidata": ("Wikidata", "Wikidata"), "area": ("领域", "area"),
     "area_name": ("领域", "area"), "family": ("类别", "family"), "family_name": ("类别", "family"), "group": ("组", "group"),
     "measure_count": ("措施数", "measures"), "industry_count": ("产业数", "industries"), "industries": ("产业", "industries"),
+    "amount": ("金额", "amount"), "depth": ("层级", "depth"), "division_code": ("区划代码", "division code"), "document_label": ("文件", "document"),
+    "document_measures": ("文件措施数", "measures of the document"), "first_answer": ("首次响应", "first answer"),
+    "fixed_total_yuan": ("固定金额合计", "fixed sums, total"), "implements": ("贯彻落实", "implements"), "incentives": ("激励数", "incentives"),
+    "industry_names": ("产业", "industries"), "issuer": ("发文机关", "issued by"), "issuer_name": ("发文机关", "issued by"), "item": ("条目", "item"),
+    "largest": ("最大", "largest"), "largest_yuan": ("最大金额", "largest sum"), "level_name": ("级别", "level"), "name_en": ("英文名", "English name"),
+    "other_quote": ("对应原文", "other quote"), "shared_wording": ("共有表述", "shared wording"),
+    "other_shared_wording": ("对应共有表述", "shared wording, other side"), "part": ("条款", "part"), "province_measures": ("全省措施数", "province measures"),
+    "provisions": ("数量条款数", "provisions"), "signed": ("成文日期", "signed"), "state": ("状态", "state"), "targets": ("目标数", "targets"),
+    "type_name": ("类型", "type"), "wikidata_label": ("Wikidata 名称", "Wikidata label"), "with_fixed_amount": ("有固定金额", "with a fixed sum"),
+    "with_money": ("涉及资金", "with money"), "zone_count": ("园区数", "zones"), "p442": ("代码（P442 形式）", "code, P442 form"),
 }
 # fmt: on
 
