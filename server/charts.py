@@ -33,6 +33,7 @@ class Mark:
     x: float
     y: float
     length: float = 0.0
+    series: int = 0  # which series of the chart's legend the bar belongs to (its colour)
 
     @property
     def baseline(self) -> float:
@@ -64,6 +65,7 @@ class Chart:
     left_out: int
     left: int = LABEL_WIDTH  # where the plot starts
     right: int = LABEL_WIDTH + PLOT_WIDTH  # where it ends
+    legend: tuple[str, ...] = ()  # the series' names, by Mark.series
 
     @property
     def axis_y(self) -> int:
@@ -163,18 +165,31 @@ def chart(spec: dict[str, Any] | None, rows: list[dict[str, str | None]]) -> Cha
     return laid_out if laid_out.marks else None
 
 
+def series_of(spec: dict[str, Any], row: dict[str, str | None]) -> int:
+    """Say which series a row belongs to: the first column of the spec's `series` ({column: name}) the row fills.
+
+    >>> series_of({"series": {"amount_yuan": "固定金额 fixed", "max_yuan": "上限 cap"}}, {"amount_yuan": None, "max_yuan": "5"})
+    1
+    """
+    columns = list(spec.get("series") or {})
+    return next((i for i, name in enumerate(columns) if row.get(name)), 0)
+
+
 def bar_chart(spec: dict[str, Any], rows: list[dict[str, str | None]]) -> Chart:
-    """Lay out one horizontal bar per row that has a numeric y value."""
+    """Lay out one horizontal bar per row that has a numeric y value, coloured by its series when the spec names them."""
     y_name = columns_of(spec, "y")[0]
     x_names = columns_of(spec, "x")
-    points = [(joined(row, x_names), short_label(row, x_names), value) for row in rows if (value := number(row.get(y_name))) is not None]
+    points = [
+        (joined(row, x_names), short_label(row, x_names), value, series_of(spec, row)) for row in rows if (value := number(row.get(y_name))) is not None
+    ]
     shown = points[:MAX_ROWS]
-    top = max((value for _, _, value in shown), default=Decimal(0)) or Decimal(1)
+    top = max((value for _, _, value, _ in shown), default=Decimal(0)) or Decimal(1)
     marks = tuple(
-        Mark(label, short, grouped(value), LABEL_WIDTH, i * ROW_HEIGHT, round(float(max(value, Decimal(0)) / top) * PLOT_WIDTH, 1))
-        for i, (label, short, value) in enumerate(shown)
+        Mark(label, short, grouped(value), LABEL_WIDTH, i * ROW_HEIGHT, round(float(max(value, Decimal(0)) / top) * PLOT_WIDTH, 1), series)
+        for i, (label, short, value, series) in enumerate(shown)
     )
-    return Chart("bar", y_name, marks, (), LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH, len(marks) * ROW_HEIGHT, len(rows) - len(shown))
+    legend = tuple(str(name) for name in (spec.get("series") or {}).values())
+    return Chart("bar", y_name, marks, (), LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH, len(marks) * ROW_HEIGHT, len(rows) - len(shown), legend=legend)
 
 
 def timeline(spec: dict[str, Any], rows: list[dict[str, str | None]]) -> Chart:

@@ -342,3 +342,10 @@ def test_instrument_mix_bars_of_one_document_keep_their_instruments_apart(client
     labels = re.findall(r'<text class="label"[^>]*>([^<]*)</text>', chart)
     assert len(labels) >= 12 and len(set(labels)) == len(labels)
     assert all(len(label) <= 19 for label in labels)
+
+
+def test_fixed_sums_caps_and_floors_are_drawn_as_separate_series(client: FlaskClient) -> None:
+    html = client.get("/queries/incentives-for-recipient-type").get_data(as_text=True)
+    chart = html.split('<figure class="chart chart-bar">', 1)[1].split("</figure>", 1)[0]
+    assert {"series-0", "series-1", "series-2"} <= set(re.findall(r'<rect class="bar (series-\d)"', chart))
+    assert "固定金额 fixed sum" in chart and "上限 cap" in chart and "下限 floor" in chart
