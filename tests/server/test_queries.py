@@ -203,7 +203,7 @@ def test_data_answers_allow_any_origin(client: FlaskClient) -> None:
 def test_amounts_by_province_draw_a_bar_per_province(client: FlaskClient) -> None:
     html = client.get("/queries/amounts-by-province").get_data(as_text=True)
     chart = html.split('<figure class="chart chart-bar">', 1)[1].split("</figure>", 1)[0]
-    assert chart.count('<rect class="bar"') == 2 and "云南省" in chart and "51,000,000" in chart
+    assert chart.count('<rect class="bar series-0"') == 2 and "云南省" in chart and "51,000,000" in chart
 
 
 def test_answers_to_a_directive_draw_a_timeline(client: FlaskClient) -> None:
