@@ -65,6 +65,11 @@ class Piece:
     mark: Mark | None = None
     children: tuple[Piece, ...] = ()
 
+    @property
+    def holds_marks(self) -> bool:
+        """Tell whether marks stand inside this one: then it cannot be one link (HTML forbids a link in a link)."""
+        return any(child.mark is not None for child in self.children)
+
 
 @dataclass(frozen=True)
 class Part:

@@ -77,8 +77,9 @@ def test_the_reader_in_chromium(browser, live_server: str) -> None:  # type: ign
         headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h1, main h2")]
         assert headings[0] == "云南省人民政府关于促进高新技术产业开发区高质量发展的实施意见"
         assert "目录 Contents" in headings and "全文 Full text" in headings
-        marks = browser.find_elements(By.CSS_SELECTOR, ".text a.hl.incentive")
-        assert len(marks) >= 12 and any(LAB_GRANT in m.text for m in marks)
+        marks = browser.find_elements(By.CSS_SELECTOR, ".text .hl.incentive")
+        assert len(marks) == 12 and any(LAB_GRANT in m.text for m in marks)
+        assert browser.find_elements(By.CSS_SELECTOR, ".text a.hl.department[href^='/id/org/yunnan/']")
         assert no_sideways_scroll(browser)
         screenshot(browser, f"reader-{width}")
     browser.find_element(By.CSS_SELECTOR, "nav.toc a[href='#part-3']").click()
@@ -139,3 +140,13 @@ def test_no_canned_page_scrolls_sideways(browser, live_server: str) -> None:  # 
             if not no_sideways_scroll(browser):
                 wide.append((width, name))
     assert len(names) > 20 and wide == []
+
+
+def test_no_link_stands_inside_another(client: FlaskClient) -> None:
+    text = client.get(DOC).get_data(as_text=True).split('<div class="text"', 1)[1].split("</div>", 1)[0]
+    depth, deepest = 0, 0
+    for tag in re.findall(r"<a\b|</a>", text):
+        depth += 1 if tag == "<a" else -1
+        deepest = max(deepest, depth)
+    assert deepest == 1 and depth == 0
+    assert '<span class="hl incentive"><a class="mark-link" href="/id/doc/yunzhengfa-2020-36/incentive/' in text
