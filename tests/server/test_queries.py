@@ -349,3 +349,19 @@ def test_fixed_sums_caps_and_floors_are_drawn_as_separate_series(client: FlaskCl
     chart = html.split('<figure class="chart chart-bar">', 1)[1].split("</figure>", 1)[0]
     assert {"series-0", "series-1", "series-2"} <= set(re.findall(r'<rect class="bar (series-\d)"', chart))
     assert "固定金额 fixed sum" in chart and "上限 cap" in chart and "下限 floor" in chart
+
+
+def test_similar_measures_offers_a_measure_chooser(client: FlaskClient) -> None:
+    measure = ID + "doc/yunzhengfa-2020-36/part/2-2"
+    html = client.get("/queries/similar-measures").get_data(as_text=True)
+    assert f'<option value="{measure}"' in html and "云政发〔2020〕36号 2.2 吸引培育一流创新人才" in html
+    rows = client.get("/queries/similar-measures.json", query_string={"measure": measure}).get_json()["rows"]
+    assert [row["other_path"] for row in rows if row["other_province"] == "河北省"] == ["2.1.5"]
+
+
+def test_shared_measures_lists_each_pair_once(client: FlaskClient) -> None:
+    rows = client.get("/queries/shared-measures.json").get_json()["rows"]
+    pairs = [(row["measure"], row["other_measure"]) for row in rows]
+    assert pairs and len(set(pairs)) == len(pairs) and not {(b, a) for a, b in pairs} & set(pairs)
+    one_side = client.get("/queries/shared-measures.json", query_string={"document": ID + "doc/jizhengzi-2020-52"}).get_json()["rows"]
+    assert one_side and all(row["document"] == ID + "doc/jizhengzi-2020-52" for row in one_side)
