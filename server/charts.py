@@ -33,6 +33,7 @@ class Mark:
     x: float
     y: float
     length: float = 0.0
+    series: int = 0  # which series of the chart's legend the bar belongs to (its colour)
 
     @property
     def baseline(self) -> float:
@@ -64,6 +65,7 @@ class Chart:
     left_out: int
     left: int = LABEL_WIDTH  # where the plot starts
     right: int = LABEL_WIDTH + PLOT_WIDTH  # where it ends
+    legend: tuple[str, ...] = ()  # the series' names, by Mark.series
 
     @property
     def axis_y(self) -> int:
@@ -94,6 +96,23 @@ def joined(row: dict[str, str | None], names: Sequence[str]) -> str:
     '云南省 · 国家重点实验室'
     """
     return " · ".join(row[name] for name in names if row.get(name))
+
+
+def short_label(row: dict[str, str | None], names: Sequence[str], limit: int = LABEL_CHARS) -> str:
+    """Shorten a joined label so its last part stays whole: the earlier parts (a long document title) are cut instead,
+    so bars of one document keep telling their instruments apart.
+
+    >>> short_label({"d": "云南省关于推动全省高新区高质量发展的行动方案", "i": "科技信息支持"}, ["d", "i"])
+    '云南省关于推动全… · 科技信息支持'
+    >>> short_label({"p": "云南省"}, ["p"])
+    '云南省'
+    """
+    parts = [row[name] or "" for name in names if row.get(name)]
+    if len(parts) < 2:
+        return shorten(" · ".join(parts), limit)
+    last = shorten(parts[-1], limit // 2)
+    room = max(3, (limit - len(last) - 3 * (len(parts) - 1)) // (len(parts) - 1) - 1)  # " · " between, "…" after each cut
+    return " · ".join([*(shorten(part, room) for part in parts[:-1]), last])
 
 
 def shorten(text: str, limit: int = LABEL_CHARS) -> str:
@@ -146,23 +165,38 @@ def chart(spec: dict[str, Any] | None, rows: list[dict[str, str | None]]) -> Cha
     return laid_out if laid_out.marks else None
 
 
+def series_of(spec: dict[str, Any], row: dict[str, str | None]) -> int:
+    """Say which series a row belongs to: the first column of the spec's `series` ({column: name}) the row fills.
+
+    >>> series_of({"series": {"amount_yuan": "固定金额 fixed", "max_yuan": "上限 cap"}}, {"amount_yuan": None, "max_yuan": "5"})
+    1
+    """
+    columns = list(spec.get("series") or {})
+    return next((i for i, name in enumerate(columns) if row.get(name)), 0)
+
+
 def bar_chart(spec: dict[str, Any], rows: list[dict[str, str | None]]) -> Chart:
-    """Lay out one horizontal bar per row that has a numeric y value."""
+    """Lay out one horizontal bar per row that has a numeric y value, coloured by its series when the spec names them."""
     y_name = columns_of(spec, "y")[0]
-    points = [(joined(row, columns_of(spec, "x")), value) for row in rows if (value := number(row.get(y_name))) is not None]
+    x_names = columns_of(spec, "x")
+    points = [
+        (joined(row, x_names), short_label(row, x_names), value, series_of(spec, row)) for row in rows if (value := number(row.get(y_name))) is not None
+    ]
     shown = points[:MAX_ROWS]
-    top = max((value for _, value in shown), default=Decimal(0)) or Decimal(1)
+    top = max((value for _, _, value, _ in shown), default=Decimal(0)) or Decimal(1)
     marks = tuple(
-        Mark(label, shorten(label), grouped(value), LABEL_WIDTH, i * ROW_HEIGHT, round(float(max(value, Decimal(0)) / top) * PLOT_WIDTH, 1))
-        for i, (label, value) in enumerate(shown)
+        Mark(label, short, grouped(value), LABEL_WIDTH, i * ROW_HEIGHT, round(float(max(value, Decimal(0)) / top) * PLOT_WIDTH, 1), series)
+        for i, (label, short, value, series) in enumerate(shown)
     )
-    return Chart("bar", y_name, marks, (), LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH, len(marks) * ROW_HEIGHT, len(rows) - len(shown))
+    legend = tuple(str(name) for name in (spec.get("series") or {}).values())
+    return Chart("bar", y_name, marks, (), LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH, len(marks) * ROW_HEIGHT, len(rows) - len(shown), legend=legend)
 
 
 def timeline(spec: dict[str, Any], rows: list[dict[str, str | None]]) -> Chart:
     """Lay out one dot per dated row on a shared time axis, one row each, in date order."""
     x_name = columns_of(spec, "x")[0]
-    points = sorted((when, joined(row, columns_of(spec, "label"))) for row in rows if (when := day(row.get(x_name))) is not None)[:MAX_ROWS]
+    names = columns_of(spec, "label")
+    points = sorted((when, joined(row, names), short_label(row, names)) for row in rows if (when := day(row.get(x_name))) is not None)[:MAX_ROWS]
     if not points:
         return Chart("timeline", x_name, (), (), 0, 0, len(rows))
     start, end = padded(points[0][0], points[-1][0])
@@ -171,7 +205,7 @@ def timeline(spec: dict[str, Any], rows: list[dict[str, str | None]]) -> Chart:
     def at(when: date) -> float:
         return round(LABEL_WIDTH + (when - start).days / span * PLOT_WIDTH, 1)
 
-    marks = tuple(Mark(label, shorten(label), when.isoformat(), at(when), i * ROW_HEIGHT) for i, (when, label) in enumerate(points))
+    marks = tuple(Mark(label, short, when.isoformat(), at(when), i * ROW_HEIGHT) for i, (when, label, short) in enumerate(points))
     ticks = tuple((at(date(year, 1, 1)), str(year)) for year in range(start.year, end.year + 1) if start <= date(year, 1, 1) <= end)
     height = len(marks) * ROW_HEIGHT + ROW_HEIGHT  # one more row for the axis
     return Chart("timeline", x_name, marks, ticks, LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH, height, len(rows) - len(marks))

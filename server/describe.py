@@ -26,6 +26,8 @@ NOTATION = PREFIXES["skos"] + "notation"
 LABEL_PREDICATES = (PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] + "label", PREFIXES["eli"] + "title")
 OA = PREFIXES["oa"]
 COUNT_INBOUND = "SELECT ?o (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?o"
+INBOUND_BY_PREDICATE = "SELECT ?o ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?o ?p ORDER BY DESC(?n) ?p"
+INBOUND_PAGE = "SELECT ?o ?p ?s ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s ?g LIMIT %d OFFSET %d"
 COUNT_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 LONG_LITERAL = 300  # characters beyond which a literal is folded away on the page
 
@@ -34,9 +36,10 @@ LONG_LITERAL = 300  # characters beyond which a literal is folded away on the pa
 class Limits:
     """How much of a resource a page shows."""
 
-    inbound: int = 50
+    inbound: int = 50  # per property and page
     quotes: int = 30
     context: int = 120
+    page: int = 0  # which page of each property's inbound links (?_page=)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,20 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class InboundGroup:
+    """The resources that link here by one property: how many, and one page of them."""
+
+    predicate: TermView
+    total: int
+    statements: tuple[Statement, ...]
+    offset: int
+
+    @property
+    def more(self) -> bool:
+        return self.offset + len(self.statements) < self.total
+
+
+@dataclass(frozen=True)
 class Quote:
     """An evidence span shown in its source text: the words before, the quoted words, the words after."""
 
@@ -99,6 +116,7 @@ class Description:
     statements: tuple[Statement, ...]
     inbound: tuple[Statement, ...]
     inbound_total: int
+    inbound_groups: tuple[InboundGroup, ...]
     quotes: tuple[Quote, ...]
     quote_total: int
     graph_size: int | None  # statements in the named graph this IRI names, if it names one
@@ -195,6 +213,7 @@ def describe(store: Store, iri: str, base: str, limits: Limits = Limits(), row_c
     spans = evidence_spans(store, node, outbound)
     quotes = tuple(sorted((quote(viewer, span, limits.context) for span in spans[: limits.quotes]), key=quote_order))
     inbound = tuple(islice(store.quads_for_pattern(None, None, node, None), limits.inbound))
+    groups = inbound_groups(viewer, node, limits) if inbound else ()
     graph_size = count(store, COUNT_GRAPH, "g", node) if store.contains_named_graph(node) else None
     return Description(
         iri=iri,
@@ -202,12 +221,25 @@ def describe(store: Store, iri: str, base: str, limits: Limits = Limits(), row_c
         types=tuple(s.other for s in statements if s.predicate.value == RDF_TYPE),
         statements=statements,
         inbound=tuple(Statement(viewer.view(q.predicate), viewer.view(q.subject), graph_view(viewer, q)) for q in inbound),
-        inbound_total=count(store, COUNT_INBOUND, "o", node) if inbound else 0,
+        inbound_total=sum(g.total for g in groups),
+        inbound_groups=groups,
         quotes=quotes,
         quote_total=len(spans),
         graph_size=graph_size,
         quads=tuple(outbound) + tuple(evidence_quads(store, spans)),
     )
+
+
+def inbound_groups(viewer: Viewer, node: NamedNode, limits: Limits) -> tuple[InboundGroup, ...]:
+    """Group the links to a resource by property, most frequent first, each with one page of its linking resources."""
+    store, offset = viewer.store, limits.page * limits.inbound
+    groups = []
+    for row in store.query(INBOUND_BY_PREDICATE, substitutions={Variable("o"): node}):
+        predicate = row["p"]
+        page = store.query(INBOUND_PAGE % (limits.inbound, offset), substitutions={Variable("o"): node, Variable("p"): predicate})
+        statements = tuple(Statement(viewer.view(predicate), viewer.view(r["s"]), viewer.view(r["g"])) for r in page)
+        groups.append(InboundGroup(viewer.view(predicate), int(row["n"].value), statements, offset))
+    return tuple(groups)
 
 
 def sort_key(quad: Quad) -> tuple[bool, str, str]:

@@ -17,19 +17,25 @@ import json
 import math
 
 from flask import Blueprint, Response, current_app, g, render_template, request
-from werkzeug.exceptions import NotAcceptable, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotAcceptable, NotFound
 
 from graph_build.canned import ParameterError
 from graph_build.store.access import StoreError
 
 from .executor import QueryFailed, QueryTimeout, QueryTooLarge, QueryUnavailable
 
-TITLES = {400: "请求有误 Bad request", 403: "禁止 Forbidden", 404: "未找到 Not found", 406: "无法提供该格式 Not acceptable",
+TITLES = {400: "请求有误 Bad request", 403: "禁止 Forbidden", 404: "未找到 Not found", 405: "方法不允许 Method not allowed",
+          406: "无法提供该格式 Not acceptable",
           413: "请求过大 Too large", 500: "服务器错误 Server error", 501: "未提供 Not implemented", 503: "暂不可用 Unavailable"}
 TIMEOUT = "查询超时，已停止。 The query took too long and was stopped ({reason})."
 UNAVAILABLE = "服务器暂时无法执行查询，请稍后再试。 The server cannot run the query now; try again later ({reason})."
 TOO_LARGE = "查询结果或所需内存超过上限。 The query was stopped: {reason}."
 NO_GRAPH = "还没有构建图谱。 No graph is built yet ({reason})."
+NO_PAGE = "这里没有页面：{path}。 There is no page at {path}."
+HINTS = {  # what an HTML error page suggests next, in Chinese and English
+    400: "请检查地址中的参数。 Check the parameters in the address.",
+    404: "可以从首页、预设查询或 SPARQL 编辑器开始。 Start from the home page, the canned queries or the SPARQL editor.",
+}
 
 
 class Problem(Exception):
@@ -48,7 +54,7 @@ def respond(status: int, message: str, answer_format: str | None = None, **conte
         response = Response(body, status, mimetype="application/json")
     elif answer_format == "html":
         names = [f"{request.blueprint}_{status}.html", "error.html"] if request.blueprint else ["error.html"]
-        html = render_template(names, status=status, title=TITLES.get(status, "Error"), message=message, **context)
+        html = render_template(names, status=status, title=TITLES.get(status, "Error"), message=message, hint=HINTS.get(status), **context)
         response = Response(html, status, mimetype="text/html")
     else:
         response = Response(message + "\n", status, mimetype="text/plain")
@@ -79,3 +85,24 @@ def register(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(QueryFailed, lambda error: respond(500, f"the query failed: {error.message}"))
     blueprint.register_error_handler(StoreError, lambda error: respond(503, NO_GRAPH.format(reason=error)))
 
+
+
+def register_site(blueprint: Blueprint) -> None:
+    """Answer requests no blueprint routes (a 404, a 405, a malformed request) with the same styled, bilingual error page."""
+    blueprint.app_errorhandler(NotFound)(lambda error: respond(404, NO_PAGE.format(path=request.path), answer_format=site_format()))
+    blueprint.app_errorhandler(MethodNotAllowed)(lambda error: respond(405, not_allowed(), answer_format=site_format()))
+    blueprint.app_errorhandler(BadRequest)(lambda error: respond(400, bad_request(error), answer_format=site_format()))
+
+
+def not_allowed() -> str:
+    return f"{request.method} 不适用于 {request.path}。 {request.method} is not allowed on {request.path}."
+
+
+def bad_request(error: HTTPException) -> str:
+    return f"请求有误。 The request is malformed: {error.description or 'bad request'}"
+
+
+def site_format() -> str:
+    """Answer an unrouted request in HTML unless it asked for JSON and not HTML."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"], default="text/html")
+    return g.get("answer_format") or ("json" if best == "application/json" and "text/html" not in request.accept_mimetypes else "html")

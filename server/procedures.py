@@ -23,7 +23,7 @@ from pyoxigraph import Quad, RdfFormat
 
 from graph_build.vocab import PREFIXES
 
-from . import describe, ontology_doc
+from . import describe, ontology_doc, reader, summary
 
 
 class ReadableStore(Protocol):
@@ -59,6 +59,8 @@ PROCEDURES: dict[str, Callable[..., Any]] = {
     "ontology": document_ontology,
     "resolve": describe.resolve,
     "describe": describe.describe,
+    "read": reader.read,
+    "summarise": summary.summarise,
     "dump": write_dump,
 }
 

@@ -26,10 +26,10 @@ from pyoxigraph import Literal, NamedNode
 from graph_build import canned
 from graph_build.canned import CannedQuery, ParameterError
 
-from . import charts, errors, executor, federation, graph
+from . import charts, display, errors, executor, federation, graph
 from .errors import Problem
 from .negotiation import FORMAT_PARAMETERS, choose, split_suffix
-from .result_table import XSD, Cell, Table, csv_text, json_text, read_results
+from .result_table import XSD, Cell, Table, column_label, csv_text, json_text, read_results, wan_yuan
 
 blueprint = Blueprint("queries", __name__)
 errors.register(blueprint)
@@ -66,6 +66,11 @@ CHOICES = {
   FILTER(langMatches(lang(?label), "zh-Hans")) } ORDER BY ?label""",
     "documents": PREFIXES + """SELECT ?value (SAMPLE(?name) AS ?label) WHERE {
   ?value eli:is_realized_by ?expression . OPTIONAL { ?value eli:title ?name } } GROUP BY ?value ORDER BY ?label""",
+    "linked-measures": PREFIXES + """PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?value (SAMPLE(CONCAT(COALESCE(?number, ?title, ""), " ", ?path, " ", COALESCE(?heading, ""))) AS ?label) WHERE {
+  ?link a gx:SimilarityLink ; oa:hasTarget ?value . ?value eli:is_part_of ?document ; gx:path ?path .
+  OPTIONAL { ?value eli:title ?heading } OPTIONAL { ?document eli:id_local ?number } OPTIONAL { ?document eli:title ?title }
+} GROUP BY ?value ORDER BY ?label""",
     "directives": PREFIXES + """SELECT ?value (SAMPLE(CONCAT(?value, " ", COALESCE(?title, ""))) AS ?label) WHERE {
   ?document eli:ensures_implementation_of ?directive . ?directive eli:id_local ?value .
   OPTIONAL { ?directive eli:title ?title } } GROUP BY ?value ORDER BY ?value""",
@@ -88,6 +93,8 @@ class Page:
     query: CannedQuery
     description_zh: str | None
     chart: dict[str, Any] | None
+    columns: dict[str, Any] | None = None  # the header's `columns:` key: {variable: {zh: …, en: …}}
+    pairs: tuple[str, str] | None = None  # the header's `pairs:` key: two columns naming an unordered pair, listed once
 
     @property
     def name(self) -> str:
@@ -122,6 +129,7 @@ class CellView:
     css: str = ""
     lang: str | None = None
     title: str | None = None
+    sort: str | None = None  # the value a column sorts by, when the text shown is not it (a number)
 
 
 # -- the catalogue -----------------------------------------------------------------
@@ -141,7 +149,8 @@ def catalogue_of(app: Flask) -> dict[str, Page]:
 
 def page_of(query: CannedQuery) -> Page:
     header = canned.header(query)
-    return Page(query, header.get("description_zh"), header.get("chart"))
+    pairs = header.get("pairs")
+    return Page(query, header.get("description_zh"), header.get("chart"), header.get("columns"), tuple(pairs) if pairs else None)
 
 
 def catalogue() -> dict[str, Page]:
@@ -192,9 +201,26 @@ def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
         raise Problem(400, federation.explain(query, configured, error.message)) from error
 
 
-def parameter_values() -> dict[str, str]:
-    """Return the request's query parameters, leaving out the reserved ones (starting with "_") and refusing overlong ones."""
-    values = {name: value for name, value in request.args.items() if not name.startswith("_") and name not in FORMAT_PARAMETERS}
+def once_per_pair(table: Table, pairs: tuple[str, str] | None) -> Table:
+    """Keep the first row of each unordered pair (a, b): the row (b, a) a symmetric link gives too is dropped."""
+    if not pairs or not set(pairs) <= set(table.columns):
+        return table
+    left, right = (table.columns.index(name) for name in pairs)
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for row in table.rows:
+        key = (row[left].value if row[left] else "", row[right].value if row[right] else "")
+        if key[::-1] not in seen:
+            kept.append(row)
+        seen.add(key)
+    return Table(table.columns, tuple(kept), table.truncated)
+
+
+def parameter_values(query: CannedQuery) -> dict[str, str]:
+    """Return the query's declared parameters from the request, refusing overlong ones; any other parameter
+    (a reserved `_name`, `format`, or a tracker's `?from=singlemessage`) is ignored."""
+    declared = {p.name for p in query.parameters}
+    values = {name: value for name, value in request.args.items() if name in declared and name not in FORMAT_PARAMETERS}
     limit = current_app.config.get("MAX_PARAMETER_LENGTH", 2_000)
     for name, value in values.items():
         if len(name) + len(value) > limit:
@@ -233,6 +259,8 @@ def respond(fmt: str, table: Table, about: dict[str, Any], html: Callable[[], st
         response = Response(html(), mimetype="text/html")
     response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{FORMATS[other]}"' for other, url in urls.items() if other != fmt)
     response.vary.add("Accept")
+    if fmt != "html":
+        response.headers["Access-Control-Allow-Origin"] = "*"  # read-only data, like /sparql
     if table.truncated:
         response.headers["X-Gaoxin-Truncated"] = "true"  # as the SPARQL endpoint says it; CSV has no place for it
     return response
@@ -252,30 +280,77 @@ def catalogue_urls() -> dict[str, str]:
 # -- HTML views ---------------------------------------------------------------------------
 
 
-def view(value: Cell | None) -> CellView:
-    """Show a cell: IRIs of this dataset link to their /id/ page, numbers align right."""
+LABELS = PREFIXES + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s ?label WHERE { VALUES ?s { %s } { ?s skos:prefLabel ?label } UNION { ?s rdfs:label ?label } UNION { ?s eli:title ?label } }"""
+LABEL_SUFFIXES = ("_name", "_label", "_title")  # a column ?x_name beside ?x is ?x's label: shown as one linked column
+
+
+def labels_of(table: Table) -> dict[str, str]:
+    """Look up one label per IRI of this dataset in the table (zh-Hans first), in one query."""
+    base = current_app.config["BASE_IRI"] + "id/"
+    iris = sorted({c.value for row in table.rows for c in row if c is not None and c.kind == "uri" and c.value.startswith(base)})
+    if not iris:
+        return {}
+    found: dict[str, list[tuple[str, str, int]]] = {}
+    for row in run(LABELS % " ".join(str(NamedNode(iri)) for iri in iris[:2000])).rows:
+        if row[0] is not None and row[1] is not None:
+            found.setdefault(row[0].value, []).append((row[1].value, (row[1].lang or "").lower(), 0))
+    return {iri: label for iri, candidates in found.items() if (label := display.best_label(candidates))}
+
+
+def view(value: Cell | None, labels: dict[str, str], money: bool = False) -> CellView:
+    """Show a cell: IRIs of this dataset as their linked label, sums of yuan in 万元 (the exact yuan on hover), numbers aligned right."""
     if value is None:
         return CellView("")
     if value.kind == "uri":
-        return iri_view(value.value)
-    css = "number" if value.is_number else "date" if value.datatype in DATES else "long" if len(value.value) > LONG_TEXT else ""
+        return iri_view(value.value, labels)
+    if value.is_number and money:
+        return CellView(wan_yuan(value.value), css="number money", title=f"{display.format_number(value.value)} 元", sort=value.value)
+    if value.is_number:
+        return CellView(display.format_number(value.value), css="number", sort=value.value)
+    css = "date" if value.datatype in DATES else "long" if len(value.value) > LONG_TEXT else ""
     return CellView(value.value, css=css, lang=value.lang)
 
 
-def iri_view(iri: str) -> CellView:
+def iri_view(iri: str, labels: dict[str, str]) -> CellView:
     base = current_app.config["BASE_IRI"]
     if iri.startswith(base + "id/"):
         path = iri[len(base) :]
-        return CellView(path.removeprefix("id/"), href=f"{request.script_root}/{path}", css="iri", title=iri)
+        return CellView(labels.get(iri) or " ".join(path.split("/")[-2:]), href=f"{request.script_root}/{path}", css="entity", title=iri)
     link = iri if iri.startswith(("http://", "https://")) else None  # never a javascript: link
     return CellView(iri, href=link, css="iri")
 
 
-def table_view(table: Table) -> dict[str, Any]:
-    """Prepare a table for the _results.html partial: cells to show and which columns are numeric."""
+def linked_labels(columns: tuple[str, ...]) -> dict[int, int]:
+    """Pair each label column (?x_name) with the IRI column it names (?x): label index → IRI index.
+
+    >>> linked_labels(("province", "province_name", "yuan"))
+    {1: 0}
+    """
+    index = {name: i for i, name in enumerate(columns)}
+    return {i: index[name[: -len(suffix)]] for i, name in enumerate(columns) for suffix in LABEL_SUFFIXES
+            if name.endswith(suffix) and name[: -len(suffix)] in index}
+
+
+def table_view(table: Table, declared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Prepare a table for the _results.html partial: bilingual headers, linked labels, readable sums; an IRI column
+    that a label column names is folded into it."""
+    labels = labels_of(table)
+    pairs = linked_labels(table.columns)
+    shown = [i for i in range(len(table.columns)) if i not in pairs.values()]
+    money = [name.endswith("yuan") for name in table.columns]
     numeric = [any(row[i] is not None and row[i].is_number for row in table.rows) for i in range(len(table.columns))]
-    return {"columns": list(zip(table.columns, numeric, strict=True)), "rows": [[view(c) for c in row] for row in table.rows],
-            "truncated": table.truncated, "count": len(table.rows)}
+    rows = []
+    for row in table.rows:
+        cells = [view(c, labels, money[i]) for i, c in enumerate(row)]
+        for label, iri in pairs.items():
+            if cells[iri].href and cells[label].text:
+                cells[label] = CellView(cells[label].text, href=cells[iri].href, css="entity", lang=cells[label].lang, title=cells[iri].title)
+            elif not cells[label].text:
+                cells[label] = cells[iri]
+        rows.append([cells[i] for i in shown])
+    columns = [(table.columns[i], *column_label(table.columns[i], declared), numeric[i]) for i in shown]
+    return {"columns": columns, "rows": rows, "truncated": table.truncated, "count": len(table.rows)}
 
 
 def editor_url(query: CannedQuery) -> str:
@@ -329,8 +404,8 @@ def query_page(name: str) -> Response:
     stem, suffix = split_suffix(name, DATA_SUFFIXES)
     fmt = output_format(suffix)
     page = find_page(stem)
-    values = parameter_values()
-    table = run_canned(page.query, values)
+    values = parameter_values(page.query)
+    table = once_per_pair(run_canned(page.query, values), page.pairs)
     urls = query_urls(stem, values)
     about = {"query": stem, "title": {"zh": page.query.title_zh, "en": page.query.title_en}, "parameters": values}
     return respond(fmt, table, about, lambda: query_html(page, values, table, urls), urls)
@@ -340,6 +415,6 @@ def query_html(page: Page, values: dict[str, str], table: Table, urls: dict[str,
     """Render the HTML page of a canned query: most specific template first."""
     return render_template(
         [f"queries_query-{page.name}.html", "queries_query.html"],
-        page=page, fields=fields(page.query, values), table=table_view(table), urls=urls,
+        page=page, fields=fields(page.query, values), table=table_view(table, page.columns), urls=urls,
         chart=charts.chart(page.chart, table.records()), sparql=canned.body(page.query), editor_url=editor_url(page.query),
     )

@@ -26,15 +26,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, make_response, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 from pyoxigraph import RdfFormat, parse
 
 from . import errors, executor, ontology_doc
 from .describe import Description, Limits
 from .negotiation import FORMATS, Format, choose, split_suffix
+from .reader import ELI, Reading
 from .resource_formats import ONTOLOGY_FORMATS, RESOURCE_FORMATS, write_rdf
+from .summary import Summary
 
 blueprint = Blueprint("resources", __name__)
+errors.register_site(blueprint)
+SCRIPTS = {"zh-Hans": "简体 Simplified", "zh-Hant": "繁體 Traditional"}
 errors.register(blueprint)
 
 
@@ -43,9 +47,12 @@ def id_base() -> str:
 
 
 def limits() -> Limits:
-    """Read the page limits from the configuration (RESOURCE_INBOUND_CAP, RESOURCE_QUOTE_CAP, RESOURCE_CONTEXT)."""
+    """Read the page limits from the configuration (RESOURCE_INBOUND_CAP, RESOURCE_QUOTE_CAP, RESOURCE_CONTEXT) and the page of
+    inbound links from ``?_page=`` (0 for anything that is not a small number)."""
     config = current_app.config
-    return Limits(config.get("RESOURCE_INBOUND_CAP", 50), config.get("RESOURCE_QUOTE_CAP", 30), config.get("RESOURCE_CONTEXT", 120))
+    page = request.args.get("_page", "")
+    number = int(page) if page.isdigit() and len(page) < 6 else 0
+    return Limits(config.get("RESOURCE_INBOUND_CAP", 50), config.get("RESOURCE_QUOTE_CAP", 30), config.get("RESOURCE_CONTEXT", 120), number)
 
 
 def resolve(path: str) -> tuple[str, str | None]:
@@ -53,7 +60,7 @@ def resolve(path: str) -> tuple[str, str | None]:
     readings = tuple(dict.fromkeys([(path, None), split_suffix(path, RESOURCE_FORMATS)]))
     found = executor.call("resolve", id_base(), readings)
     if found is None:
-        raise errors.Problem(404, f"the graph holds nothing named {id_base() + path}", iri=id_base() + path)
+        raise errors.Problem(404, f"图谱中没有这个资源。 The graph holds nothing named {id_base() + path}", iri=id_base() + path)
     return found
 
 
@@ -68,6 +75,7 @@ def identifier(path: str) -> Response:
     form = choose(RESOURCE_FORMATS, suffix)
     response = redirect(document_url(stem, form), 303)
     response.vary.add("Accept")
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -77,8 +85,13 @@ def document(path: str) -> Response:
     stem, suffix = resolve(path)
     form = choose(RESOURCE_FORMATS, suffix, accept=False)
     description: Description = executor.call("describe", id_base() + stem, current_app.config["BASE_IRI"], limits())
-    response = render_description(description, form, stem)
+    html_only = form.rdf is None
+    reading = reading_of(description) if html_only else None
+    summary = executor.call("summarise", description.iri, current_app.config["BASE_IRI"]) if html_only and reading is None else None
+    response = render_description(description, form, stem, reading, summary)
     response.headers["Link"] = ", ".join(f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in alternates(stem) if f != form)
+    if form.rdf is not None:
+        response.headers["Access-Control-Allow-Origin"] = "*"  # read-only data, like /sparql
     return response
 
 
@@ -87,11 +100,26 @@ def alternates(stem: str) -> list[tuple[Format, str]]:
     return [(FORMATS[name], document_url(stem, FORMATS[name])) for name in RESOURCE_FORMATS]
 
 
-def render_description(description: Description, form: Format, stem: str) -> Response:
+def reading_of(description: Description) -> Reading | None:
+    """Read a document (a work, or one of its expressions) with its text marked, or None for any other resource."""
+    types = {t.value for t in description.types}
+    base = current_app.config["BASE_IRI"]
+    if ELI + "LegalResource" in types:
+        return executor.call("read", description.iri, None, base)
+    if ELI + "LegalExpression" in types:
+        work = next((s.other.value for s in description.statements if s.predicate.value == ELI + "realizes"), None)
+        return executor.call("read", work, description.iri, base) if work else None
+    return None
+
+
+def render_description(description: Description, form: Format, stem: str, reading: Reading | None = None, summary: Summary | None = None) -> Response:
     """Render a description as HTML or as RDF, in one place."""
     if form.rdf is None:
         query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{description.iri}> {{ ?s ?p ?o }} }} LIMIT 100"
-        html = render_template("resource.html", d=description, alternates=alternates(stem)[1:], graph_query="/sparql?" + urlencode({"query": query}))
+        html = render_template(
+            "resource.html", d=description, r=reading, s=summary, scripts=SCRIPTS, page=limits().page,
+            alternates=alternates(stem)[1:], graph_query="/sparql?" + urlencode({"query": query}),
+        )
         return make_response(html)
     return Response(write_rdf(description.quads, form), mimetype=form.media_type)
 

@@ -100,13 +100,13 @@ class WorkGraph:
 
     # -- provenance -----------------------------------------------------------
 
-    def evidence(self, subject: NamedNode, span: Span, expression: Expression | None = None) -> None:
-        """Point a fact at the words it came from."""
+    def evidence(self, subject: NamedNode, span: Span, expression: Expression | None = None, predicate: NamedNode = gx.evidence) -> None:
+        """Point a fact at the words it came from (or, with gx:droppedSpan, a file at a line its cleaner dropped)."""
         expression = expression or self.work.primary
         node = NamedNode(iris.span(self.slug, self.expression_key(expression), span.start, span.end))
         position, quote = NamedNode(node.value + "/position"), NamedNode(node.value + "/quote")
         add, text = self.out.add, expression.text
-        add(subject, gx.evidence, node)
+        add(subject, predicate, node)
         self.out.typed(node, oa.SpecificResource)
         add(node, oa.hasSource, NamedNode(iris.expression(self.slug, self.expression_key(expression))))
         add(node, oa.hasSelector, self.out.typed(position, oa.TextPositionSelector))
@@ -225,6 +225,8 @@ class WorkGraph:
         add(file, gx.sourceText, plain(source.text))
         add(file, eli.format, NamedNode(MEDIA_TYPES + source.media_type))
         add(file, gx.droppedLineCount, Literal(str(len(expression.clean.dropped)), datatype=xsd.integer))
+        for line in expression.clean.dropped:
+            self.evidence(file, line.span, expression, gx.droppedSpan)
         if (page := reference.sources().get(source.name)) is not None:
             add(file, eli.is_exemplified_by, NamedNode(page.url))
         add(self.run, prov.used, file)

@@ -39,7 +39,7 @@ def test_instrument_mix_by_province_counts_a_measure_once_per_group(store) -> No
 
 
 def test_similar_measures_finds_the_65_year_pair(store) -> None:  # type: ignore[no-untyped-def]
-    found = rows(store, "similar-measures", document=iris.work("yunzhengfa-2020-36"), path="2.2")
+    found = rows(store, "similar-measures", measure=iris.part("yunzhengfa-2020-36", "2.2"))
     hebei = [r for r in found if r["other_document"] == iris.work("jizhengzi-2020-52")]
     assert [r["other_path"] for r in hebei] == ["2.1.5"]
     assert "申请工作许可的年龄可放宽至65岁" in hebei[0]["shared_wording"]
