@@ -5,6 +5,7 @@
     resources  /id/..., /ontology dereferenceable resources and the ontology
     dumps      /dumps/, /.well-known/void   whole-graph downloads and the dataset description
     api_docs   /openapi.json, /openapi.yaml the OpenAPI description of this HTTP API
+    search     /search            full-text search with facets (the index a build writes beside the graph)
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per area (each module that exists)."""
     from importlib import import_module
 
-    for name in ("queries", "sparql", "resources", "dumps", "api_docs"):
+    for name in ("queries", "sparql", "resources", "dumps", "api_docs", "search"):
         try:
             module = import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as error:
