@@ -52,10 +52,9 @@ from graph_build.rdf import links
 from graph_build.rdf.shared import build_quads, ontology_quads, reference_quads
 from graph_build.records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
 from graph_build.research.corpus import ResearchGraph, corpus_graph
-from graph_build.store import incremental
+from graph_build.store import incremental, search_index
 from graph_build.store.bulk import write_nquads
 from graph_build.store.incremental import Manifest
-from graph_build.store import search_index
 from graph_build.store.versions import LoadError, new_version
 from graph_build.text.group import clusters, make_work, merged
 from graph_build.text.place import place
