@@ -26,7 +26,7 @@ from pyoxigraph import Literal, NamedNode
 from graph_build import canned
 from graph_build.canned import CannedQuery, ParameterError
 
-from . import charts, errors, executor, federation, graph
+from . import charts, errors, executor, federation, graph, sparql
 from .errors import Problem
 from .negotiation import FORMAT_PARAMETERS, choose, split_suffix
 from .result_table import XSD, Cell, Table, csv_text, json_text, read_results
@@ -277,9 +277,10 @@ def table_view(table: Table) -> dict[str, Any]:
             "truncated": table.truncated, "count": len(table.rows)}
 
 
-def editor_url(query: CannedQuery) -> str:
-    """Link the query's SPARQL into the YASGUI editor, which reads #query=."""
-    return f"{request.script_root}/sparql#query={quote(canned.body(query), safe='')}"
+def editor_url(query: CannedQuery, values: dict[str, str]) -> str:
+    """Link the query's SPARQL, its parameters bound by a trailing VALUES clause, into the YASGUI editor, which reads #query=."""
+    text = sparql.with_values(canned.body(query), canned.bind(query, values))
+    return f"{request.script_root}/sparql#query={quote(text, safe='')}"
 
 
 # -- routes -----------------------------------------------------------------------------------
@@ -340,5 +341,5 @@ def query_html(page: Page, values: dict[str, str], table: Table, urls: dict[str,
     return render_template(
         [f"queries_query-{page.name}.html", "queries_query.html"],
         page=page, fields=fields(page.query, values), table=table_view(table), urls=urls,
-        chart=charts.chart(page.chart, table.records()), sparql=canned.body(page.query), editor_url=editor_url(page.query),
+        chart=charts.chart(page.chart, table.records()), sparql=canned.body(page.query), editor_url=editor_url(page.query, values),
     )
