@@ -33,6 +33,7 @@ from .result_table import XSD, Cell, Table, csv_text, json_text, read_results
 
 blueprint = Blueprint("queries", __name__)
 errors.register(blueprint)
+blueprint.register_error_handler(federation.NotFederated, federation.offline_page)
 
 JSON_RESULTS = "application/sparql-results+json"
 OFFERED = ("html", "csv", "json")
@@ -189,7 +190,7 @@ def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
     except executor.QueryRefused as error:
         if error.reason != "service":
             raise
-        raise Problem(400, federation.explain(query, configured, error.message)) from error
+        raise federation.NotFederated(query, configured, error.message) from error
 
 
 def parameter_values() -> dict[str, str]:
