@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, current_app, g, render_template
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import NamedNode
 
 from graph_build import canned
 from graph_build.canned import CannedQuery
