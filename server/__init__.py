@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cache, graph, remote, security
+from . import cache, choropleth, graph, remote, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     graph.init_app(app, reader_of(app.config))
     security.init_app(app)
     register_blueprints(app)
+    choropleth.init_app(app)
     cache.init_app(app)
     return app
 
