@@ -16,6 +16,7 @@ counted over the hits before paging.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -44,10 +45,12 @@ PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 DOCUMENTS = PREFIXES + """
-SELECT ?document ?title (SAMPLE(?date) AS ?date) WHERE {
-  ?document a eli:LegalResource ; eli:is_realized_by ?expression ; eli:title ?title .
+SELECT ?document (SAMPLE(?title) AS ?title) (SAMPLE(?number) AS ?number) (SAMPLE(?date) AS ?date) WHERE {
+  ?document a eli:LegalResource ; eli:is_realized_by ?expression .
+  OPTIONAL { ?document eli:title ?title }
+  OPTIONAL { ?document eli:id_local ?number }
   OPTIONAL { ?document eli:date_document|eli:date_publication ?date }
-} GROUP BY ?document ?title
+} GROUP BY ?document
 """
 MEASURES = PREFIXES + """
 SELECT ?measure ?document ?path ?title ?text WHERE {
@@ -153,17 +156,25 @@ def write(version: Path) -> int:
 def read_entries(store: Store) -> Iterable[Entry]:
     """Read the documents and measures of a store with their facet values."""
     documents = {row["document"].value: row for row in query(store, DOCUMENTS)}
+    titles = {iri: title_of(row) for iri, row in documents.items()}
     values = facet_values(store)
     for iri, row in documents.items():
-        yield Entry("document", iri, iri, row["title"].value, None, None, row["title"].value, document_facets(row, values[iri]))
+        yield Entry("document", iri, iri, titles[iri], None, None, titles[iri], document_facets(row, values[iri]))
     for row in query(store, MEASURES):
         document = row["document"].value
         if document not in documents:
             continue
         heading = row["title"].value if row["title"] is not None else None
         facets = document_facets(documents[document], values[document]) + tuple(values[row["measure"].value])
-        title = documents[document]["title"].value
-        yield Entry("measure", row["measure"].value, document, title, heading, row["path"].value, row["text"].value, facets)
+        yield Entry("measure", row["measure"].value, document, titles[document], heading, row["path"].value, row["text"].value, facets)
+
+
+def title_of(row: Mapping) -> str:
+    """Name a document by its title, else its 文号, else the last segment of its IRI (some scraped pages have no title line)."""
+    for key in ("title", "number"):
+        if row[key] is not None:
+            return row[key].value
+    return row["document"].value.rsplit("/", 1)[-1]
 
 
 def document_facets(row: Mapping, values: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -264,14 +275,14 @@ def narrowed(connection: sqlite3.Connection, ids: list[int], filters: Mapping[st
 
 
 def facet_counts(connection: sqlite3.Connection, ids: list[int], filters: Mapping[str, list[str]]) -> dict[str, list[FacetValue]]:
-    """Count the facet values over the given entries, most frequent first."""
-    counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    wanted = set(ids)
-    for entry, facet, value, label in connection.execute("SELECT entry, facet, value, label FROM facet"):
-        if entry in wanted:
-            counts[(facet, value, label)] += 1
+    """Count the facet values over the given entries (in SQL), most frequent first."""
+    rows = connection.execute(
+        "SELECT facet, value, label, COUNT(*) AS n FROM facet WHERE entry IN (SELECT value FROM json_each(?))"
+        " GROUP BY facet, value, label ORDER BY n DESC, label",
+        (json.dumps(ids),),
+    )
     grouped: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
-    for (facet, value, label), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][2])):
+    for facet, value, label, count in rows:
         grouped[facet].append(FacetValue(facet, value, label, count, value in filters.get(facet, [])))
     return grouped
 
