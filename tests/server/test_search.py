@@ -57,3 +57,16 @@ def test_a_simplified_query_typed_in_the_header_finds_the_traditional_document(b
     screenshot(browser, "search-390")
     browser.set_window_size(1280, 1000)
     assert (SCREENSHOTS / "search-390.png").is_file()
+
+
+def test_markup_in_an_indexed_title_is_escaped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from graph_build.store import search_index
+    from server import create_app
+    from tests.server.conftest import store_link_of
+    from tests.server.test_hostile import evil_quads
+
+    link = store_link_of(tmp_path, evil_quads())
+    assert search_index.write(link.resolve()) == 1
+    page = create_app({"STORE": link, "TESTING": True}).test_client().get("/search", query_string={"q": "恶意标题"}).get_data(as_text=True)
+    assert "<mark>恶意标题</mark>" in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert not any(raw in page for raw in ("<script>alert", "<img src=x", "<svg onload"))
