@@ -114,6 +114,7 @@ def explain(query: CannedQuery, configured: Mapping[str, str], reason: str) -> s
 def wikidata_query(items: list[dict[str, Any]]) -> str:
     """Write the Wikidata half of the query, with the provinces' items and names as a VALUES block.
 
+    >>> from pyoxigraph import Literal
     >>> print(wikidata_query([{"item": NamedNode("http://www.wikidata.org/entity/Q43194"),
     ...                        "province_name": Literal("云南省", language="zh-hans"), "documents": Literal(2)}]).splitlines()[7])
         (<http://www.wikidata.org/entity/Q43194> "云南省"@zh-hans 2)
