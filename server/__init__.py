@@ -5,6 +5,7 @@
     resources  /id/..., /ontology dereferenceable resources and the ontology
     dumps      /dumps/, /.well-known/void   whole-graph downloads and the dataset description
     api_docs   /openapi.json, /openapi.yaml the OpenAPI description of this HTTP API
+    search     /search            full-text search with facets (the index a build writes beside the graph)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cache, graph, remote, security
+from . import cache, choropleth, graph, remote, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     graph.init_app(app, reader_of(app.config))
     security.init_app(app)
     register_blueprints(app)
+    choropleth.init_app(app)
     cache.init_app(app)
     return app
 
@@ -71,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per area (each module that exists)."""
     from importlib import import_module
 
-    for name in ("queries", "sparql", "resources", "dumps", "api_docs"):
+    for name in ("queries", "sparql", "resources", "dumps", "api_docs", "search"):
         try:
             module = import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as error:

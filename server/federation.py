@@ -12,7 +12,10 @@ name to the endpoint this server should call instead (a mirror, or a test server
 (`server.sparql_text.blank`), never a string or comment that looks like it. The query
 then goes through the same SERVICE allow-list check as every other query
 (``SERVICE_ALLOW``, ``--service-allow PREFIX``): with no allow-list, federation is off and
-`explain` says so on the page. An allowed query runs in the federation pool, the only query
+`explain` says so, and the HTML page (`offline_page`) shows the query with a button that
+runs its Wikidata part on the Wikidata Query Service instead: the provinces' items, read
+from this graph, written into a VALUES block (`wikidata_query`), so the query needs
+nothing but Wikidata. An allowed query runs in the federation pool, the only query
 processes with network sockets, once its hosts are resolved and found to be public or named by an
 entry (`server.admission`); every other query process cannot open a socket at all.
 """
@@ -20,13 +23,53 @@ entry (`server.admission`); every other query process cannot open a socket at al
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
 
+from flask import Response, current_app, g, render_template
 from pyoxigraph import NamedNode
 
 from graph_build import canned
 from graph_build.canned import CannedQuery
 
-from . import sparql_text
+from . import errors, executor, sparql_text
+from .display import local_href
+from .errors import Problem
+
+WIKIDATA_QUERY_SERVICE = "https://query.wikidata.org/"
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+# The local half of provinces-wikidata-population: our provinces with documents and the Wikidata items they match.
+PROVINCE_ITEMS = """PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?province ?province_name ?item (COUNT(DISTINCT ?document) AS ?documents) WHERE {
+  ?document eli:is_realized_by ?expression ; eli:jurisdiction ?province .
+  ?province skos:exactMatch ?item ; skos:prefLabel ?province_name FILTER(langMatches(lang(?province_name), "zh-Hans"))
+  FILTER(STRSTARTS(STR(?item), "http://www.wikidata.org/entity/"))
+} GROUP BY ?province ?province_name ?item ORDER BY ?province_name
+"""
+WIKIDATA_QUERY = """# 图谱中有政策文件的省份及其维基数据人口 · Provinces with documents in gaoxin-kg, and what Wikidata states about them
+# (the items come from gaoxin-kg's skos:exactMatch links; the rest runs on Wikidata alone)
+PREFIX wd: <http://www.wikidata.org/entity/>
+PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?item ?province_name ?documents ?wikidata_label ?division_code ?population WHERE {
+  VALUES (?item ?province_name ?documents) {
+%s
+  }
+  ?item wdt:P442 ?division_code ;
+        wdt:P1082 ?population .
+  OPTIONAL { ?item rdfs:label ?wikidata_label FILTER(langMatches(lang(?wikidata_label), "zh")) }
+}
+ORDER BY DESC(?population) ?province_name
+"""
+
+
+class NotFederated(Problem):
+    """A federated canned query this server may not run: 400 for data formats, a page with a way to run it elsewhere for people."""
+
+    def __init__(self, query: CannedQuery, configured: Mapping[str, str], reason: str) -> None:
+        super().__init__(400, explain(query, configured, reason))
+        self.query = query
 
 
 def services(query: CannedQuery) -> dict[str, str]:
@@ -68,3 +111,35 @@ def explain(query: CannedQuery, configured: Mapping[str, str], reason: str) -> s
         f"which this server does not allow, so it was not run. To enable it, start the server with --service-allow "
         f"and that endpoint's IRI prefix. ({reason})"
     )
+
+
+def wikidata_query(items: list[dict[str, Any]]) -> str:
+    """Write the Wikidata half of the query, with the provinces' items and names as a VALUES block.
+
+    >>> from pyoxigraph import Literal
+    >>> print(wikidata_query([{"item": NamedNode("http://www.wikidata.org/entity/Q43194"),
+    ...                        "province_name": Literal("云南省", language="zh-hans"), "documents": Literal(2)}]).splitlines()[7])
+        (<http://www.wikidata.org/entity/Q43194> "云南省"@zh-hans 2)
+    """
+    rows = [f"    ({row['item']} {row['province_name']} {row['documents'].value})" for row in items]
+    return WIKIDATA_QUERY % "\n".join(rows)
+
+
+def service_link(sparql: str) -> str:
+    """Link a query into the Wikidata Query Service, which reads it from the URL's fragment."""
+    return WIKIDATA_QUERY_SERVICE + "#" + quote(sparql, safe="")
+
+
+def offline_page(error: NotFederated) -> Response:
+    """Answer a federated query that was not run: for a person, its SPARQL with a button to run it on Wikidata; else 400."""
+    if g.get("answer_format", "html") != "html":
+        return errors.respond(error.status, error.message)
+    try:
+        items = [row for row in executor.select(PROVINCE_ITEMS) if row["item"].value.startswith(WIKIDATA_ENTITY)]
+    except executor.QueryError as failed:  # a handler's own error would reach no handler: answer the refusal with the reason
+        return errors.respond(error.status, f"{error.message} ({failed.message})")
+    standalone = wikidata_query(items)
+    html = render_template("federation_off.html", query=error.query, message=error.message, sparql=canned.body(error.query),
+                           standalone=standalone, link=service_link(standalone), items=items,
+                           href=lambda iri: local_href(iri, current_app.config["BASE_IRI"]))
+    return Response(html, 200, mimetype="text/html")

@@ -26,13 +26,14 @@ from pyoxigraph import Literal, NamedNode
 from graph_build import canned
 from graph_build.canned import CannedQuery, ParameterError
 
-from . import charts, display, errors, executor, federation, graph
+from . import charts, display, errors, executor, federation, graph, sparql
 from .errors import Problem
 from .negotiation import FORMAT_PARAMETERS, choose, split_suffix
 from .result_table import XSD, Cell, Table, column_label, csv_text, json_text, read_results, wan_yuan
 
 blueprint = Blueprint("queries", __name__)
 errors.register(blueprint)
+blueprint.register_error_handler(federation.NotFederated, federation.offline_page)
 
 JSON_RESULTS = "application/sparql-results+json"
 OFFERED = ("html", "csv", "json")
@@ -198,7 +199,7 @@ def run_canned(query: CannedQuery, values: dict[str, str]) -> Table:
     except executor.QueryRefused as error:
         if error.reason != "service":
             raise
-        raise Problem(400, federation.explain(query, configured, error.message)) from error
+        raise federation.NotFederated(query, configured, error.message) from error
 
 
 def once_per_pair(table: Table, pairs: tuple[str, str] | None) -> Table:
@@ -353,9 +354,10 @@ def table_view(table: Table, declared: dict[str, Any] | None = None) -> dict[str
     return {"columns": columns, "rows": rows, "truncated": table.truncated, "count": len(table.rows)}
 
 
-def editor_url(query: CannedQuery) -> str:
-    """Link the query's SPARQL into the YASGUI editor, which reads #query=."""
-    return f"{request.script_root}/sparql#query={quote(canned.body(query), safe='')}"
+def editor_url(query: CannedQuery, values: dict[str, str]) -> str:
+    """Link the query's SPARQL, its parameters bound by a trailing VALUES clause, into the YASGUI editor, which reads #query=."""
+    text = sparql.with_values(canned.body(query), canned.bind(query, values))
+    return f"{request.script_root}/sparql#query={quote(text, safe='')}"
 
 
 # -- routes -----------------------------------------------------------------------------------
@@ -416,5 +418,5 @@ def query_html(page: Page, values: dict[str, str], table: Table, urls: dict[str,
     return render_template(
         [f"queries_query-{page.name}.html", "queries_query.html"],
         page=page, fields=fields(page.query, values), table=table_view(table, page.columns), urls=urls,
-        chart=charts.chart(page.chart, table.records()), sparql=canned.body(page.query), editor_url=editor_url(page.query),
+        chart=charts.chart(page.chart, table.records()), sparql=canned.body(page.query), editor_url=editor_url(page.query, values),
     )

@@ -4,6 +4,8 @@
     POST /sparql  query=... (form-encoded)      run a query
     POST /sparql  (application/sparql-query)    run the body as a query
     GET  /sparql                                the Service Description (RDF), or the editor for a browser
+    GET  /sparql?_q=ID                          the editor on a query kept by a short link
+    POST /sparql/links  query=...               keep a query; answers its short link (JSON, 201)
 
 ``default-graph-uri`` / ``named-graph-uri`` (repeatable) set the dataset; with neither,
 the default graph is the union of all named graphs. The result format follows
@@ -16,18 +18,20 @@ Statuses follow the W3C protocol tests (tests/server/test_sparql_protocol.py).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
-from pyoxigraph import NamedNode
+from pyoxigraph import Literal, NamedNode, Variable
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from graph_build import canned
 from graph_build.vocab import PREFIXES, sparql_prefixes
 
-from . import cache, errors, executor, negotiation, sparql_description, sparql_text
+from . import cache, errors, executor, negotiation, permalinks, sparql_description, sparql_text
 from .errors import Problem
 from .negotiation import FORMAT_PARAMETERS
 
@@ -234,12 +238,16 @@ def describe_or_edit(operation: Operation) -> Response:
 
 
 def editor() -> Response:
-    """Render the YASGUI editor, preloaded with the prefixes and the canned queries as example tabs."""
+    """Render the YASGUI editor: the prefixes, the query of a short link (?_q=ID) or of the URL's #query=, and the canned queries as examples."""
+    shared = request.args.get("_q")
     config = {
         "endpoint": url_for("sparql.endpoint"),
         "prefixes": PREFIXES,
         "defaultQuery": sparql_prefixes() + DEFAULT_QUERY,
-        "examples": [{"name": q.title_zh, "title": f"{q.title_zh} · {q.title_en}", "query": q.sparql} for q in canned.load_all().values()],
+        "sharedQuery": permalinks.load(shared) if shared is not None else None,
+        "shortLinks": url_for("sparql.short_link"),
+        "pages": current_app.config["BASE_IRI"] + "id/",
+        "examples": examples(),
     }
     limits = {key: current_app.config[key] for key in ("QUERY_TIMEOUT", "ROW_CAP")}
     html = render_template("sparql.html", config=config, limits=limits, formats=FORMATS)
@@ -247,3 +255,37 @@ def editor() -> Response:
     response.headers["Link"] = f'<{url_for("sparql.endpoint", format="ttl")}>; rel="alternate"; type="text/turtle"'
     response.vary.add("Accept")
     return response
+
+
+def examples() -> list[dict[str, str]]:
+    """List the canned queries for the editor's searchable examples: name, titles, description, page and SPARQL."""
+    return [
+        {"name": q.title_zh, "title_en": q.title_en, "description": q.description, "page": url_for("queries.query_page", name=q.name),
+         "query": canned.body(q)}
+        for q in canned.load_all(current_app.config.get("QUERY_DIR")).values()
+    ]
+
+
+@blueprint.post("/sparql/links")
+def short_link() -> Response:
+    """Keep the posted query (form field query=) and answer its short link as JSON: {"id": ..., "url": ...}."""
+    errors.answer_in("json")
+    query = request.form.get("query", "")
+    if not query.strip():
+        raise Problem(400, "no query: post query=... to get a short link")
+    check_shape(query)
+    identifier = permalinks.save(query)
+    url = url_for("sparql.endpoint", _q=identifier, _external=True)
+    return Response(json.dumps({"id": identifier, "url": url}), status=201, mimetype="application/json", headers={"Location": url})
+
+
+def with_values(query: str, bound: Mapping[Variable, NamedNode | Literal]) -> str:
+    """Append a trailing VALUES clause binding the parameters, so a canned query opened in the editor keeps them.
+
+    >>> with_values("SELECT ?p {}\\n", {Variable("p"): NamedNode("http://e/x")})
+    'SELECT ?p {}\\nVALUES (?p) { (<http://e/x>) }\\n'
+    """
+    if not bound:
+        return query
+    names, terms = " ".join(str(v) for v in bound), " ".join(str(t) for t in bound.values())
+    return query.rstrip("\n") + f"\nVALUES ({names}) {{ ({terms}) }}\n"

@@ -63,7 +63,7 @@ from graph_build.rdf import links
 from graph_build.rdf.shared import build_quads, ontology_quads, reference_quads
 from graph_build.records import AnnotatedWork, BuildRun, BuildStats, Expression, Work
 from graph_build.research.corpus import ResearchGraph, corpus_graph
-from graph_build.store import incremental
+from graph_build.store import incremental, search_index
 from graph_build.store.bulk import write_nquads
 from graph_build.store.incremental import Manifest
 from graph_build.store.versions import LoadError, new_version
@@ -267,6 +267,7 @@ def build(
         with new_version(store_dir, digest) as version:
             count = clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, events))
             clock("shared-graph checks", validate_shared(version))
+            clock("search index", search_index.write(version))  # inside the version: it switches with the graph
     rendered = rendering.done
     run.cache.prune({s.key for s in scanned} | {key for _, key in documents})
     return BuildStats(

@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import doctest
 import io
+import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import requests
+from pyoxigraph import Store
 
 from graph_build import canned
 from server import create_app, federation, sparql_text
-from tests.server.conftest import serving
+from tests.server.conftest import screenshot, serving
 from tests.server.engines import wikidata_sample_serving
 
 NAME = "provinces-wikidata-population"
@@ -97,9 +101,34 @@ def test_without_the_allow_list_the_page_says_federation_is_off(built_store: Pat
     client = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 5.0, **config}).test_client()
     page = client.get(f"/queries/{NAME}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 400
+    assert page.status_code == 200  # a page a person can use: the query, and a way to run it on Wikidata
     assert "联邦查询未开启" in html and "Federation is not enabled" in html and "--service-allow" in html
     endpoint = config.get("SERVICE_ENDPOINTS", {}).get("wikidata", WIKIDATA)
     assert f"wikidata &lt;{endpoint}&gt;" in html
     as_csv = client.get(f"/queries/{NAME}.csv")
     assert as_csv.status_code == 400 and "Federation is not enabled" in as_csv.get_data(as_text=True)
+
+
+def test_the_page_offers_the_query_on_the_wikidata_query_service(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get(f"/queries/{NAME}").get_data(as_text=True)
+    link = unescape(re.search(r'class="button wikidata-run" href="([^"]+)"', html).group(1))  # type: ignore[union-attr]
+    assert link.startswith("https://query.wikidata.org/#")
+    standalone = unquote(link.split("#", 1)[1])
+    assert "SERVICE" not in standalone  # it runs on Wikidata alone
+    items = re.findall(r"\(<http://www.wikidata.org/entity/(Q[0-9]+)> \"([^\"]+)\"@zh-hans ([0-9]+)\)", standalone)
+    assert sorted(items) == [("Q21208", "河北省", "1"), ("Q42392", "甘肃省", "1"), ("Q43194", "云南省", "2")]  # the seeds' provinces
+    assert list(Store().query(standalone)) == []  # valid SPARQL 1.1 (an empty store has no Wikidata facts)
+    assert 'href="https://query.wikidata.org/#' in html and "Q43194" in html
+
+
+def test_the_federation_page_in_chromium(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    for width in (1366, 390):
+        browser.set_window_size(width, 1000)
+        browser.get(f"{live_server}/queries/{NAME}")
+        button = browser.find_element(By.CSS_SELECTOR, "a.wikidata-run")
+        assert button.is_displayed() and button.get_attribute("href").startswith("https://query.wikidata.org/#")
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(browser, f"federation-off-{width}")
+    browser.set_window_size(1280, 1000)
