@@ -66,9 +66,11 @@ NTRIPLES = "application/n-triples"
 QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 HAS_GRAPH = "ASK { GRAPH ?g { ?s ?p ?o } }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-BUILD = f"""SELECT ?digest ?union WHERE {{
+# ?seen is bound only where the default graph holds the build graph's statement (the union of the named graphs);
+# no boolean in the answer, as Virtuoso writes EXISTS as the integer 1.
+BUILD = f"""SELECT ?digest ?seen WHERE {{
   GRAPH <{BUILD_GRAPH}> {{ ?run <{GX}inputDigest> ?digest }}
-  BIND(EXISTS {{ ?run <{GX}inputDigest> ?digest }} AS ?union)
+  OPTIONAL {{ ?run <{GX}inputDigest> ?seen }}
 }} ORDER BY DESC(?digest) LIMIT 1"""
 
 Term = NamedNode | BlankNode | Literal
@@ -289,7 +291,7 @@ class RemoteGraph:
             raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} did not say which build it holds: {error}") from error
         if not rows:
             raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} holds no gaoxin-kg build (no gx:inputDigest in <{BUILD_GRAPH}>)")
-        if rows[0]["union"] is None or rows[0]["union"].value != "true":
+        if rows[0]["seen"] is None:
             raise RemoteUnavailable(
                 f"the SPARQL endpoint {self.endpoint.url} does not query the union of its named graphs by default; "
                 "configure it so (oxigraph: serve --union-default-graph)"
