@@ -58,7 +58,7 @@ from graph_build.iris import BUILD_GRAPH
 from graph_build.store.access import StoreError
 from graph_build.vocab import GX
 
-from . import sparql_text
+from . import remote_pages, sparql_text
 from .graph import Snapshot
 from .query_process import Reply, Task, graph_reply, solutions_reply, term
 
@@ -243,6 +243,10 @@ class RemoteStore:
             return iter(())  # remote blank nodes are not addressable; every statement is in a named graph
         rows = self.endpoint.results(with_values(QUADS, bound))
         return iter([Quad(row["s"], row["p"], row["o"], row["g"]) for row in rows])  # type: ignore[union-attr]
+
+    def prepared(self, procedure: str, arguments: tuple[Any, ...], row_cap: int) -> Any:
+        """Return what a procedure should read: the resource pages' quads fetched in one request (`server.remote_pages`), else this store."""
+        return remote_pages.prepared(self, procedure, arguments, row_cap)
 
     def contains_named_graph(self, graph_name: Any) -> bool:
         if not isinstance(graph_name, NamedNode):
