@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
@@ -26,8 +26,11 @@ from graph_build.vocab import GX, PREFIXES
 
 from . import describe
 
-if TYPE_CHECKING:
-    from .remote import RemoteStore
+
+class Results(Protocol):
+    """Where SELECTs are answered: `server.remote.Endpoint`."""
+
+    def results(self, sparql: str) -> Any: ...
 
 LABELS = " ".join(f"<{p}>" for p in (*describe.LABEL_PREDICATES, describe.NOTATION))
 EVIDENCE = f"<{GX}evidence>?"  # the resource's spans, or the resource itself when it is a span
@@ -119,10 +122,10 @@ class Neighbourhood:
         return len(self.store)
 
 
-def fetch(remote: RemoteStore, sparql: str, node: NamedNode | None = None) -> Neighbourhood:
+def fetch(endpoint: Results, sparql: str, node: NamedNode | None = None) -> Neighbourhood:
     """Run one of the SELECTs above and hold its quads and counts locally."""
     store, counts = Store(), {}
-    for row in remote.endpoint.results(sparql):  # type: ignore[union-attr]
+    for row in endpoint.results(sparql):
         if row["s"] is not None and row["p"] is not None and row["o"] is not None and row["g"] is not None:
             store.add(Quad(row["s"], row["p"], row["o"], row["g"]))
         for name in ("inbound", "size"):
@@ -131,15 +134,15 @@ def fetch(remote: RemoteStore, sparql: str, node: NamedNode | None = None) -> Ne
     return Neighbourhood(store, counts, node)
 
 
-def prepared(remote: RemoteStore, procedure: str, arguments: tuple[Any, ...], row_cap: int) -> Any:
-    """Return the store a procedure should read: a fetched neighbourhood for the resource pages, else the remote store itself."""
+def prepared(endpoint: Results, procedure: str, arguments: tuple[Any, ...], row_cap: int) -> Neighbourhood | None:
+    """Return the quads a resource page's procedure reads, fetched in one request; None for other procedures."""
     if procedure == "resolve":
         id_base, readings = arguments
         nodes = [named(id_base + path) for path, _ in readings]
         valid = [str(n) for n in nodes if n is not None]
-        return fetch(remote, resolve_query(valid)) if valid else Neighbourhood(Store(), {})
+        return fetch(endpoint, resolve_query(valid)) if valid else Neighbourhood(Store(), {})
     if procedure == "describe":
         iri, _, limits = arguments
         node = NamedNode(iri)
-        return fetch(remote, describe_query(str(node), limits.inbound, row_cap), node)
-    return remote
+        return fetch(endpoint, describe_query(str(node), limits.inbound, row_cap), node)
+    return None
