@@ -246,7 +246,8 @@ class RemoteStore:
 
     def prepared(self, procedure: str, arguments: tuple[Any, ...], row_cap: int) -> Any:
         """Return what a procedure should read: the resource pages' quads fetched in one request (`server.remote_pages`), else this store."""
-        return remote_pages.prepared(self.endpoint, procedure, arguments, row_cap) or self
+        found = remote_pages.prepared(self.endpoint, procedure, arguments, row_cap)
+        return self if found is None else found  # not `or`: an empty neighbourhood is falsy (len 0) yet the answer
 
     def contains_named_graph(self, graph_name: Any) -> bool:
         if not isinstance(graph_name, NamedNode):
