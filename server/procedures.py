@@ -66,5 +66,6 @@ PROCEDURES: dict[str, Callable[..., Any]] = {
 
 
 def call(store: ReadableStore, name: str, arguments: tuple[Any, ...], row_cap: int) -> Any:
-    """Run a listed procedure on a store with its arguments and the row cap."""
-    return PROCEDURES[name](store, *arguments, row_cap=row_cap)
+    """Run a listed procedure on a store with its arguments and the row cap (a remote store first fetches what it reads)."""
+    prepared = getattr(store, "prepared", None)  # server.remote.RemoteStore: one request instead of one per look-up
+    return PROCEDURES[name](prepared(name, arguments, row_cap) if prepared else store, *arguments, row_cap=row_cap)

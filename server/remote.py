@@ -58,7 +58,7 @@ from graph_build.iris import BUILD_GRAPH
 from graph_build.store.access import StoreError
 from graph_build.vocab import GX
 
-from . import sparql_text
+from . import remote_pages, sparql_text
 from .graph import Snapshot
 from .query_process import Reply, Task, graph_reply, solutions_reply, term
 
@@ -66,9 +66,11 @@ NTRIPLES = "application/n-triples"
 QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 HAS_GRAPH = "ASK { GRAPH ?g { ?s ?p ?o } }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-BUILD = f"""SELECT ?digest ?union WHERE {{
+# ?seen is bound only where the default graph holds the build graph's statement (the union of the named graphs);
+# no boolean in the answer, as Virtuoso writes EXISTS as the integer 1.
+BUILD = f"""SELECT ?digest ?seen WHERE {{
   GRAPH <{BUILD_GRAPH}> {{ ?run <{GX}inputDigest> ?digest }}
-  BIND(EXISTS {{ ?run <{GX}inputDigest> ?digest }} AS ?union)
+  OPTIONAL {{ ?run <{GX}inputDigest> ?seen }}
 }} ORDER BY DESC(?digest) LIMIT 1"""
 
 Term = NamedNode | BlankNode | Literal
@@ -242,6 +244,11 @@ class RemoteStore:
         rows = self.endpoint.results(with_values(QUADS, bound))
         return iter([Quad(row["s"], row["p"], row["o"], row["g"]) for row in rows])  # type: ignore[union-attr]
 
+    def prepared(self, procedure: str, arguments: tuple[Any, ...], row_cap: int) -> Any:
+        """Return what a procedure should read: the resource pages' quads fetched in one request (`server.remote_pages`), else this store."""
+        found = remote_pages.prepared(self.endpoint, procedure, arguments, row_cap)
+        return self if found is None else found  # not `or`: an empty neighbourhood is falsy (len 0) yet the answer
+
     def contains_named_graph(self, graph_name: Any) -> bool:
         if not isinstance(graph_name, NamedNode):
             return False
@@ -289,7 +296,7 @@ class RemoteGraph:
             raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} did not say which build it holds: {error}") from error
         if not rows:
             raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} holds no gaoxin-kg build (no gx:inputDigest in <{BUILD_GRAPH}>)")
-        if rows[0]["union"] is None or rows[0]["union"].value != "true":
+        if rows[0]["seen"] is None:
             raise RemoteUnavailable(
                 f"the SPARQL endpoint {self.endpoint.url} does not query the union of its named graphs by default; "
                 "configure it so (oxigraph: serve --union-default-graph)"
