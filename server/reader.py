@@ -181,7 +181,7 @@ def spans_by_expression(store: Store, expressions: Sequence[NamedNode], base: st
             mark = mark_of(row["thing"], int(row["start"].value), int(row["end"].value), base)
             if mark is not None:
                 found[expression.value].append(mark)
-    return {k: sorted(set(v), key=lambda m: (m.start, -m.end, m.kind)) for k, v in found.items()}
+    return {k: sorted(set(v), key=lambda m: (m.start, -m.end, m.kind, m.href or "", m.label or "")) for k, v in found.items()}
 
 
 def mark_of(thing: object, start: int, end: int, base: str) -> Mark | None:
@@ -221,7 +221,7 @@ def nest(text: str, marks: Iterable[Mark]) -> tuple[Piece, ...]:
     >>> [(p.text, p.mark and p.mark.kind) for p in inner]
     [('甲', None), ('', 'zone'), ('丙丁', None)]
     """
-    ordered = sorted(marks, key=lambda m: (m.start, -m.end))
+    ordered = sorted(marks, key=lambda m: (m.start, -m.end, m.kind, m.href or "", m.label or ""))  # one order whatever the hash seed
     return tuple(pieces(text, 0, len(text), ordered))
 
 

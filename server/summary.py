@@ -79,7 +79,7 @@ PROVINCE_INCENTIVES = """SELECT ?province ?incentive ?yuan ?sum_kind ?recipient 
   OPTIONAL { ?incentive gx:recipientText ?recipient } OPTIONAL { ?incentive gx:frequency ?frequency }
   BIND(COALESCE(?amount, ?maximum, ?minimum) AS ?yuan) FILTER(BOUND(?yuan))
   BIND(IF(BOUND(?amount), "", IF(BOUND(?maximum), "最高 up to ", "不少于 at least ")) AS ?sum_kind)
-} ORDER BY DESC(?yuan) LIMIT 10"""
+} ORDER BY DESC(?yuan) ?incentive LIMIT 10"""
 PROVINCE_ZONES = """SELECT ?province ?zone (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?measure) AS ?measures) WHERE {
   ?zone gx:inProvince ?province ; a gx:HighTechZone . OPTIONAL { ?zone skos:prefLabel ?label }
   OPTIONAL { ?measure gx:mentionsZone ?zone }
@@ -94,7 +94,7 @@ MEASURE_SIMILAR = """SELECT ?measure ?link ?other ?score ?path ?heading ?documen
   ?link a gx:SimilarityLink ; oa:hasTarget ?measure , ?other ; gx:similarityScore ?score . FILTER(?other != ?measure)
   ?other gx:path ?path ; eli:is_part_of ?document . OPTIONAL { ?other eli:title ?heading }
   OPTIONAL { ?document eli:title ?document_title }
-} ORDER BY DESC(?score) LIMIT 20"""
+} ORDER BY DESC(?score) ?other LIMIT 20"""
 LINK_SIDES = """SELECT ?link ?score ?measure ?path ?heading ?document ?title ?expression ?start ?end WHERE {
   ?link gx:similarityScore ?score ; oa:hasTarget ?measure .
   ?measure gx:path ?path ; eli:is_part_of ?document ; gx:evidence ?span .

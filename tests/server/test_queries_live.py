@@ -33,13 +33,14 @@ def test_query_with_a_parameter_over_http(live_server: str) -> None:
     everything = get(live_server, PAGE + ".json").json()["rows"]
     chosen = get(live_server, PAGE + ".json", params={"recipient_type": LAB}).json()["rows"]
     assert len(everything) > len(chosen) == 1
-    assert chosen[0]["province"] == "云南省" and chosen[0]["amount_yuan"] == "10000000"
+    assert chosen[0]["province"] == "云南省" and chosen[0]["amount_yuan"] == 10000000  # JSON numbers are numbers
 
 
 def test_csv_and_json_twins_agree_over_http(live_server: str) -> None:
     params = {"recipient_type": LAB}
     from_csv = list(csv.DictReader(io.StringIO(get(live_server, PAGE + ".csv", params=params).content.decode("utf-8-sig"))))
-    from_json = [{k: v or "" for k, v in row.items()} for row in get(live_server, PAGE, params={**params, "_format": "json"}).json()["rows"]]
+    rows = get(live_server, PAGE, params={**params, "_format": "json"}).json()["rows"]
+    from_json = [{k: "" if v is None or v == "" else str(v) for k, v in row.items()} for row in rows]  # typed JSON, text CSV
     assert from_csv == from_json
 
 
@@ -74,7 +75,7 @@ def test_choosing_a_recipient_type_in_chromium_redraws_table_and_chart(browser, 
     WebDriverWait(browser, 15).until(expected_conditions.url_contains("recipient_type="))
     after = visible_rows(browser)
     assert after != before and len(after) == 1
-    assert "云南省" in after[0] and "10000000" in after[0]
+    assert "云南省" in after[0] and "1,000 万元" in after[0]  # amounts shown in 万元 (exact yuan on hover)
     bars = browser.find_elements(By.CSS_SELECTOR, "figure.chart svg rect.bar")
     assert len(bars) == 1 and bars[0].size["width"] > 0 and bars[0].is_displayed()
     assert Select(browser.find_element(By.ID, "param-recipient_type")).first_selected_option.text == "国家重点实验室"
