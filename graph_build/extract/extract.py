@@ -41,7 +41,7 @@ def extract(work: Work, segments: tuple[Segment, ...]) -> Extraction:
     )
 
 
-def whole_body(work: Work) -> Segment:
+def body_segment(work: Work) -> Segment:
     """The body of a work's primary expression as one segment with the path "" (no part of the outline)."""
     text, clean = work.primary.analysis, work.primary.clean
     return Segment("", 0, None, None, Span.of(text, clean.body_start, clean.body_end))
@@ -49,7 +49,7 @@ def whole_body(work: Work) -> Segment:
 
 def document_approvals(work: Work, segments: tuple[Segment, ...]) -> tuple[ZoneApproval, ...]:
     """Find the zone approvals anywhere in the body, each in the innermost part holding it ("" outside every part)."""
-    found = [replace(a, measure=innermost(segments, a.span)) for a in find_approvals(work.primary.analysis, whole_body(work))]
+    found = [replace(a, measure=innermost(segments, a.span)) for a in find_approvals(work.primary.analysis, body_segment(work))]
     in_parts = {(a.action, a.zone) for a in found if a.measure}
     return tuple(a for a in found if a.measure or (a.action, a.zone) not in in_parts)  # a reply's title repeats what its body grants
 
@@ -60,7 +60,7 @@ def document_zones(work: Work, segments: tuple[Segment, ...]) -> tuple[ZoneMenti
     A zone named outside every part (a 批复's title, a preamble) belongs to the document: its measure is "".
     """
     text = work.primary.analysis
-    zones = find_zones(text, whole_body(work))
+    zones = find_zones(text, body_segment(work))
     full_names = short_names(text, zones)
     return tuple(replace(zone, name=full_names.get(zone.name, zone.name), measure=innermost(segments, zone.span)) for zone in zones)
 
@@ -77,8 +77,8 @@ def short_names(text: str, zones: tuple[ZoneMention, ...]) -> dict[str, str]:
 
 def innermost(segments: tuple[Segment, ...], span: Span) -> str:
     """Return the path of the deepest segment holding a span, or "" when none does."""
-    holding = [s for s in segments if s.span.start <= span.start and span.end <= s.span.end]
-    return max(holding, key=lambda s: s.path.count("."), default=Segment("", 0, None, None, span)).path
+    holding = [s.path for s in segments if s.span.start <= span.start and span.end <= s.span.end]
+    return max(holding, key=lambda path: path.count("."), default="")
 
 
 def requote(item: Item, source: str) -> Item:

@@ -207,13 +207,13 @@ def _zone_places(sub: str, head_start: int) -> list[tuple[int, int]]:
 # A zone's old name in a reply that renames or upgrades it: "将福建南靖高新技术产业园区更名为漳州高新技术产业开发区".
 # Also "申报潜江高新技术产业园区为国家高新技术产业开发区": the zone applied for under its old name.
 _RENAMED = re.compile(
-    rf"(?:{'|'.join(ZONE_TYPES)})(?:\([^)]{{0,20}}\))?(?:(?:升级|更名|调整|建设)为|更名的|为(?:国家级?|省级|自治区级)?(?:{'|'.join(ZONE_TYPES)}))"
+    rf"{_ZONE_HEAD.pattern}(?:\([^)]{{0,20}}\))?(?:(?:升级|更名|调整|建设)为|更名的|为(?:国家级?|省级|自治区级)?(?:{'|'.join(ZONE_TYPES)}))"
 )
 
 
 def _renamed(sub: str, place_end: int) -> bool:
     """Tell whether the zone whose place ends at place_end is renamed or upgraded right after (its old name is no zone mention)."""
-    return bool(_RENAMED.match(sub, place_end)) or bool(_RENAMED.match(sub, place_end + 2))
+    return bool(_RENAMED.match(sub, place_end))
 
 
 def _without_province(place: str) -> str:

@@ -268,15 +268,20 @@ class WorkGraph:
         ):
             counters: dict[str, int] = {}
             for item in items:
-                counters[item.measure] = counters.get(item.measure, 0) + 1
-                node = NamedNode(iris.fact(self.slug, kind, item.measure, counters[item.measure]))
+                node = self.fact_node(kind, item.measure, counters)
                 self.out.add(node, gx.inMeasure, self.part(item.measure))
-                self.generated(node)
                 self.evidence(node, item.span)
                 emit(node, item)
         self.emit_mentions()
         self.emit_approvals()
         emit_codings(self)  # policy-instrument codes (research features, issue 4)
+
+    def fact_node(self, kind: str, path: str, counters: dict[str, int]) -> NamedNode:
+        """Name the next fact of a kind in the part at path (counting per part) and mark it as made by this build."""
+        counters[path] = counters.get(path, 0) + 1
+        node = NamedNode(iris.fact(self.slug, kind, path, counters[path]))
+        self.generated(node)
+        return node
 
     def emit_incentive(self, node: NamedNode, item: Incentive) -> None:
         """Emit an incentive: recipient, amounts in yuan, rate, frequency, payer."""
@@ -371,9 +376,7 @@ class WorkGraph:
         """Emit the zone approvals of a reply: what was done to which zone, approved by this document (its issuer and date)."""
         counters: dict[str, int] = {}
         for approval in self.annotated.extraction.approvals:
-            path = approval.measure or "0"  # "0": outside every numbered part (a reply's title or unnumbered text)
-            counters[path] = counters.get(path, 0) + 1
-            node = self.out.typed(NamedNode(iris.fact(self.slug, "approval", path, counters[path])), gx.ZoneApproval)
+            node = self.out.typed(self.fact_node("approval", approval.measure or "0", counters), gx.ZoneApproval)  # "0": outside every part
             self.out.add(node, gx.approvesZone, self.zone_node(approval.zone))
             self.out.add(node, gx.approvalAction, plain(approval.action))
             self.out.add(node, gx.approvedBy, self.work_iri)
@@ -381,7 +384,6 @@ class WorkGraph:
                 self.out.add(node, gx.formerName, zh(approval.former_name, self.work.primary.script))
             if approval.level:
                 self.out.add(node, gx.approvedLevel, LEVELS[approval.level])
-            self.generated(node)
             self.evidence(node, approval.span)
 
     # -- shared nodes --------------------------------------------------------------

@@ -119,3 +119,26 @@ def store_link_of(root: Path, quads: list[Quad]) -> Path:
     gc.collect()  # the handle must be gone before a read-only open of the same directory
     (root / "store").symlink_to(version)
     return root / "store"
+
+
+# -- the app on the embedded store beside another engine (test_other_engine.py, test_virtuoso.py) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A loopback stand-in for the Wikidata Query Service, answering the federated query from a stored sample."""
+    from tests.server.engines import wikidata_sample_serving
+
+    with wikidata_sample_serving(tmp_path_factory.mktemp("wikidata-sample")) as endpoint:
+        yield endpoint
+
+
+def federation_options(wikidata: str) -> tuple[str, ...]:
+    return ("--service-allow", wikidata.removesuffix("query"), "--service-endpoint", f"wikidata={wikidata}", "--workers", "1", "--threads", "4")
+
+
+@pytest.fixture(scope="module")
+def embedded(built_store: Path, wikidata: str) -> Iterator[str]:
+    """Our server on the embedded store."""
+    with serving(built_store, *federation_options(wikidata)) as base:
+        yield base

@@ -26,8 +26,8 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from graph_build import canned
 from graph_build.store.access import open_read_only, run_query
 from server import create_app, federation, remote, sparql_text
-from tests.server.conftest import ROOT, serving
-from tests.server.engines import load, oxigraph_serving, wikidata_sample_serving
+from tests.server.conftest import ROOT, federation_options, serving
+from tests.server.engines import load, oxigraph_serving
 
 QUERIES = canned.load_all()
 ID = "https://w3id.org/gaoxin-kg/id/"
@@ -65,23 +65,6 @@ def engine(export_file: Path) -> Iterator[str]:
     load([export_file], location)
     with oxigraph_serving(location, union_default_graph=True) as endpoint:
         yield endpoint
-
-
-@pytest.fixture(scope="module")
-def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with wikidata_sample_serving(tmp_path_factory.mktemp("wikidata-sample")) as endpoint:
-        yield endpoint
-
-
-def federation_options(wikidata: str) -> tuple[str, ...]:
-    return ("--service-allow", wikidata.removesuffix("query"), "--service-endpoint", f"wikidata={wikidata}", "--workers", "1", "--threads", "4")
-
-
-@pytest.fixture(scope="module")
-def embedded(built_store: Path, wikidata: str) -> Iterator[str]:
-    """Our server on the embedded store."""
-    with serving(built_store, *federation_options(wikidata)) as base:
-        yield base
 
 
 @pytest.fixture(scope="module")

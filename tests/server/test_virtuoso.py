@@ -20,14 +20,13 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
-from tests.server.conftest import ROOT, serving
-from tests.server.engines import DOC_VALUES, VIRTUOSO_ENDPOINT, VIRTUOSO_INI, VIRTUOSO_LOAD, VIRTUOSO_START, virtuoso_serving, wikidata_sample_serving
+from tests.server.conftest import ROOT, federation_options, serving
+from tests.server.engines import DOC_VALUES, VIRTUOSO_ENDPOINT, VIRTUOSO_INI, VIRTUOSO_LOAD, VIRTUOSO_START, virtuoso_serving
 from tests.server.test_other_engine import (
     QUERIES,
     canned_rows,
     cases,
     example_parameters,
-    federation_options,
     get,
     inbound_heading,
     order_keys,
@@ -70,18 +69,6 @@ def export_file(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def virtuoso(export_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with virtuoso_serving(export_file, tmp_path_factory.mktemp("virtuoso-db")) as endpoint:
         yield endpoint
-
-
-@pytest.fixture(scope="module")
-def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with wikidata_sample_serving(tmp_path_factory.mktemp("wikidata-sample")) as endpoint:
-        yield endpoint
-
-
-@pytest.fixture(scope="module")
-def embedded(built_store: Path, wikidata: str) -> Iterator[str]:
-    with serving(built_store, *federation_options(wikidata)) as base:
-        yield base
 
 
 @pytest.fixture(scope="module")
