@@ -112,7 +112,7 @@ class Stages:
             self.events(EntrySkipped(printable(path), reason))
         paths = list(entries.files)
         scanned, rejected = [], []
-        for number, result in enumerate(self.workers.map(scan, [ScanTask(path, self.cache) for path in paths]), start=1):
+        for number, result in enumerate(self.workers.map(scan, [ScanTask(path, self.cache, self.data_dir) for path in paths]), start=1):
             self.events(Progress(number, len(paths), paths[number - 1].name))
             if isinstance(result, Rejected):
                 rejected.append(result)
@@ -161,10 +161,10 @@ class Stages:
         tasks, cached = [], {}
         for work, files in works:
             annotation = self.annotations.get(work.slug) if reviewed else None
-            entry = work_key([s.key for s in files], annotation)
+            entry = work_key([s.key for s in files], annotation, self.data_dir)
             if (hit := cached_facts(self.cache, entry)) is not None:
                 cached[entry] = hit
-            tasks.append(AnnotateTask(entry, self.cache, work, annotation))
+            tasks.append(AnnotateTask(entry, self.cache, work, annotation, self.data_dir))
         fresh = iter(self.workers.map(annotate_work, [t for t in tasks if t.key not in cached]))
         return [cached[t.key] if t.key in cached else next(fresh) for t in tasks]
 
@@ -217,29 +217,29 @@ def placed(works: list[Work], run: Stages) -> list[Work]:
     works = [place(work) for work in works]
     for work in works:
         identity = merged(work.identities)
-        if not (identity.province_code or identity.national or reviewed_province(work, run.annotations.get(work.slug))):
+        if not (identity.province_code or identity.national or reviewed_province(work, run.annotations.get(work.slug), run.data_dir)):
             files = ", ".join(e.name for e in work.expressions)
             reason = "no jurisdiction: neither issuer, title, 文号, zone, body nor site code names a province or city; left unknown"
             run.events(FileWarning(files, None, reason))
     return works
 
 
-def reviewed_province(work: Work, path: Path | None) -> str | None:
+def reviewed_province(work: Work, path: Path | None, root: Path | None = None) -> str | None:
     """Return the province a work's reviewed annotation file (if it has one) gives it."""
     if path is None:
         return None
-    annotated = read_annotation(path, {e.name: e for e in work.expressions})
+    annotated = read_annotation(path, {e.name: e for e in work.expressions}, root)
     return merged(annotated.work.identities).province_code if annotated.reviewed else None
 
 
-def input_digest(scanned: list[Scanned], rejected: list[Rejected], annotations: list[Path]) -> str:
+def input_digest(scanned: list[Scanned], rejected: list[Rejected], annotations: list[Path], root: Path | None = None) -> str:
     """Digest what makes a graph: each raw file's name and bytes (from the scan, which read it), the annotation files, the builder version."""
     digest = hashlib.sha256(__version__.encode())
     files = sorted([(s.expression.name, s.key) for s in scanned] + [(r.event.file, r.digest) for r in rejected])
     for name, key in files:
         digest.update(f"{name}\0{key}\0".encode())
     for path in sorted(annotations):
-        digest.update(path.name.encode() + b"\0" + annotation_bytes(path))
+        digest.update(path.name.encode() + b"\0" + annotation_bytes(path, root))
     return digest.hexdigest()
 
 
@@ -252,7 +252,7 @@ def build(
     shapes.checks(False)  # compile the shapes for documents (2 s) before the workers fork, so they inherit them
     with stages(data_dir, events, jobs, cache_dir or default_directory(store_dir), strict) as run:
         scanned, rejected = clock("read … identify", run.scanned())
-        digest = input_digest(scanned, rejected, list(run.annotations.values()))
+        digest = input_digest(scanned, rejected, list(run.annotations.values()), data_dir)
         build_run = BuildRun(iris.build_run(digest), digest, started, __version__)
         works = clock("group", run.works(scanned))
         files = sum(len(members) for _, members in works)

@@ -63,6 +63,7 @@ class Scanned:
 class ScanTask:
     path: Path
     cache: Cache
+    root: Path | None = None  # the data folder the file is read inside of (confine.py)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def scan(task: ScanTask) -> Scanned | Rejected:
     The file is read once: its bytes key the cache, then feed the read stage.
     """
     try:
-        data = read_bytes(task.path)
+        data = read_bytes(task.path, task.root)
     except ReadError as error:
         return Rejected(FileRejected(printable(task.path), error.reason), error.reason)
     entry = key(builder_digest(), task.path.name, data)
@@ -133,16 +134,17 @@ class AnnotateTask:
     cache: Cache
     work: Work
     annotation: Path | None  # the work's annotation file, if there is one
+    root: Path | None = None  # the data folder the annotation file is read inside of
 
 
-def work_key(file_keys: list[str], annotation: Path | None) -> str:
+def work_key(file_keys: list[str], annotation: Path | None, root: Path | None = None) -> str:
     """Key a work by its files' keys in order and the bytes of its annotation file."""
-    return key(builder_digest(), *file_keys, annotation_bytes(annotation) if annotation else b"")
+    return key(builder_digest(), *file_keys, annotation_bytes(annotation, root) if annotation else b"")
 
 
 def annotate_work(task: AnnotateTask) -> Facts:
     """Run segment, extract and annotate on one work (reviewed annotation files win) and cache the result."""
-    annotated = annotated_work(task.work, task.annotation)
+    annotated = annotated_work(task.work, task.annotation, task.root)
     task.cache.put("work", task.key, annotated)
     facts = Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached=False, texts=work_texts(annotated))
     task.cache.put("work", task.key, facts, suffix=".facts")
@@ -157,10 +159,10 @@ def cached_facts(cache_: Cache, entry: str) -> Facts | None:
     return dataclasses.replace(facts, cached=True) if facts is not None else None
 
 
-def annotated_work(work: Work, annotation: Path | None) -> AnnotatedWork:
+def annotated_work(work: Work, annotation: Path | None, root: Path | None = None) -> AnnotatedWork:
     """Annotate one work: its reviewed annotation file if it has one, else the extractor's findings."""
     if annotation is not None:
-        reviewed = read_annotation(annotation, {e.name: e for e in work.expressions})
+        reviewed = read_annotation(annotation, {e.name: e for e in work.expressions}, root)
         if reviewed.reviewed:
             return reviewed
     segments = segment(work.primary)

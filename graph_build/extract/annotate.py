@@ -120,10 +120,10 @@ def refused(event: yaml.Event, problem: str) -> yaml.MarkedYAMLError:
     return yaml.MarkedYAMLError(problem=problem, problem_mark=event.start_mark)
 
 
-def load_yaml(path: Path) -> Any:
-    """Load an annotation file's YAML (a regular file within the size limit, plain data), or raise AnnotationError naming file and line."""
+def load_yaml(path: Path, root: Path | None = None) -> Any:
+    """Load an annotation file's YAML (a regular file of the data folder `root`, within the size limit, plain data), or raise AnnotationError."""
     try:
-        text = read_limited(path, max_file_bytes()).decode("utf-8")
+        text = read_limited(path, max_file_bytes(), root).decode("utf-8")
     except ReadError as error:
         raise AnnotationError(printable(path), "", error.reason) from None
     except UnicodeDecodeError as error:
@@ -138,10 +138,10 @@ def load_yaml(path: Path) -> Any:
         raise AnnotationError(f"{printable(path)}{at}", "", escaped(problem)) from None
 
 
-def annotation_bytes(path: Path) -> bytes:
+def annotation_bytes(path: Path, root: Path | None = None) -> bytes:
     """Return an annotation file's bytes for the build's digests (a regular file within the size limit), or raise AnnotationError."""
     try:
-        return read_limited(path, max_file_bytes())
+        return read_limited(path, max_file_bytes(), root)
     except ReadError as error:
         raise AnnotationError(printable(path), "", error.reason) from None
 
@@ -229,10 +229,10 @@ def required(mapping: Any, name: str, kind: type, where: str) -> Any:
     return value
 
 
-def read_annotation(path: Path, expressions: dict[str, Expression]) -> AnnotatedWork:
+def read_annotation(path: Path, expressions: dict[str, Expression], root: Path | None = None) -> AnnotatedWork:
     """Read an annotation file against the expressions it names, checking every quote; AnnotationError names the file and the item."""
     try:
-        return annotated_from(load_yaml(path), expressions)
+        return annotated_from(load_yaml(path, root), expressions)
     except AnnotationError as error:
         raise AnnotationError(error.file or printable(path), error.item, error.reason) from None
 

@@ -2,9 +2,11 @@
 
 Only regular files are read: :func:`listing` sorts a folder's entries into
 the files to read and those skipped with why (directories, pipes, devices,
-sockets, symbolic links leaving the data folder), and :func:`read_limited`
-checks the open file's type and size before it reads at most the limit
-(``GAOXIN_MAX_FILE_BYTES``), so no entry can hang the build or fill memory.
+sockets, symbolic links leaving the data folder, hard links), and
+:func:`read_limited` opens the file by walking from the data folder without
+following links (confine.py), then checks the open file's type, size and link
+count before it reads at most the limit (``GAOXIN_MAX_FILE_BYTES``), so no
+entry can hang the build, fill memory or bring in a file from elsewhere.
 A file that is not a document (empty, binary, too large, undecodable, an
 unreadable name) raises ReadError naming the file and saying why; the build
 skips it and reports it. What can be repaired is repaired and reported as a
@@ -31,6 +33,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from graph_build.records import SourceText
+from graph_build.text.confine import Escaped, open_inside
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the longest policy document seen is under 1 MB; a larger file is a dump, not a document
 MAX_BYTES_SETTING = "GAOXIN_MAX_FILE_BYTES"  # the environment variable that overrides MAX_FILE_BYTES
@@ -125,16 +128,31 @@ def listing(folder: Path, root: Path, suffix: str = "") -> Listing:
 
 
 def not_a_file(path: Path, root: Path) -> str | None:
-    """Say why a folder entry is not read (no regular file, a link leaving `root`, a dangling link), or None to read it."""
+    """Say why a folder entry is not read (no regular file, a link leaving `root`, a dangling link, a hard link), or None to read it."""
     try:
         if path.is_symlink():
             target = path.resolve(strict=True)
             if not target.is_relative_to(root.resolve()):
                 return f"symbolic link to {printable(target)}, outside the data folder {printable(root.resolve())}: not followed"
-        mode = path.stat().st_mode
+        status = path.stat()
     except (OSError, RuntimeError) as error:  # a dangling link or a loop of links
         return f"cannot be followed or read: {getattr(error, 'strerror', None) or error}"
-    return None if stat.S_ISREG(mode) else f"{kind_of(mode)}, not a regular file: skipped"
+    if not stat.S_ISREG(status.st_mode):
+        return f"{kind_of(status.st_mode)}, not a regular file: skipped"
+    return hard_link(status.st_nlink, "skipped")
+
+
+def hard_link(links: int, outcome: str) -> str | None:
+    """Say why a regular file with more than one name (a hard link) is not read, or None for a file with one name.
+
+    >>> hard_link(1, "skipped") is None
+    True
+    >>> hard_link(2, "skipped")
+    'a hard link (2 names for one file; another may be outside the data folder): skipped; copy the file in (cp, not ln)'
+    """
+    if links <= 1:
+        return None
+    return f"a hard link ({links} names for one file; another may be outside the data folder): {outcome}; copy the file in (cp, not ln)"
 
 
 def kind_of(mode: int) -> str:
@@ -146,19 +164,20 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in NOT_FILES if test(mode)), "a regular file" if stat.S_ISREG(mode) else "not a file")
 
 
-def read_limited(path: Path, limit: int) -> bytes:
-    """Read a regular file of at most `limit` bytes: the open file's type and size are checked before reading, and no more is read.
+def read_limited(path: Path, limit: int, root: Path | None = None) -> bytes:
+    """Read a regular file of at most `limit` bytes: the open file's type, size and links are checked before reading, and no more is read.
 
+    With `root` (the data folder) the file is opened by walking from the folder without following links (confine.py),
+    so an entry swapped for a link after the listing is refused; without it, the path the caller named is opened.
     The file is opened without blocking, so a named pipe put in place of a file is refused instead of waiting for a writer.
     """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        raise ReadError(path, f"cannot read: {error.strerror or error}") from error
+    descriptor = opened(path, root)
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise ReadError(path, f"{kind_of(status.st_mode)}, not a regular file: not read")
+        if (links := hard_link(status.st_nlink, "not read")) is not None:
+            raise ReadError(path, links)
         if status.st_size > limit:
             raise ReadError(path, f"file is {status.st_size:,} bytes, over the limit of {limit:,} bytes (read.MAX_FILE_BYTES, setting {MAX_BYTES_SETTING})")
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
@@ -170,6 +189,18 @@ def read_limited(path: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise ReadError(path, f"file grew past the limit of {limit:,} bytes while being read")
     return data
+
+
+def opened(path: Path, root: Path | None) -> int:
+    """Open a file for reading without blocking: inside the data folder `root` without following links, or as named."""
+    try:
+        if root is None:
+            return os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        return open_inside(path, root)
+    except Escaped as error:
+        raise ReadError(path, error.reason) from None
+    except OSError as error:
+        raise ReadError(path, f"cannot read: {error.strerror or error}") from error
 
 
 def read(path: Path, data: bytes | None = None) -> SourceText:
@@ -213,14 +244,14 @@ def file_offset(source: SourceText, offset: int) -> int:
     return offset
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read a file's bytes, refusing names that are not UTF-8 or hold control characters, no regular file, large, empty and binary files."""
+def read_bytes(path: Path, root: Path | None = None) -> bytes:
+    """Read a file's bytes (inside the data folder `root` when given), refusing bad names, no regular file, hard links, large, empty and binary files."""
     name = os.fsencode(path.name).decode("utf-8", errors="replace")
     if name != path.name:
         raise ReadError(path, "file name is not valid UTF-8; rename the file")
     if NAME_FORBIDDEN.search(name):
         raise ReadError(path, "file name holds control characters (a line break, an escape…); rename the file")
-    data = read_limited(path, max_file_bytes())
+    data = read_limited(path, max_file_bytes(), root)
     if not data.strip():
         raise ReadError(path, "empty file")
     if is_binary(data[:BINARY_SAMPLE]):

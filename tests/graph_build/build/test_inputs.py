@@ -28,6 +28,7 @@ BUILD_MEMORY = 1536 * 1024 * 1024  # address space of a build of the seeds (Rock
 SECRET = "机密：数据目录以外的文件，不得发布"
 FORGED = "a\n  rejected forged.txt"  # a file name that would print a line of its own
 ESCAPE = "b\x1b[2Jc.txt"  # a file name that would clear the terminal
+COPY_IN = "copy the file in (cp, not ln)"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def hostile_data(tmp: Path) -> Path:
     (raw / "folder.txt").mkdir()
     (tmp / "secret.txt").write_text(SECRET + "\n" + (SEEDS / "raw" / "002_eb9a3bdd4a792803.txt").read_text(encoding="utf-8"), encoding="utf-8")
     (raw / "outside.txt").symlink_to(tmp / "secret.txt")
+    os.link(tmp / "secret.txt", raw / "hardlinked.txt")  # a second name of the file outside: it would publish the same text
     with open(raw / "big.txt", "wb") as handle:  # sparse: 400 MB of NUL bytes that take no disk
         handle.truncate(400 * 1024 * 1024)
     for name in (FORGED, ESCAPE):
@@ -96,6 +98,7 @@ def test_the_build_skips_what_is_no_document_and_goes_on(built: tuple[Path, Path
             f"  skipped {raw}/pipe.txt: a named pipe (FIFO), not a regular file: skipped",
             f"  skipped {raw}/folder.txt: a directory, not a regular file: skipped",
             f"  skipped {raw}/outside.txt: symbolic link to {data.parent}/secret.txt, outside the data folder {data}: not followed",
+            f"  skipped {raw}/hardlinked.txt: a hard link (2 names for one file; another may be outside the data folder): skipped; {COPY_IN}",
             f"  skipped {annotations}/zero.yaml: symbolic link to /dev/zero, outside the data folder {data}: not followed",
             f"  skipped {annotations}/pipe.yaml: a named pipe (FIFO), not a regular file: skipped",
             f"  skipped {annotations}/folder.yaml: a directory, not a regular file: skipped",
@@ -151,3 +154,9 @@ def test_the_seed_copies_equal_the_documents_in_data() -> None:
     # tests/data/seeds/raw holds copies (the build follows no link out of its data folder): they must not drift from data/raw.
     for seed in (SEEDS / "raw").iterdir():
         assert not seed.is_symlink() and seed.read_bytes() == (ROOT / "data" / "raw" / seed.name).read_bytes(), seed.name
+
+
+def test_nothing_in_the_project_data_is_a_hard_link() -> None:
+    # The build refuses files with more than one name; git never makes hard links, and no data of ours may rely on one.
+    files = [p for folder in (ROOT / "data", ROOT / "tests" / "data") for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert files and [p for p in files if p.stat().st_nlink > 1] == []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from graph_build.text import confine
 from graph_build.text.read import MAX_BYTES_SETTING, ReadError, escaped, listing, max_file_bytes, printable, read, read_bytes, read_limited
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -150,3 +151,80 @@ def test_names_with_control_characters_are_refused_and_printed_escaped(tmp_path:
 )
 def test_escaped_keeps_text_and_shows_controls(text: str, shown: str) -> None:
     assert escaped(text) == shown
+
+
+# ---- hard links, and entries swapped between the listing and the read (issue 13) -----------------------------
+
+
+def test_a_hard_link_is_skipped_by_the_listing_and_refused_by_the_read(tmp_path: Path) -> None:
+    # A second name of a file outside the data folder: we cannot know where the other name is, so its text is never read.
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(SEED.read_bytes())
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    os.link(secret, raw / "linked.txt")
+    (raw / "copied.txt").write_bytes(SEED.read_bytes())
+    entries = listing(raw, tmp_path / "data")
+    assert [p.name for p in entries.files] == ["copied.txt"]
+    assert entries.skipped == (
+        (raw / "linked.txt", "a hard link (2 names for one file; another may be outside the data folder): skipped; copy the file in (cp, not ln)"),
+    )
+    with pytest.raises(ReadError, match=r"linked.txt: a hard link \(2 names for one file; .*\): not read; copy the file in \(cp, not ln\)"):
+        read_bytes(raw / "linked.txt", tmp_path / "data")
+
+
+def test_a_file_listed_then_swapped_for_a_link_leaving_the_folder_is_not_read(data: Path) -> None:
+    good = data / "raw" / "good.txt"
+    assert good in listing(data / "raw", data).files
+    good.unlink()
+    good.symlink_to(data.parent / "secret.txt")  # the swap, after the listing accepted a regular file
+    with pytest.raises(ReadError, match="good.txt: leads to .*secret.txt, outside the data folder .*: not followed"):
+        read_bytes(good, data)
+
+
+def test_a_folder_listed_then_swapped_for_a_link_leaving_the_folder_is_not_read(data: Path, tmp_path: Path) -> None:
+    good = data / "raw" / "good.txt"
+    assert good in listing(data / "raw", data).files
+    elsewhere = tmp_path / "elsewhere"
+    (data / "raw").rename(elsewhere)
+    (elsewhere / "good.txt").write_text("机密：不应发布的文本\n", encoding="utf-8")
+    (data / "raw").symlink_to(elsewhere)  # the folder swapped: good.txt now names a file outside the data folder
+    with pytest.raises(ReadError, match="good.txt: leads to .*elsewhere/good.txt, outside the data folder"):
+        read_bytes(good, data)
+
+
+@pytest.mark.parametrize("swapped", ["file", "folder"])
+def test_a_swap_after_the_path_is_resolved_is_refused_by_o_nofollow(data: Path, monkeypatch: pytest.MonkeyPatch, swapped: str) -> None:
+    # The narrowest race: the path resolved inside the folder, then the entry (or its folder) is swapped before the open.
+    good, secret = data / "raw" / "good.txt", data.parent / "secret.txt"
+    resolve = confine.inside
+
+    def resolve_then_swap(path: Path, root: Path) -> tuple[Path, tuple[str, ...]]:
+        resolved = resolve(path, root)
+        if swapped == "file":
+            good.unlink()
+            good.symlink_to(secret)
+        else:
+            (data / "raw").rename(data.parent / "moved")
+            (data / "raw").symlink_to(data.parent / "moved")
+        return resolved
+
+    monkeypatch.setattr(confine, "inside", resolve_then_swap)
+    with pytest.raises(ReadError, match="good.txt: was replaced by a symbolic link .* after the listing: not followed"):
+        read_bytes(good, data)
+
+
+def test_a_link_the_listing_accepted_is_read_at_its_target_inside_the_folder(data: Path) -> None:
+    link = data / "raw" / "inside-link.txt"
+    assert link in listing(data / "raw", data).files
+    assert read_bytes(link, data) == SEED.read_bytes()
+    link.unlink()
+    link.symlink_to(data.parent / "secret.txt")  # retargeted after the listing
+    with pytest.raises(ReadError, match="outside the data folder"):
+        read_bytes(link, data)
+
+
+def test_the_data_folder_itself_may_be_reached_through_a_link(data: Path, tmp_path: Path) -> None:
+    # --data may name a link (the user chose it); only what lies below the folder is walked without following links.
+    (tmp_path / "alias").symlink_to(data)
+    assert read_bytes(tmp_path / "alias" / "raw" / "good.txt", tmp_path / "alias") == SEED.read_bytes()
