@@ -13,6 +13,7 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -21,8 +22,10 @@ from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfForm
 from gaoxin_kg.report import BuildReport
 from graph_build import canned
 from graph_build.build import driver
+from graph_build.build.events import BuildEvent, Events, StoreSwitching
 from graph_build.extract import evaluate
 from graph_build.extract.annotate import AnnotationError, disagreements, write_annotation
+from graph_build.records import BuildStats
 from graph_build.store.access import DEFAULT_STORE, StoreError, current_version, open_read_only, run_query
 from graph_build.store.versions import LoadError, rollback
 from graph_build.text.read import ReadError
@@ -105,20 +108,43 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def interrupt(signum: int, frame: object) -> None:
-    """Turn SIGTERM into an exception, so the half-written version is removed and the link stays."""
-    raise Interrupted(f"interrupted by {signal.Signals(signum).name}; the store link was not switched")
+@dataclass
+class Termination:
+    """What SIGTERM does to a build: before the store link starts to switch, interrupt it; from then on, let it finish and report.
+
+    The switch is the point of no return (StoreSwitching, sent by versions.new_version just before the link is
+    replaced): a build stopped after it would leave the new graph in place with no summary, so the signal is
+    only noted there, and said after the summary (issue 13, item 7).
+    """
+
+    switching: bool = False
+    received: str | None = None  # the name of a signal that came while the link was switching
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if not self.switching:  # the half-written version is removed and the link stays
+            raise Interrupted(f"interrupted by {signal.Signals(signum).name}; the store link was not switched")
+        self.received = signal.Signals(signum).name
+
+    def watching(self, events: Events) -> Events:
+        """Pass the build's events on, noting the moment the store link starts to switch."""
+
+        def watched(event: BuildEvent) -> None:
+            self.switching = self.switching or isinstance(event, StoreSwitching)
+            events(event)
+
+        return watched
 
 
 @contextmanager
-def stopped_by_sigterm() -> Iterator[None]:
-    """Raise Interrupted on SIGTERM while the block runs (signals can only be handled in the main thread)."""
+def stopped_by_sigterm() -> Iterator[Termination]:
+    """Handle SIGTERM with a Termination while the block runs (signals can only be handled in the main thread)."""
+    termination = Termination()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield termination
         return
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = signal.signal(signal.SIGTERM, termination)
     try:
-        yield
+        yield termination
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -130,14 +156,21 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs {args.jobs}: give at least 1")
     report = BuildReport()
-    with stopped_by_sigterm():
-        stats = driver.build(args.data, args.store, report, jobs=args.jobs, cache_dir=args.cache, strict=args.strict)
-    print(
-        f"read {stats.files} files, rejected {report.rejected}, dropped {stats.dropped_lines} lines, merged {stats.merged} duplicate(s): "
-        f"{stats.works} documents ({stats.works_from_cache} from the cache), {stats.measures} measures, {stats.incentives} incentives, {stats.triples} triples "
-        f"in {time.perf_counter() - started:.1f} s → {current_version(args.store)}"
-    )
+    with stopped_by_sigterm() as termination:
+        stats = driver.build(args.data, args.store, termination.watching(report), jobs=args.jobs, cache_dir=args.cache, strict=args.strict)
+        print(summary(stats, report.rejected, time.perf_counter() - started, args.store), flush=True)
+        if termination.received:
+            print(f"gaoxin-kg build: {termination.received} came while the store link was switching: the build finished first", file=sys.stderr, flush=True)
     return 0
+
+
+def summary(stats: BuildStats, rejected: int, seconds: float, store: Path) -> str:
+    """Write the build's summary line: what was read, rejected, dropped, merged and produced, and the version switched in."""
+    return (
+        f"read {stats.files} files, rejected {rejected}, dropped {stats.dropped_lines} lines, merged {stats.merged} duplicate(s): "
+        f"{stats.works} documents ({stats.works_from_cache} from the cache), {stats.measures} measures, {stats.incentives} incentives, "
+        f"{stats.triples} triples in {seconds:.1f} s → {current_version(store)}"
+    )
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from graph_build.build.events import (
     Progress,
     ReferenceGap,
     SimilarityLinked,
+    StoreSwitching,
     WorksMerged,
 )
 from graph_build.text.read import escaped
@@ -65,6 +66,8 @@ def event_text(event: BuildEvent) -> str | None:
             return f"  {kind} {label}: {advice}"
         case LoadPlanned(description):
             return f"  load: {description}"
+        case StoreSwitching(version):
+            return f"  switching the store link to {version}"
         case PhaseTimed(phase, seconds):
             return f"  time {phase}: {seconds:.1f} s"
     return None

@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +38,7 @@ from graph_build.build.events import (
     LoadPlanned,
     PhaseTimed,
     Progress,
+    StoreSwitching,
     WorksMerged,
     ignore,
 )
@@ -67,6 +68,7 @@ from graph_build.store import incremental, search_index
 from graph_build.store.bulk import write_nquads
 from graph_build.store.incremental import Manifest
 from graph_build.store.versions import LoadError, new_version
+from graph_build.text.confine import DataFolder, data_folder
 from graph_build.text.group import clusters, make_work, merged
 from graph_build.text.place import place
 from graph_build.text.read import Listing, listing, printable
@@ -104,6 +106,10 @@ class Stages:
     cache: Cache
     events: Events
     strict: bool = False
+    inside: DataFolder = field(init=False)  # the real folders read from, resolved before any listing (text/confine.py)
+
+    def __post_init__(self) -> None:
+        self.inside = data_folder(self.data_dir)
 
     def scanned(self) -> tuple[list[Scanned], list[Rejected]]:
         """Run read, clean, script and identify on every raw file; report and set aside the files that are no document."""
@@ -112,7 +118,7 @@ class Stages:
             self.events(EntrySkipped(printable(path), reason))
         paths = list(entries.files)
         scanned, rejected = [], []
-        for number, result in enumerate(self.workers.map(scan, [ScanTask(path, self.cache, self.data_dir) for path in paths]), start=1):
+        for number, result in enumerate(self.workers.map(scan, [ScanTask(path, self.cache, self.inside) for path in paths]), start=1):
             self.events(Progress(number, len(paths), paths[number - 1].name))
             if isinstance(result, Rejected):
                 rejected.append(result)
@@ -161,10 +167,10 @@ class Stages:
         tasks, cached = [], {}
         for work, files in works:
             annotation = self.annotations.get(work.slug) if reviewed else None
-            entry = work_key([s.key for s in files], annotation, self.data_dir)
+            entry = work_key([s.key for s in files], annotation, self.inside)
             if (hit := cached_facts(self.cache, entry)) is not None:
                 cached[entry] = hit
-            tasks.append(AnnotateTask(entry, self.cache, work, annotation, self.data_dir))
+            tasks.append(AnnotateTask(entry, self.cache, work, annotation, self.inside))
         fresh = iter(self.workers.map(annotate_work, [t for t in tasks if t.key not in cached]))
         return [cached[t.key] if t.key in cached else next(fresh) for t in tasks]
 
@@ -217,29 +223,29 @@ def placed(works: list[Work], run: Stages) -> list[Work]:
     works = [place(work) for work in works]
     for work in works:
         identity = merged(work.identities)
-        if not (identity.province_code or identity.national or reviewed_province(work, run.annotations.get(work.slug), run.data_dir)):
+        if not (identity.province_code or identity.national or reviewed_province(work, run.annotations.get(work.slug), run.inside)):
             files = ", ".join(e.name for e in work.expressions)
             reason = "no jurisdiction: neither issuer, title, 文号, zone, body nor site code names a province or city; left unknown"
             run.events(FileWarning(files, None, reason))
     return works
 
 
-def reviewed_province(work: Work, path: Path | None, root: Path | None = None) -> str | None:
+def reviewed_province(work: Work, path: Path | None, inside: DataFolder | None = None) -> str | None:
     """Return the province a work's reviewed annotation file (if it has one) gives it."""
     if path is None:
         return None
-    annotated = read_annotation(path, {e.name: e for e in work.expressions}, root)
+    annotated = read_annotation(path, {e.name: e for e in work.expressions}, inside)
     return merged(annotated.work.identities).province_code if annotated.reviewed else None
 
 
-def input_digest(scanned: list[Scanned], rejected: list[Rejected], annotations: list[Path], root: Path | None = None) -> str:
+def input_digest(scanned: list[Scanned], rejected: list[Rejected], annotations: list[Path], inside: DataFolder | None = None) -> str:
     """Digest what makes a graph: each raw file's name and bytes (from the scan, which read it), the annotation files, the builder version."""
     digest = hashlib.sha256(__version__.encode())
     files = sorted([(s.expression.name, s.key) for s in scanned] + [(r.event.file, r.digest) for r in rejected])
     for name, key in files:
         digest.update(f"{name}\0{key}\0".encode())
     for path in sorted(annotations):
-        digest.update(path.name.encode() + b"\0" + annotation_bytes(path, root))
+        digest.update(path.name.encode() + b"\0" + annotation_bytes(path, inside))
     return digest.hexdigest()
 
 
@@ -252,7 +258,7 @@ def build(
     shapes.checks(False)  # compile the shapes for documents (2 s) before the workers fork, so they inherit them
     with stages(data_dir, events, jobs, cache_dir or default_directory(store_dir), strict) as run:
         scanned, rejected = clock("read … identify", run.scanned())
-        digest = input_digest(scanned, rejected, list(run.annotations.values()), data_dir)
+        digest = input_digest(scanned, rejected, list(run.annotations.values()), run.inside)
         build_run = BuildRun(iris.build_run(digest), digest, started, __version__)
         works = clock("group", run.works(scanned))
         files = sum(len(members) for _, members in works)
@@ -264,7 +270,7 @@ def build(
         del texts
         manifest = Manifest(builder_digest(), build_run.iri, documents)
         graph = BuiltGraph(rendering, research, build_run, clock, events)
-        with new_version(store_dir, digest) as version:
+        with new_version(store_dir, digest, lambda complete: events(StoreSwitching(str(complete)))) as version:
             count = clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, events))
             clock("shared-graph checks", validate_shared(version))
             clock("search index", search_index.write(version))  # inside the version: it switches with the graph

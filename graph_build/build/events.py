@@ -95,6 +95,13 @@ class LoadPlanned:
 
 
 @dataclass(frozen=True)
+class StoreSwitching:
+    """The new version is complete and the store link is about to point at it: from here on the build finishes, even on SIGTERM."""
+
+    version: str  # the version directory's path
+
+
+@dataclass(frozen=True)
 class PhaseTimed:
     """The wall time one phase of the build took."""
 
@@ -113,7 +120,7 @@ class Progress:
 
 BuildEvent = (
     FileRejected | EntrySkipped | AnnotationRefused | LineDropped | FileWarning | WorksMerged | MeasureUncoded | SimilarityLinked | ReferenceGap
-) | LoadPlanned | PhaseTimed | Progress
+) | LoadPlanned | StoreSwitching | PhaseTimed | Progress
 Events = Callable[[BuildEvent], None]
 
 

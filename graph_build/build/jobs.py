@@ -33,6 +33,7 @@ from graph_build.records import AnnotatedWork, BuildRun, Expression, Extraction,
 from graph_build.research import instruments
 from graph_build.research.corpus import WorkTexts, work_texts
 from graph_build.text.clean import clean
+from graph_build.text.confine import DataFolder
 from graph_build.text.group import Fingerprint, fingerprint
 from graph_build.text.identify import identify
 from graph_build.text.read import ReadError, printable, read, read_bytes
@@ -63,7 +64,7 @@ class Scanned:
 class ScanTask:
     path: Path
     cache: Cache
-    root: Path | None = None  # the data folder the file is read inside of (confine.py)
+    inside: DataFolder | None = None  # the data folder the file is read inside of (confine.py)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def scan(task: ScanTask) -> Scanned | Rejected:
     The file is read once: its bytes key the cache, then feed the read stage.
     """
     try:
-        data = read_bytes(task.path, task.root)
+        data = read_bytes(task.path, task.inside)
     except ReadError as error:
         return Rejected(FileRejected(printable(task.path), error.reason), error.reason)
     entry = key(builder_digest(), task.path.name, data)
@@ -134,17 +135,17 @@ class AnnotateTask:
     cache: Cache
     work: Work
     annotation: Path | None  # the work's annotation file, if there is one
-    root: Path | None = None  # the data folder the annotation file is read inside of
+    inside: DataFolder | None = None  # the data folder the annotation file is read inside of
 
 
-def work_key(file_keys: list[str], annotation: Path | None, root: Path | None = None) -> str:
+def work_key(file_keys: list[str], annotation: Path | None, inside: DataFolder | None = None) -> str:
     """Key a work by its files' keys in order and the bytes of its annotation file."""
-    return key(builder_digest(), *file_keys, annotation_bytes(annotation, root) if annotation else b"")
+    return key(builder_digest(), *file_keys, annotation_bytes(annotation, inside) if annotation else b"")
 
 
 def annotate_work(task: AnnotateTask) -> Facts:
     """Run segment, extract and annotate on one work (reviewed annotation files win) and cache the result."""
-    annotated = annotated_work(task.work, task.annotation, task.root)
+    annotated = annotated_work(task.work, task.annotation, task.inside)
     task.cache.put("work", task.key, annotated)
     facts = Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached=False, texts=work_texts(annotated))
     task.cache.put("work", task.key, facts, suffix=".facts")
@@ -159,10 +160,10 @@ def cached_facts(cache_: Cache, entry: str) -> Facts | None:
     return dataclasses.replace(facts, cached=True) if facts is not None else None
 
 
-def annotated_work(work: Work, annotation: Path | None, root: Path | None = None) -> AnnotatedWork:
+def annotated_work(work: Work, annotation: Path | None, inside: DataFolder | None = None) -> AnnotatedWork:
     """Annotate one work: its reviewed annotation file if it has one, else the extractor's findings."""
     if annotation is not None:
-        reviewed = read_annotation(annotation, {e.name: e for e in work.expressions}, root)
+        reviewed = read_annotation(annotation, {e.name: e for e in work.expressions}, inside)
         if reviewed.reviewed:
             return reviewed
     segments = segment(work.primary)

@@ -21,6 +21,7 @@ import yaml
 from graph_build import __version__
 from graph_build.records import AnnotatedWork, Expression, Extraction, Identity, InstrumentCoding, Segment, Span, Work
 from graph_build.research import instruments
+from graph_build.text.confine import DataFolder
 from graph_build.text.read import ReadError, escaped, max_file_bytes, printable, read_limited
 
 
@@ -120,10 +121,10 @@ def refused(event: yaml.Event, problem: str) -> yaml.MarkedYAMLError:
     return yaml.MarkedYAMLError(problem=problem, problem_mark=event.start_mark)
 
 
-def load_yaml(path: Path, root: Path | None = None) -> Any:
-    """Load an annotation file's YAML (a regular file of the data folder `root`, within the size limit, plain data), or raise AnnotationError."""
+def load_yaml(path: Path, inside: DataFolder | None = None) -> Any:
+    """Load an annotation file's YAML (a regular file of the data folder, within the size limit, plain data), or raise AnnotationError."""
     try:
-        text = read_limited(path, max_file_bytes(), root).decode("utf-8")
+        text = read_limited(path, max_file_bytes(), inside).decode("utf-8")
     except ReadError as error:
         raise AnnotationError(printable(path), "", error.reason) from None
     except UnicodeDecodeError as error:
@@ -138,10 +139,10 @@ def load_yaml(path: Path, root: Path | None = None) -> Any:
         raise AnnotationError(f"{printable(path)}{at}", "", escaped(problem)) from None
 
 
-def annotation_bytes(path: Path, root: Path | None = None) -> bytes:
+def annotation_bytes(path: Path, inside: DataFolder | None = None) -> bytes:
     """Return an annotation file's bytes for the build's digests (a regular file within the size limit), or raise AnnotationError."""
     try:
-        return read_limited(path, max_file_bytes(), root)
+        return read_limited(path, max_file_bytes(), inside)
     except ReadError as error:
         raise AnnotationError(printable(path), "", error.reason) from None
 
@@ -229,10 +230,10 @@ def required(mapping: Any, name: str, kind: type, where: str) -> Any:
     return value
 
 
-def read_annotation(path: Path, expressions: dict[str, Expression], root: Path | None = None) -> AnnotatedWork:
+def read_annotation(path: Path, expressions: dict[str, Expression], inside: DataFolder | None = None) -> AnnotatedWork:
     """Read an annotation file against the expressions it names, checking every quote; AnnotationError names the file and the item."""
     try:
-        return annotated_from(load_yaml(path, root), expressions)
+        return annotated_from(load_yaml(path, inside), expressions)
     except AnnotationError as error:
         raise AnnotationError(error.file or printable(path), error.item, error.reason) from None
 

@@ -11,6 +11,14 @@ validation. A build killed before that (SIGKILL, power loss) leaves an
 incomplete version directory behind; the next build removes every version
 that is neither complete nor the link's target, under a lock that keeps two
 builds of one store from running at once.
+
+The switch is the build's point of no return: ``new_version`` calls its
+``switching`` callback with the complete version just before it replaces the
+link, so the caller can stop treating SIGTERM as "abandon the build" and let
+the build finish and report (gaoxin_kg/cli.py). For the test of that moment,
+``GAOXIN_TEST_PAUSE_AT_SWITCH=before:<file>`` (or ``after:<file>``) makes
+:func:`switch` create the file and wait (at most PAUSE_SECONDS) until it is
+removed, just before (or just after) the link is replaced.
 """
 
 from __future__ import annotations
@@ -19,13 +27,16 @@ import errno
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 KEEP_VERSIONS = 2  # the current version and the one before it
 COMPLETE_MARKER = "GAOXIN-COMPLETE"  # written into a version directory once it is validated; Oxigraph ignores it
+PAUSE_SETTING = "GAOXIN_TEST_PAUSE_AT_SWITCH"  # tests only: "before:<file>" or "after:<file>", a pause at the link's replacement
+PAUSE_SECONDS = 60
 
 
 class LoadError(RuntimeError):
@@ -37,10 +48,11 @@ def versions_dir(store_dir: Path) -> Path:
 
 
 @contextmanager
-def new_version(store_dir: Path, label: str) -> Iterator[Path]:
+def new_version(store_dir: Path, label: str, switching: Callable[[Path], None] = lambda version: None) -> Iterator[Path]:
     """Yield a new, empty version directory; when the block ends without an error, mark it complete and switch the store link to it.
 
-    On an error the directory is removed and the link stays where it was.
+    On an error the directory is removed and the link stays where it was. `switching` is called with the complete
+    version just before the link is replaced: from then on the switch happens unless the replacement itself fails.
     """
     if store_dir.exists() and not store_dir.is_symlink():
         raise LoadError(f"{store_dir}: exists and is not a link made by gaoxin-kg build; move it away or choose another --store")
@@ -52,6 +64,7 @@ def new_version(store_dir: Path, label: str) -> Iterator[Path]:
         try:
             yield version
             mark_complete(version)
+            switching(version)  # an error here (SIGTERM's Interrupted) still removes the version: the link was not touched
         except OSError as error:
             shutil.rmtree(version, ignore_errors=True)
             raise LoadError(f"{version}: could not write the new store version ({describe(error)}); the store link was not switched") from error
@@ -110,7 +123,20 @@ def switch(store_dir: Path, version: Path) -> None:
     temporary = store_dir.parent / f".{store_dir.name}.link-{os.getpid()}"
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(os.path.relpath(version, store_dir.parent))
+    pause_for_test("before")
     os.replace(temporary, store_dir)
+    pause_for_test("after")
+
+
+def pause_for_test(moment: str) -> None:
+    """At the moment GAOXIN_TEST_PAUSE_AT_SWITCH names, create its file and wait while it exists, so a test can signal the build."""
+    when, _, marker = os.environ.get(PAUSE_SETTING, "").partition(":")
+    if when != moment or not marker:
+        return
+    Path(marker).touch()
+    deadline = time.monotonic() + PAUSE_SECONDS
+    while Path(marker).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def prune(store_dir: Path) -> None:

@@ -10,16 +10,38 @@ A link the listing accepted (its target inside the folder) is resolved to its
 real path first, then walked the same way: a link swapped in after that is
 refused, never followed. The caller then checks the open descriptor (fstat),
 so what is read is what was checked.
+
+The folders listed, ``raw/`` and ``annotations/``, may themselves be links
+(the test seeds' ``annotations/`` is): :func:`data_folder` resolves them once,
+before the listing, so a folder swapped for a link later is not followed.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # non-blocking: a pipe swapped in cannot hang the open
+
+
+LISTED = ("raw", "annotations")  # the folders of a data folder the build lists and reads
+
+
+@dataclass(frozen=True)
+class DataFolder:
+    """The real folders a build reads from, resolved once: the data folder, then those of its listed folders that are links."""
+
+    roots: tuple[Path, ...]
+
+
+def data_folder(path: Path) -> DataFolder:
+    """Resolve a data folder and its listed folders that are links to elsewhere, now, before the listing."""
+    real = Path(os.path.realpath(path))
+    links = [Path(os.path.realpath(path / name)) for name in LISTED if (path / name).is_symlink() and (path / name).is_dir()]
+    return DataFolder((real, *(link for link in links if not link.is_relative_to(real))))
 
 
 class Escaped(Exception):
@@ -30,28 +52,31 @@ class Escaped(Exception):
         self.reason = reason
 
 
-def inside(path: Path, root: Path) -> tuple[Path, tuple[str, ...]]:
-    """Resolve a path and return the data folder's real path and the components leading from it to the path's target.
+def inside(path: Path, folder: DataFolder) -> tuple[Path, tuple[str, ...]]:
+    """Resolve a path and return the real folder it lies in and the components leading from there to the path's target.
 
-    >>> inside(Path("/"), Path("/"))
+    >>> inside(Path("/etc/hostname"), DataFolder((Path("/etc"),)))
+    (PosixPath('/etc'), ('hostname',))
+    >>> inside(Path("/etc"), DataFolder((Path("/etc"),)))
     Traceback (most recent call last):
     graph_build.text.confine.Escaped: is the data folder itself, not a file in it
     """
-    real_root, target = Path(os.path.realpath(root)), Path(os.path.realpath(path))
-    if target == real_root:
+    target = Path(os.path.realpath(path))
+    if target in folder.roots:
         raise Escaped("is the data folder itself, not a file in it")
-    if not target.is_relative_to(real_root):
-        raise Escaped(f"leads to {target}, outside the data folder {real_root}: not followed")
-    return real_root, target.relative_to(real_root).parts
+    for root in folder.roots:
+        if target.is_relative_to(root):
+            return root, target.relative_to(root).parts
+    raise Escaped(f"leads to {target}, outside the data folder {folder.roots[0]}: not followed")
 
 
-def open_inside(path: Path, root: Path) -> int:
-    """Open a file of the data folder `root` read-only, component by component with O_NOFOLLOW, and return its descriptor.
+def open_inside(path: Path, folder: DataFolder) -> int:
+    """Open a file of a data folder read-only, component by component with O_NOFOLLOW, and return its descriptor.
 
     Raises Escaped when the path leads outside the folder or a component is (now) a symbolic link or no directory,
     and OSError for any other failure to open.
     """
-    real_root, parts = inside(path, root)
+    real_root, parts = inside(path, folder)
     directory = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for part in parts[:-1]:

@@ -33,7 +33,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from graph_build.records import SourceText
-from graph_build.text.confine import Escaped, open_inside
+from graph_build.text.confine import DataFolder, Escaped, open_inside
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the longest policy document seen is under 1 MB; a larger file is a dump, not a document
 MAX_BYTES_SETTING = "GAOXIN_MAX_FILE_BYTES"  # the environment variable that overrides MAX_FILE_BYTES
@@ -164,14 +164,14 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in NOT_FILES if test(mode)), "a regular file" if stat.S_ISREG(mode) else "not a file")
 
 
-def read_limited(path: Path, limit: int, root: Path | None = None) -> bytes:
+def read_limited(path: Path, limit: int, inside: DataFolder | None = None) -> bytes:
     """Read a regular file of at most `limit` bytes: the open file's type, size and links are checked before reading, and no more is read.
 
-    With `root` (the data folder) the file is opened by walking from the folder without following links (confine.py),
+    With `inside` (the data folder) the file is opened by walking from the folder without following links (confine.py),
     so an entry swapped for a link after the listing is refused; without it, the path the caller named is opened.
     The file is opened without blocking, so a named pipe put in place of a file is refused instead of waiting for a writer.
     """
-    descriptor = opened(path, root)
+    descriptor = opened(path, inside)
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
@@ -191,12 +191,12 @@ def read_limited(path: Path, limit: int, root: Path | None = None) -> bytes:
     return data
 
 
-def opened(path: Path, root: Path | None) -> int:
-    """Open a file for reading without blocking: inside the data folder `root` without following links, or as named."""
+def opened(path: Path, inside: DataFolder | None) -> int:
+    """Open a file for reading without blocking: inside the data folder without following links, or as named."""
     try:
-        if root is None:
+        if inside is None:
             return os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        return open_inside(path, root)
+        return open_inside(path, inside)
     except Escaped as error:
         raise ReadError(path, error.reason) from None
     except OSError as error:
@@ -244,14 +244,14 @@ def file_offset(source: SourceText, offset: int) -> int:
     return offset
 
 
-def read_bytes(path: Path, root: Path | None = None) -> bytes:
-    """Read a file's bytes (inside the data folder `root` when given), refusing bad names, no regular file, hard links, large, empty and binary files."""
+def read_bytes(path: Path, inside: DataFolder | None = None) -> bytes:
+    """Read a file's bytes (inside the data folder when given), refusing bad names, no regular file, hard links, large, empty and binary files."""
     name = os.fsencode(path.name).decode("utf-8", errors="replace")
     if name != path.name:
         raise ReadError(path, "file name is not valid UTF-8; rename the file")
     if NAME_FORBIDDEN.search(name):
         raise ReadError(path, "file name holds control characters (a line break, an escape…); rename the file")
-    data = read_limited(path, max_file_bytes(), root)
+    data = read_limited(path, max_file_bytes(), inside)
     if not data.strip():
         raise ReadError(path, "empty file")
     if is_binary(data[:BINARY_SAMPLE]):

@@ -2,11 +2,14 @@
 
 Failures part-way (a reviewed annotation whose quote is wrong, a graph that
 does not conform to the shapes), SIGTERM and SIGKILL while the new version is
-being written, and a disk that fills up (RLIMIT_FSIZE in the build process).
+being written, SIGTERM at the switch of the store link (issue 13, item 7: the
+build either switches and prints its summary, exit 0, or does not switch and
+says so, exit 1), and a disk that fills up (RLIMIT_FSIZE in the build process).
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import signal
@@ -19,7 +22,7 @@ import pytest
 
 from graph_build.build import driver
 from graph_build.store.access import open_read_only, run_query
-from graph_build.store.versions import COMPLETE_MARKER, versions_dir
+from graph_build.store.versions import COMPLETE_MARKER, PAUSE_SETTING, versions_dir
 
 ROOT = Path(__file__).parents[3]
 DATA = ROOT / "tests" / "data" / "seeds"
@@ -28,15 +31,16 @@ HEBEI_NUMBER = "冀政字〔2020〕52號"
 COPIES = 6  # copies of the Hebei seed, each with its own 文号: a load long enough (write, then SHACL) to be signalled in
 
 
-def gaoxin(*argv: str, limit_file_bytes: int | None = None) -> subprocess.Popen[str]:
-    """Start the real command line in a subprocess, optionally with a file size limit (a disk that fills up)."""
+def gaoxin(*argv: str, limit_file_bytes: int | None = None, pause: str | None = None) -> subprocess.Popen[str]:
+    """Start the real command line in a subprocess, optionally with a file size limit (a disk that fills up) or a pause at the switch."""
 
     def limit() -> None:
         if limit_file_bytes is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_bytes, limit_file_bytes))
 
     command = [sys.executable, "-m", "gaoxin_kg.cli", *argv]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, preexec_fn=limit)
+    environment = {**os.environ, PAUSE_SETTING: pause} if pause else None
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, preexec_fn=limit, env=environment)
 
 
 def finished(process: subprocess.Popen[str]) -> tuple[int, str]:
@@ -155,6 +159,65 @@ def test_sigkill_mid_load_keeps_the_previous_store_and_the_next_build_removes_th
     assert not orphan.exists()
     assert previous.resolve() != before and document_count(previous) == 4
     assert versions(previous) == {before.name, previous.resolve().name}
+
+
+# ---- SIGTERM at the switch of the store link (issue 13, item 7) ------------------------------
+
+
+SUMMARY = "read 5 files, rejected 0,"  # the summary line of a build of the seeds
+
+
+def signalled_at_switch(store: Path, moment: str, pause: Path) -> tuple[int, str]:
+    """Start a build of the seeds that pauses just before or after the link is replaced, send it SIGTERM there, let it go on."""
+    process = gaoxin("build", "--data", str(DATA), "--store", str(store), "--jobs", "1", pause=f"{moment}:{pause}")
+    deadline = time.monotonic() + 240
+    while not pause.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pause.exists(), "the build never reached the switch"
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)  # the handler runs during the pause
+    pause.unlink()
+    return finished(process)
+
+
+def assert_switched_with_summary(store: Path, before: Path, code: int, output: str) -> None:
+    assert code == 0, output
+    assert SUMMARY in output, output
+    assert f"→ {store.resolve()}" in output, output
+    assert "SIGTERM came while the store link was switching: the build finished first" in output
+    assert "not switched" not in output
+    assert store.resolve() != before and (store.resolve() / COMPLETE_MARKER).is_file()
+    assert document_count(store) == 4
+
+
+@pytest.mark.parametrize("moment", ["before", "after"])
+def test_sigterm_at_the_switch_finishes_the_switch_and_prints_the_summary(tmp_path: Path, previous: Path, moment: str) -> None:
+    before = previous.resolve()
+    code, output = signalled_at_switch(previous, moment, tmp_path / "paused")
+    assert_switched_with_summary(previous, before, code, output)
+    assert versions(previous) == {before.name, previous.resolve().name}
+    assert not list(previous.parent.glob(".store.link-*"))  # no temporary link left behind
+
+
+def test_sigterm_near_the_switch_ends_one_of_two_consistent_ways(big_data: Path, previous: Path) -> None:
+    # No pause: SIGTERM as soon as the new version is marked complete, the last moment before the switch. Whichever way
+    # the race goes, the outcome is consistent: switched with its summary (exit 0), or not switched and said (exit 1).
+    before, names = previous.resolve(), versions(previous)
+    process = gaoxin("build", "--data", str(big_data), "--store", str(previous))
+    deadline = time.monotonic() + 240
+    while process.poll() is None and time.monotonic() < deadline:
+        if any((versions_dir(previous) / name / COMPLETE_MARKER).exists() for name in versions(previous) - names):
+            process.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.001)
+    code, output = finished(process)
+    if code == 0:
+        assert "read 11 files, rejected 0," in output and previous.resolve() != before
+        assert document_count(previous) == 10
+    else:
+        assert code == 1 and "interrupted by SIGTERM; the store link was not switched" in output
+        assert_previous_serves(previous, before)
+        assert versions(previous) == names
 
 
 # ---- (d) a disk that fills up --------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from graph_build.text import confine
+from graph_build.text.confine import DataFolder, data_folder
 from graph_build.text.read import MAX_BYTES_SETTING, ReadError, escaped, listing, max_file_bytes, printable, read, read_bytes, read_limited
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -170,7 +171,7 @@ def test_a_hard_link_is_skipped_by_the_listing_and_refused_by_the_read(tmp_path:
         (raw / "linked.txt", "a hard link (2 names for one file; another may be outside the data folder): skipped; copy the file in (cp, not ln)"),
     )
     with pytest.raises(ReadError, match=r"linked.txt: a hard link \(2 names for one file; .*\): not read; copy the file in \(cp, not ln\)"):
-        read_bytes(raw / "linked.txt", tmp_path / "data")
+        read_bytes(raw / "linked.txt", data_folder(tmp_path / "data"))
 
 
 def test_a_file_listed_then_swapped_for_a_link_leaving_the_folder_is_not_read(data: Path) -> None:
@@ -179,18 +180,18 @@ def test_a_file_listed_then_swapped_for_a_link_leaving_the_folder_is_not_read(da
     good.unlink()
     good.symlink_to(data.parent / "secret.txt")  # the swap, after the listing accepted a regular file
     with pytest.raises(ReadError, match="good.txt: leads to .*secret.txt, outside the data folder .*: not followed"):
-        read_bytes(good, data)
+        read_bytes(good, data_folder(data))
 
 
 def test_a_folder_listed_then_swapped_for_a_link_leaving_the_folder_is_not_read(data: Path, tmp_path: Path) -> None:
-    good = data / "raw" / "good.txt"
+    good, folder = data / "raw" / "good.txt", data_folder(data)  # the build resolves its data folder before the listing
     assert good in listing(data / "raw", data).files
     elsewhere = tmp_path / "elsewhere"
     (data / "raw").rename(elsewhere)
     (elsewhere / "good.txt").write_text("机密：不应发布的文本\n", encoding="utf-8")
     (data / "raw").symlink_to(elsewhere)  # the folder swapped: good.txt now names a file outside the data folder
     with pytest.raises(ReadError, match="good.txt: leads to .*elsewhere/good.txt, outside the data folder"):
-        read_bytes(good, data)
+        read_bytes(good, folder)
 
 
 @pytest.mark.parametrize("swapped", ["file", "folder"])
@@ -199,8 +200,8 @@ def test_a_swap_after_the_path_is_resolved_is_refused_by_o_nofollow(data: Path, 
     good, secret = data / "raw" / "good.txt", data.parent / "secret.txt"
     resolve = confine.inside
 
-    def resolve_then_swap(path: Path, root: Path) -> tuple[Path, tuple[str, ...]]:
-        resolved = resolve(path, root)
+    def resolve_then_swap(path: Path, folder: DataFolder) -> tuple[Path, tuple[str, ...]]:
+        resolved = resolve(path, folder)
         if swapped == "file":
             good.unlink()
             good.symlink_to(secret)
@@ -211,20 +212,39 @@ def test_a_swap_after_the_path_is_resolved_is_refused_by_o_nofollow(data: Path, 
 
     monkeypatch.setattr(confine, "inside", resolve_then_swap)
     with pytest.raises(ReadError, match="good.txt: was replaced by a symbolic link .* after the listing: not followed"):
-        read_bytes(good, data)
+        read_bytes(good, data_folder(data))
 
 
 def test_a_link_the_listing_accepted_is_read_at_its_target_inside_the_folder(data: Path) -> None:
     link = data / "raw" / "inside-link.txt"
     assert link in listing(data / "raw", data).files
-    assert read_bytes(link, data) == SEED.read_bytes()
+    assert read_bytes(link, data_folder(data)) == SEED.read_bytes()
     link.unlink()
     link.symlink_to(data.parent / "secret.txt")  # retargeted after the listing
     with pytest.raises(ReadError, match="outside the data folder"):
-        read_bytes(link, data)
+        read_bytes(link, data_folder(data))
 
 
 def test_the_data_folder_itself_may_be_reached_through_a_link(data: Path, tmp_path: Path) -> None:
     # --data may name a link (the user chose it); only what lies below the folder is walked without following links.
     (tmp_path / "alias").symlink_to(data)
-    assert read_bytes(tmp_path / "alias" / "raw" / "good.txt", tmp_path / "alias") == SEED.read_bytes()
+    assert read_bytes(tmp_path / "alias" / "raw" / "good.txt", data_folder(tmp_path / "alias")) == SEED.read_bytes()
+
+
+def test_a_listed_folder_that_is_a_link_is_read_through_as_resolved_before_the_listing(tmp_path: Path) -> None:
+    # The test seeds' annotations/ is a link to data/annotations: its files are read. Swapped for another link later,
+    # the folder resolved before the listing still decides: the new target is outside and refused.
+    elsewhere, other = tmp_path / "shared", tmp_path / "other"
+    for folder in (elsewhere, other):
+        folder.mkdir()
+        (folder / "a.yaml").write_text(f"work: {folder.name}\n", encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "annotations").symlink_to(elsewhere)
+    folder = data_folder(data)
+    assert folder.roots == (data, elsewhere)
+    assert read_bytes(data / "annotations" / "a.yaml", folder) == b"work: shared\n"
+    (data / "annotations").unlink()
+    (data / "annotations").symlink_to(other)
+    with pytest.raises(ReadError, match="a.yaml: leads to .*other/a.yaml, outside the data folder"):
+        read_bytes(data / "annotations" / "a.yaml", folder)
