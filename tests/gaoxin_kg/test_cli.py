@@ -6,11 +6,13 @@ import csv
 import io
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
-from gaoxin_kg.cli import main
+from gaoxin_kg.cli import Interrupted, Termination, main
+from graph_build.build.events import LoadPlanned, StoreSwitching
 
 DATA = Path(__file__).parents[2] / "tests" / "data" / "seeds"
 
@@ -164,3 +166,16 @@ def test_iris_are_stable_across_builds(capsys, built_store: Path, tmp_path: Path
     second = run(capsys, "query", "--store", str(tmp_path / "store"), query, "--format", "csv")[1]
     assert sorted(first.splitlines()) == sorted(second.splitlines())
     assert all(line.isascii() for line in first.splitlines())
+
+
+def test_sigterm_interrupts_a_build_until_the_store_link_starts_to_switch_then_waits_for_the_summary() -> None:
+    # Issue 13, item 7: never "switched without a summary". The real-process test is tests/graph_build/store/test_interrupted.py.
+    termination, seen = Termination(), []
+    events = termination.watching(seen.append)
+    events(LoadPlanned("a full load"))
+    with pytest.raises(Interrupted, match="interrupted by SIGTERM; the store link was not switched"):
+        termination(signal.SIGTERM, None)
+    events(StoreSwitching("var/store.versions/v2"))
+    termination(signal.SIGTERM, None)  # noted, not raised: the switch goes on and the summary is printed
+    assert termination.received == "SIGTERM"
+    assert seen == [LoadPlanned("a full load"), StoreSwitching("var/store.versions/v2")]

@@ -16,6 +16,7 @@ from graph_build.build.events import (
     LineDropped,
     MeasureUncoded,
     ReferenceGap,
+    StoreSwitching,
     WorksMerged,
 )
 
@@ -35,6 +36,7 @@ EVENTS: list[tuple[BuildEvent, str]] = [
     (WorksMerged((HOSTILE, "b.txt"), "gansu-1"), f"  merged {SHOWN}, b.txt into one work: gansu-1"),
     (MeasureUncoded("gansu-1", "2.1"), "  no instrument cue found: gansu-1 measure 2.1"),
     (ReferenceGap("zone", "某\n高新区", "add it to data/reference/zones.csv"), "  zone 某\\n高新区: add it to data/reference/zones.csv"),
+    (StoreSwitching("var/store.versions/20261206T031700-f0234a25"), "  switching the store link to var/store.versions/20261206T031700-f0234a25"),
 ]
 # fmt: on
 
