@@ -127,7 +127,9 @@ def test_each_raw_file_is_read_once_per_build(tmp_path: Path, monkeypatch: pytes
         return real_open(file, *args, **kwargs)
 
     def counting_os_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]  # read.read_limited opens with os.open (non-blocking)
-        if Path(str(file)).parent == data / "raw":
+        # text/confine.py opens a raw file by its name relative to a descriptor of raw/ (dir_fd), never by its path
+        folder = Path(os.readlink(f"/proc/self/fd/{kwargs['dir_fd']}")) if kwargs.get("dir_fd") is not None else Path(str(file)).parent
+        if folder / Path(str(file)).name == (data / "raw" / Path(str(file)).name).resolve() or Path(str(file)).parent == data / "raw":
             opened.append(Path(str(file)).name)
         return real_os_open(file, *args, **kwargs)
 
