@@ -205,9 +205,10 @@ class PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self.addresses = addresses
+        self.pinned: socket.socket | None = None  # kept: http.client drops `sock` once a response owns it
 
     def connect(self) -> None:
-        self.sock = connect(self.addresses, self.port, self.timeout)  # type: ignore[arg-type]
+        self.sock = self.pinned = connect(self.addresses, self.port, self.timeout)  # type: ignore[arg-type]
 
 
 class PinnedHTTPSConnection(PinnedHTTPConnection):
@@ -217,7 +218,7 @@ class PinnedHTTPSConnection(PinnedHTTPConnection):
 
     def connect(self) -> None:
         sock = connect(self.addresses, self.port, self.timeout)  # type: ignore[arg-type]
-        self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+        self.sock = self.pinned = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
 
 
 def fetch(iri: str, addresses: list[str], sparql: str, timeout: float, answer_bytes: int) -> bytes:
@@ -228,9 +229,9 @@ def fetch(iri: str, addresses: list[str], sparql: str, timeout: float, answer_by
     connection = kind(endpoint.host, endpoint.port, addresses, timeout)
     parts = urlsplit(iri)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    watchdog = threading.Timer(timeout, shut, (connection,))  # a server that drips its answer is cut at the deadline
+    late = threading.Event()
+    watchdog = threading.Timer(timeout, shut, (connection, late))  # a server that drips its answer is cut at the deadline
     watchdog.start()
-    deadline = time.monotonic() + timeout
     try:
         connection.request("POST", target, urlencode({"query": sparql}),
                            {"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "gaoxin-kg"})
@@ -238,21 +239,27 @@ def fetch(iri: str, addresses: list[str], sparql: str, timeout: float, answer_by
         if response.status != 200:
             moved = ", a redirect, which is not followed" if 300 <= response.status < 400 else ""
             raise ServiceFailed(f"SERVICE endpoint <{iri}> answered HTTP {response.status} {response.reason}{moved}")
-        return read_capped(response, iri, answer_bytes)
+        body = read_capped(response, iri, answer_bytes)
     except (OSError, http.client.HTTPException) as error:
-        if time.monotonic() >= deadline - 0.05:
-            raise ServiceFailed(f"SERVICE endpoint <{iri}> did not answer within {timeout:g} s") from error
+        if late.is_set() or isinstance(error, TimeoutError):
+            raise ServiceFailed(f"SERVICE endpoint <{iri}> did not answer within {timeout:.2g} s") from error
         raise ServiceFailed(f"SERVICE endpoint <{iri}> could not be called: {error or type(error).__name__}") from error
     finally:
         watchdog.cancel()
         connection.close()
+        if connection.pinned is not None:
+            connection.pinned.close()
+    if late.is_set():  # the read ended because the watchdog shut the socket: the answer is cut, not whole
+        raise ServiceFailed(f"SERVICE endpoint <{iri}> did not answer within {timeout:.2g} s")
+    return body
 
 
-def shut(connection: http.client.HTTPConnection) -> None:
-    """Shut a connection's socket down from another thread, so that a blocked read returns at once."""
-    if connection.sock is not None:
+def shut(connection: PinnedHTTPConnection, late: threading.Event) -> None:
+    """Shut a connection's socket down from another thread, so that a blocked read returns at once, and say so."""
+    late.set()
+    if connection.pinned is not None:
         with suppress(OSError):
-            connection.sock.shutdown(socket.SHUT_RDWR)
+            connection.pinned.shutdown(socket.SHUT_RDWR)
 
 
 def read_capped(response: http.client.HTTPResponse, iri: str, answer_bytes: int) -> bytes:
