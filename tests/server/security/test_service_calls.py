@@ -11,6 +11,8 @@ import _socket
 import contextlib
 import json
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import urllib.request
@@ -303,3 +305,36 @@ def test_the_app_refuses_nested_service_with_400(built_store: Path, listener: tu
         assert received == []
     finally:
         app.extensions["gaoxin_executor"].close()
+
+
+@pytest.fixture(scope="module")
+def tls_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """The endpoint over TLS on 127.0.0.1 with a self-signed certificate for service.test; yields its port and the certificate."""
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=service.test",
+                    "-addext", "subjectAltName=DNS:service.test", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], folder / "cert.pem"
+    server.shutdown()
+    server.server_close()
+
+
+def test_tls_checks_the_host_name_while_connecting_to_the_checked_address(tls_endpoint: tuple[int, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    port, certificate = tls_endpoint
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # trust the test's certificate (read by ssl.create_default_context)
+    loopback = lambda host, port: ["127.0.0.1"]  # noqa: E731  # the injected resolver: both names lead to 127.0.0.1
+    query = "SELECT * WHERE { SERVICE <https://NAME:PORT/ok> { ?s ?p ?o } }".replace("PORT", str(port))
+    Endpoint.requests.clear()
+    named = query.replace("NAME", "service.test")
+    assert "VALUES (?s) { (<http://x/1>) }" in service_calls.inline(named, (f"https://service.test:{port}/",), 5.0, 10_000, loopback)
+    assert Endpoint.requests[-1]["host"] == f"service.test:{port}"  # the Host header names the host; the socket went to the address
+    other = query.replace("NAME", "other.test")  # a name the certificate does not carry
+    with pytest.raises(service_calls.ServiceFailed, match="certificate verify failed"):
+        service_calls.inline(other, (f"https://other.test:{port}/",), 5.0, 10_000, loopback)
