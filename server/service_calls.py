@@ -14,12 +14,12 @@ moment: a name checked a moment before (public address) could then point at 127.
    ``SERVICE_ANSWER_BYTES`` and the call at ``SERVICE_TIMEOUT`` seconds;
 3. writes the SPARQL JSON answer as ``VALUES (?a ?b) { (...) (UNDEF ...) }`` in place of the
    clause (`values_block`). A failed ``SERVICE SILENT`` becomes ``VALUES () { () }``, the one
-   empty solution that joins with anything unchanged (SPARQL 1.1 Federated Query §3.1).
+   empty solution that joins with anything unchanged (SPARQL 1.1 Federated Query, SERVICE SILENT).
 
 The rewritten query then runs in an ordinary query process, which cannot open a socket
-(`server.sandbox`). This is the algebra's own evaluation: SPARQL 1.1 Federated Query §4
+(`server.sandbox`). This is the algebra's own evaluation: SPARQL 1.1 Federated Query
 translates ``SERVICE`` to ``Service(endpoint, P, silent)``, evaluated as the remote
-endpoint's answer to ``P``, which the group joins like any inline data (SPARQL 1.1 Query
+endpoint's answer to ``P`` alone, which the group joins like any inline data (SPARQL 1.1 Query
 §18.2.2.6: both are ``Join(G, ...)``). Refused (400): a variable endpoint, a ``SERVICE``
 inside another, and ``\\u`` escapes in a query with ``SERVICE``; a blank node in an answer
 cannot be written in ``VALUES`` and fails the call.
