@@ -338,3 +338,22 @@ def test_tls_checks_the_host_name_while_connecting_to_the_checked_address(tls_en
     other = query.replace("NAME", "other.test")  # a name the certificate does not carry
     with pytest.raises(service_calls.ServiceFailed, match="certificate verify failed"):
         service_calls.inline(other, (f"https://other.test:{port}/",), 5.0, 10_000, loopback)
+
+
+def test_service_calls_at_once_are_bounded_per_worker(built_store: Path, endpoint: str) -> None:
+    config = {"SERVICE_ALLOW": (endpoint + "/",), "SERVICE_CALLS": 1, "QUEUE_WAIT": 0.3, "SERVICE_TIMEOUT": 2.0}
+    app = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 10.0, **config})
+    query = "SELECT * WHERE { SERVICE <ENDPOINT> { ?s ?p ?o } }"
+    try:
+        slow: list = []
+        thread = threading.Thread(target=lambda: slow.append(app.test_client().post("/sparql", data={"query": query.replace("ENDPOINT", endpoint + "/slow")})))
+        thread.start()
+        time.sleep(0.5)  # the slow call holds the one slot
+        busy = app.test_client().post("/sparql", data={"query": query.replace("ENDPOINT", endpoint + "/ok")})
+        assert busy.status_code == 503 and "Retry-After" in busy.headers and "SERVICE call slot" in busy.get_data(as_text=True)
+        thread.join(10)
+        assert slow[0].status_code == 500 and "did not answer within 2 s" in slow[0].get_data(as_text=True)
+        after = app.test_client().post("/sparql", data={"query": query.replace("ENDPOINT", endpoint + "/ok")}, headers={"Accept": JSON_TYPE})
+        assert after.status_code == 200 and after.get_json()["results"]["bindings"] == [{"s": {"type": "uri", "value": "http://x/1"}}]
+    finally:
+        app.extensions["gaoxin_executor"].close()
