@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVICE_ANSWER_BYTES": 10_000_000,  # one SERVICE answer larger than this (bytes) fails the call
     "FAST_LANE_SECONDS": 2.0,  # a query still running after this long is moved to the heavy lane (and run again there)
     "QUEUE_WAIT": 2.0,  # seconds a request waits for a query process before 503 + Retry-After
-    "QUEUE_LENGTH": 8,  # requests that may wait for the fast lane (and the federation pool) per worker; more get 503 at once
+    "QUEUE_LENGTH": 8,  # requests that may wait for the fast lane per worker; more get 503 at once
     "HEAVY_QUEUE_LENGTH": 2,  # requests that may wait for the heavy lane per worker
     "HEAVY_MEMORY": 1000,  # query texts remembered per worker as heavy (sent straight to the heavy lane)
     "HEAVY_MEMORY_SECONDS": 60.0,  # ... for this long after they last outran the fast lane

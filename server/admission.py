@@ -1,6 +1,6 @@
 """Admission control: which query process runs a task, and who waits how long, so slow queries never starve the rest.
 
-Each server worker keeps three pools of query processes (`server.query_process.QueryPool`):
+Each server worker keeps two pools of query processes (`server.query_process.QueryPool`):
 
 - the *fast lane* (``QUERY_PROCESSES``): every new task starts here, under a short limit
   (``FAST_LANE_SECONDS``). Most queries and every page look-up end within it;
