@@ -46,6 +46,7 @@ from . import sparql_text
 Resolver = Callable[[str, int], list[str]]
 SILENT = re.compile(r"\s*+SILENT", re.IGNORECASE)
 SPACE = re.compile(r"\s*+")
+BRACE = re.compile(r"[{}]")
 IRI_TEXT = re.compile(r'[^<>"{}|^`\\\x00-\x20]*+')  # what an IRIREF may hold between < and > (SPARQL 1.1 §19.8)
 IDENTITY = "VALUES () { () }"  # one solution binding nothing: the identity of join
 ACCEPT = "application/sparql-results+json"
@@ -100,7 +101,8 @@ def read_call(blanked: sparql_text.Blanked, offset: int, prefixes: dict[str, str
         raise ServiceRefused(f"the SERVICE clause at {where} has no fixed endpoint IRI: a variable endpoint is not supported")
     silent = SILENT.match(blanked.code, after)
     target = sparql_text.SERVICE_TARGET.match(blanked.code, after)
-    assert target is not None  # service_endpoint read an endpoint there
+    if target is None:  # cannot be: service_endpoint read an endpoint there
+        raise ServiceRefused(f"the SERVICE clause at {where} has no endpoint IRI")
     end_of_target = blanked.code.index(">", target.end()) + 1 if target.group("iri") else target.end()
     opening = SPACE.match(blanked.code, end_of_target).end()  # type: ignore[union-attr]  # always matches
     closing = matching_brace(blanked.code, opening)
@@ -118,7 +120,7 @@ def matching_brace(code: str, opening: int) -> int | None:
     if not code.startswith("{", opening):
         return None
     depth = 0
-    for match in re.compile(r"[{}]").finditer(code, opening):
+    for match in BRACE.finditer(code, opening):
         depth += 1 if match.group() == "{" else -1
         if depth == 0:
             return match.start()
@@ -224,7 +226,8 @@ class PinnedHTTPSConnection(PinnedHTTPConnection):
 def fetch(iri: str, addresses: list[str], sparql: str, timeout: float, answer_bytes: int) -> bytes:
     """POST a query to an endpoint over a connection to the checked addresses; return its answer's bytes, within the limits."""
     endpoint = sparql_text.parse_endpoint(iri)
-    assert endpoint is not None  # pinned_addresses refused any other
+    if endpoint is None:  # pinned_addresses refused it already
+        raise ServiceRefused(f"SERVICE endpoint <{iri}> is not a plain http(s) URL")
     kind = PinnedHTTPSConnection if endpoint.scheme == "https" else PinnedHTTPConnection
     connection = kind(endpoint.host, endpoint.port, addresses, timeout)
     parts = urlsplit(iri)
