@@ -31,10 +31,12 @@ DEFAULTS: dict[str, Any] = {
     "ENDPOINT_VERSION_TTL": 5.0,  # seconds the remote build's version id is cached
     "QUERY_PROCESSES": 2,  # fast-lane query processes per server worker (server/admission.py)
     "HEAVY_QUERIES": 1,  # heavy-lane query processes per worker: queries past FAST_LANE_SECONDS run there, at a lower CPU priority
-    "FEDERATION_PROCESSES": 1,  # query processes per worker allowed network sockets, for allow-listed SERVICE calls only
+    "SERVICE_CALLS": 2,  # allow-listed SERVICE endpoints the server itself calls at once per worker (server/service_calls.py)
+    "SERVICE_TIMEOUT": 10.0,  # seconds all SERVICE calls of one query may take together
+    "SERVICE_ANSWER_BYTES": 10_000_000,  # one SERVICE answer larger than this (bytes) fails the call
     "FAST_LANE_SECONDS": 2.0,  # a query still running after this long is moved to the heavy lane (and run again there)
     "QUEUE_WAIT": 2.0,  # seconds a request waits for a query process before 503 + Retry-After
-    "QUEUE_LENGTH": 8,  # requests that may wait for the fast lane (and the federation pool) per worker; more get 503 at once
+    "QUEUE_LENGTH": 8,  # requests that may wait for the fast lane per worker; more get 503 at once
     "HEAVY_QUEUE_LENGTH": 2,  # requests that may wait for the heavy lane per worker
     "HEAVY_MEMORY": 1000,  # query texts remembered per worker as heavy (sent straight to the heavy lane)
     "HEAVY_MEMORY_SECONDS": 60.0,  # ... for this long after they last outran the fast lane

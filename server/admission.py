@@ -1,6 +1,6 @@
 """Admission control: which query process runs a task, and who waits how long, so slow queries never starve the rest.
 
-Each server worker keeps three pools of query processes (`server.query_process.QueryPool`):
+Each server worker keeps two pools of query processes (`server.query_process.QueryPool`):
 
 - the *fast lane* (``QUERY_PROCESSES``): every new task starts here, under a short limit
   (``FAST_LANE_SECONDS``). Most queries and every page look-up end within it;
@@ -8,9 +8,10 @@ Each server worker keeps three pools of query processes (`server.query_process.Q
   that outran the fast limit is killed there and run again here with the rest of the
   time limit, and its text is remembered (``HEAVY_MEMORY`` tasks, for
   ``HEAVY_MEMORY_SECONDS``), so that a repeat goes straight to this lane. The cores therefore go first to cheap queries;
-- the *federation pool* (``FEDERATION_PROCESSES``): the only processes allowed to open
-  network sockets, for tasks whose every SERVICE endpoint is allow-listed and, after DNS,
-  not on this machine or a private network (`resolve_endpoints`).
+- no query process has network. A task whose every SERVICE endpoint is allow-listed has
+  its SERVICE clauses called here first, at most ``SERVICE_CALLS`` at once per worker, each
+  on an address resolved and checked once (`server.service_calls`); the query, with the
+  answers inlined as VALUES, then takes the lanes above with the time left.
 
 In every lane a task waits at most ``QUEUE_WAIT`` seconds for a process, behind at most
 ``QUEUE_LENGTH`` others (``HEAVY_QUEUE_LENGTH`` in the heavy lane); otherwise it gets
@@ -24,7 +25,6 @@ always free for them.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 import time
@@ -33,22 +33,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from . import sparql_text
-from .query_process import Limits, QueryPool, Reply, Task
+from . import service_calls, sparql_text
+from .query_process import Limits, PoolBusy, QueryPool, Reply, Task
 
 MEGABYTE = 1024 * 1024
 
 
 class Lanes:
-    """The fast lane, the heavy lane and the federation pool of one server worker."""
+    """The fast lane and the heavy lane of one server worker, and its slots for SERVICE calls."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         limits = Limits(memory_bytes=int(config["QUERY_MEMORY_MB"]) * MEGABYTE, answer_bytes=int(config["ANSWER_BYTES"]))
         self.fast = QueryPool(int(config["QUERY_PROCESSES"]), limits)
         self.heavy = QueryPool(int(config["HEAVY_QUERIES"]), Limits(limits.memory_bytes, limits.answer_bytes, nice=10))
-        self.federation_limits = Limits(limits.memory_bytes, limits.answer_bytes, network=True)
-        self.federation_size = int(config["FEDERATION_PROCESSES"])
-        self._federation: QueryPool | None = None
+        self.services = ServiceSettings(config)
         self.fast_seconds = float(config["FAST_LANE_SECONDS"])
         self.wait = float(config["QUEUE_WAIT"])
         self.queue_length = int(config["QUEUE_LENGTH"])
@@ -59,9 +57,9 @@ class Lanes:
         self.lock = threading.Lock()
 
     def run(self, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> Reply:
-        """Run a task in its lane: federated ones in the federation pool, others fast first, then heavy; stop when `gone`."""
+        """Run a task fast first, then heavy, its SERVICE clauses called beforehand; stop when `gone`."""
         if task.federated:
-            return self.federation().run(task, timeout, self.wait, self.queue_length, gone)
+            task, timeout = self.services.inline(task, timeout, self.wait)
         if not self.is_known_heavy(task):
             fast_limit = min(self.fast_seconds, timeout)
             try:
@@ -88,23 +86,14 @@ class Lanes:
             while len(self.known_heavy) > self.memory:
                 self.known_heavy.popitem(last=False)
 
-    def federation(self) -> QueryPool:
-        """Return the federation pool, started on the first federated query."""
-        with self.lock:
-            if self._federation is None:
-                self._federation = QueryPool(self.federation_size, self.federation_limits)
-            return self._federation
-
     def pids(self) -> list[int]:
         """Return the process ids of every query process of this worker."""
-        pools = [self.fast, self.heavy, *([self._federation] if self._federation else [])]
-        return [pid for pool in pools for pid in pool.pids()]
+        return [pid for pool in (self.fast, self.heavy) for pid in pool.pids()]
 
     def close(self) -> None:
         """Kill every query process (tests and shutdown)."""
-        for pool in (self.fast, self.heavy, self._federation):
-            if pool is not None:
-                pool.close()
+        for pool in (self.fast, self.heavy):
+            pool.close()
 
 
 def client_gone(environ: Mapping[str, Any]) -> Callable[[], bool] | None:
@@ -134,25 +123,25 @@ def heavy_key(task: Task) -> Task:
     return replace(task, sparql=" ".join(kept.split()))
 
 
-def resolve_endpoints(endpoints: list[str], allow: tuple[str, ...]) -> str | None:
-    """Resolve each SERVICE endpoint's host and return why one may not be called, or None.
+class ServiceSettings:
+    """Where a worker's SERVICE calls may go and how long, how large and how many at once (`server.service_calls`)."""
 
-    An endpoint whose host and port an allow-list entry names literally may resolve to
-    anything (the operator listed it); any other must resolve only to global addresses,
-    so that a public-looking name (``127.0.0.1.nip.io``) cannot lead to this machine.
-    """
-    entries = sparql_text.allow_entries(allow)
-    for iri in endpoints:
-        endpoint = sparql_text.parse_endpoint(iri)
-        if endpoint is None:
-            return f"SERVICE endpoint <{iri}> is not a plain http(s) URL"
-        if any((endpoint.scheme, endpoint.host, endpoint.port) == (e.scheme, e.host, e.port) for e in entries):
-            continue
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.allow = tuple(config["SERVICE_ALLOW"])
+        self.seconds = float(config["SERVICE_TIMEOUT"])
+        self.answer_bytes = int(config["SERVICE_ANSWER_BYTES"])
+        self.slots = threading.BoundedSemaphore(int(config["SERVICE_CALLS"]))
+
+    def inline(self, task: Task, timeout: float, wait: float) -> tuple[Task, float]:
+        """Call a task's SERVICE clauses and return it with their answers inlined, and the time left for the query."""
+        started = time.monotonic()
+        if not self.slots.acquire(timeout=min(wait, timeout)):
+            raise PoolBusy(f"every SERVICE call slot stayed busy for {min(wait, timeout):g} s")
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM)}
-        except OSError as error:
-            return f"SERVICE endpoint <{iri}>: its host {endpoint.host} cannot be resolved ({error})"
-        internal = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)
-        if internal:
-            return f"SERVICE endpoint <{iri}> refused: its host {endpoint.host} resolves to {', '.join(internal)}, on this machine or a private network"
-    return None
+            sparql = service_calls.inline(task.sparql, self.allow, min(self.seconds, timeout), self.answer_bytes)
+        finally:
+            self.slots.release()
+        left = timeout - (time.monotonic() - started)
+        if left <= 0:
+            raise TimeoutError
+        return replace(task, sparql=sparql, federated=False), left

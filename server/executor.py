@@ -45,8 +45,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Variab
 
 from graph_build.store.access import StoreError
 
-from . import cache, graph, procedures, remote, sparql_text
-from .admission import Lanes, client_gone, resolve_endpoints
+from . import cache, graph, procedures, remote, service_calls, sparql_text
+from .admission import Lanes, client_gone
 from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
@@ -170,9 +170,6 @@ def execute(
         **dataset(sparql, default_graph_uris, named_graph_uris),
         federated=bool(services),
     )
-    problem = resolve_endpoints(services, tuple(app.config["SERVICE_ALLOW"])) if services else None  # after DNS, before it runs
-    if problem:
-        raise QueryRefused(problem, "service")
     return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep)
 
 
@@ -268,6 +265,10 @@ def run(app: Flask, task: Task, timeout: float) -> QueryResult:
         raise QueryTooLarge(str(error)) from error
     except (PoolBusy, ChildLost, ClientGone) as error:
         raise QueryUnavailable(str(error)) from error
+    except service_calls.ServiceRefused as error:
+        raise QueryRefused(str(error), "service") from error
+    except service_calls.ServiceFailed as error:
+        raise QueryFailed(str(error)) from error
     return result_of(reply)
 
 

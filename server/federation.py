@@ -15,9 +15,9 @@ then goes through the same SERVICE allow-list check as every other query
 `explain` says so, and the HTML page (`offline_page`) shows the query with a button that
 runs its Wikidata part on the Wikidata Query Service instead: the provinces' items, read
 from this graph, written into a VALUES block (`wikidata_query`), so the query needs
-nothing but Wikidata. An allowed query runs in the federation pool, the only query
-processes with network sockets, once its hosts are resolved and found to be public or named by an
-entry (`server.admission`); every other query process cannot open a socket at all.
+nothing but Wikidata. For an allowed query the server calls the endpoint itself, on an
+address resolved and checked once, and inlines the answer as VALUES (`server.service_calls`);
+no query process can open a socket.
 """
 
 from __future__ import annotations

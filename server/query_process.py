@@ -11,7 +11,7 @@ look-ups, a dump), whose value comes back pickled. A task past its time limit is
 stopped by killing its child, which is then replaced.
 
 Every child is confined before it reads its first task (`server.sandbox`): no network
-sockets (a seccomp filter) unless its pool is the federation pool, an address-space
+sockets (a seccomp filter; SERVICE answers are fetched by the server, `server.service_calls`), an address-space
 ceiling (``QUERY_MEMORY_MB``) and a cap on the bytes of one answer (``ANSWER_BYTES``). A
 child that dies of the memory ceiling (the engine aborts on a failed allocation) is
 reported as `MemoryExceeded` and replaced; an answer over the byte cap comes back as a
@@ -80,7 +80,7 @@ class Task:
     union_default_graph: bool = True
     procedure: str = ""  # a name in server.procedures.PROCEDURES: call it on the store instead of running `sparql`
     arguments: tuple[Any, ...] = ()
-    federated: bool = False  # names only allow-listed SERVICE endpoints: run in the federation pool, which may use the network
+    federated: bool = False  # names only allow-listed SERVICE endpoints: the server calls them and inlines the answers first
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,10 @@ class Reply:
 
 @dataclass(frozen=True)
 class Limits:
-    """How a pool's children are confined: memory ceiling, answer byte cap, network or not, CPU niceness."""
+    """How a pool's children are confined beyond the no-network filter every one has: memory ceiling, answer byte cap, CPU niceness."""
 
     memory_bytes: int = 1024 * 1024 * 1024
     answer_bytes: int = 50 * 1024 * 1024
-    network: bool = False
     nice: int = 0
 
 
@@ -141,11 +140,10 @@ def child_main(conn: Connection, limits: Limits = Limits()) -> None:
 
 
 def confine(limits: Limits) -> None:
-    """Apply a pool's limits to this process: niceness, no network unless allowed, the memory ceiling."""
+    """Apply a pool's limits to this process: niceness, no network (always), the memory ceiling."""
     if limits.nice:
         os.nice(limits.nice)
-    if not limits.network:
-        sandbox.forbid_network()
+    sandbox.forbid_network()
     sandbox.limit_memory(limits.memory_bytes)
 
 

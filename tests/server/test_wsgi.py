@@ -62,7 +62,7 @@ def test_serve_gives_each_worker_its_fast_and_heavy_query_processes(built_store:
             deadline = time.monotonic() + 60  # the processes start beside the worker's own start-up
             while query_processes(process.pid) != [4] and time.monotonic() < deadline:
                 time.sleep(0.5)
-            assert query_processes(process.pid) == [4]  # 2 fast + 2 heavy; the federation pool starts only when used
+            assert query_processes(process.pid) == [4]  # 2 fast + 2 heavy; no other query process (SERVICE calls are made by the server)
         finally:
             process.terminate()
             process.wait(timeout=15)
