@@ -61,6 +61,7 @@ from graph_build.vocab import GX
 from . import remote_pages, sparql_text
 from .graph import Snapshot
 from .query_process import Reply, Task, graph_reply, solutions_reply, term
+from .remote_folds import where_group
 
 NTRIPLES = "application/n-triples"
 QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -120,28 +121,6 @@ def with_values(sparql: str, bindings: Mapping[str | Variable, Term]) -> str:
     values = " ".join(sparql_term(value) for value in bindings.values())
     opening = where_group(sparql)
     return f"{sparql[: opening + 1]} VALUES ({names}) {{ ({values}) }}{sparql[opening + 1 :]}"
-
-
-def where_group(sparql: str) -> int:
-    """Return the offset of the brace opening a query's WHERE group (after a CONSTRUCT template, if any)."""
-    code = sparql_text.blank(sparql).code
-    form = sparql_text.operation(sparql)
-    start = code.find("{")
-    if form == "construct" and code[: start].rstrip().upper().endswith("CONSTRUCT"):
-        start = code.find("{", closing_brace(code, start) + 1)
-    if start < 0 or form not in ("select", "ask", "construct", "describe"):
-        raise ValueError("cannot bind parameters: no WHERE group found in the query")
-    return start
-
-
-def closing_brace(code: str, opening: int) -> int:
-    """Return the offset of the brace closing the group opened at `opening` (strings and IRIs already blanked)."""
-    depth = 0
-    for offset in range(opening, len(code)):
-        depth += {"{": 1, "}": -1}.get(code[offset], 0)
-        if depth == 0:
-            return offset
-    raise ValueError("unbalanced braces in the query")
 
 
 # -- talking to the endpoint -----------------------------------------------------------------------
@@ -223,6 +202,7 @@ class RemoteStore:
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
+        self.recent = remote_pages.Recent()  # what a page's request fetched for the procedures the page calls next
 
     def query(self, query: str, substitutions: Mapping[str | Variable, Term] | None = None, use_default_graph_as_union: bool = True,
               default_graph: Any = None, named_graphs: Any = None) -> Any:
@@ -245,8 +225,8 @@ class RemoteStore:
         return iter([Quad(row["s"], row["p"], row["o"], row["g"]) for row in rows])  # type: ignore[union-attr]
 
     def prepared(self, procedure: str, arguments: tuple[Any, ...], row_cap: int) -> Any:
-        """Return what a procedure should read: the resource pages' quads fetched in one request (`server.remote_pages`), else this store."""
-        found = remote_pages.prepared(self.endpoint, procedure, arguments, row_cap)
+        """Return what a procedure should read: a resource page's quads and rows, fetched in its two requests (`server.remote_pages`), else this store."""
+        found = remote_pages.prepared(self.endpoint, procedure, arguments, row_cap, self.recent)
         return self if found is None else found  # not `or`: an empty neighbourhood is falsy (len 0) yet the answer
 
     def contains_named_graph(self, graph_name: Any) -> bool:

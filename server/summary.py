@@ -108,17 +108,36 @@ LINK_SHARED = """SELECT ?link ?expression ?start ?end WHERE {
 SOURCE_TEXT = "SELECT ?expression ?text WHERE { ?expression eli:is_embodied_by/gx:sourceText ?text }"
 
 
+# What each kind of summary asks, with the variable bound to the entity (server/remote_pages.py sends them in the page's request);
+# a similarity link also asks SOURCE_TEXT for each side's expression.
+BOUND_QUERIES = {
+    "province": ("province", (PROVINCE_COUNTS, PROVINCE_DOCUMENTS, PROVINCE_INCENTIVES, PROVINCE_ZONES)),
+    "measure": ("measure", (MEASURE_INCENTIVES, MEASURE_SIMILAR)),
+    "similarity": ("link", (LINK_SIDES, LINK_SHARED)),
+}
+
+
+def kind(iri: str, base: str) -> str | None:
+    """Tell which summary a resource gets from the path its IRI was minted under: "province", "measure", "similarity" or None.
+
+    >>> [kind("https://w3id.org/gaoxin-kg/id/" + p, "https://w3id.org/gaoxin-kg/") for p in ("province/gansu", "doc/a/part/2-1", "zone/x")]
+    ['province', 'measure', None]
+    """
+    first = iri[len(base) + 3 :].split("/")[0] if iri.startswith(base + "id/") else ""
+    if first == "province":
+        return "province"
+    if first == "doc" and "/part/" in iri and "/instrument/" not in iri:
+        return "measure"
+    if first == "similarity" and "/shared/" not in iri:
+        return "similarity"
+    return None
+
+
 def summarise(store: Store, iri: str, base: str, row_cap: int = 10_000) -> Summary | None:
     """Summarise a province, a measure or a similarity link; None for any other resource."""
-    kind = iri[len(base) + 3 :].split("/")[0] if iri.startswith(base + "id/") else ""
-    node = NamedNode(iri)
-    if kind == "province":
-        return province(store, node, base)
-    if kind == "doc" and "/part/" in iri and "/instrument/" not in iri:
-        return measure(store, node, base)
-    if kind == "similarity" and "/shared/" not in iri:
-        return similarity(store, node, base)
-    return None
+    summaries = {"province": province, "measure": measure, "similarity": similarity}
+    found = kind(iri, base)
+    return summaries[found](store, NamedNode(iri), base) if found else None
 
 
 def select(store: Store, query: str, variable: str, node: NamedNode) -> list:
