@@ -101,7 +101,7 @@ def outbound(node: str, row_cap: int, v: str = "") -> str:
     return f"{{ SELECT ?p{v} ?o{v} ?g{v} WHERE {{ GRAPH ?g{v} {{ {node} ?p{v} ?o{v} }} }} LIMIT {row_cap} }}"
 
 
-def shown(node: str, row_cap: int, pages: Sequence[InboundPage]) -> str:
+def shown(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Sequence[NamedNode]) -> str:
     """Return a pattern binding ?t to every term the page names: the resource, its predicates, objects, graphs, inbound links,
     spans, sources, files, and the statements of the document it reads."""
     branches = [
@@ -111,14 +111,14 @@ def shown(node: str, row_cap: int, pages: Sequence[InboundPage]) -> str:
         f"{{ {work_of(node, '?w0')} GRAPH ?g0 {{ ?w0 ?p0 ?t }} }}",
         *(page.terms(node) for page in pages),
     ]
-    if pages:
-        branches.append(f"{{ VALUES ?t {{ {' '.join(str(page.predicate) for page in pages)} }} }}")
+    if predicates:
+        branches.append(f"{{ VALUES ?t {{ {' '.join(map(str, predicates))} }} }}")
     return " UNION ".join(branches)
 
 
-def page_quads(node: str, row_cap: int, pages: Sequence[InboundPage]) -> list[str]:
-    """Return the UNION branches giving every quad the page's procedures read about `node`, and its two counts."""
-    terms = f"{{ {shown(node, row_cap, pages)} }} FILTER(isIRI(?t)) BIND(?t AS ?s)"
+def page_quads(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Sequence[NamedNode] = ()) -> list[str]:
+    """Return the UNION branches giving every quad the page's procedures read about `node` (`predicates`: those linking to it), and its two counts."""
+    terms = f"{{ {shown(node, row_cap, pages, predicates)} }} FILTER(isIRI(?t)) BIND(?t AS ?s)"
     work = work_of(node, "?w")
     return [
         f"{{ {outbound(node, row_cap)} BIND({node} AS ?s) }}",
@@ -293,7 +293,8 @@ def page(endpoint: Results, node: NamedNode, base: str, limits: describe.Limits 
         if counts is None:  # not resolved just before: one request more
             counts = fetch(endpoint, [], [counts_fold]).answers[counts_fold.key][1]
     pages = inbound_pages(node, counts, limits) if limits is not None else []
-    found = fetch(endpoint, page_quads(str(node), row_cap, pages), page_folds(node, base, pages), node)
+    predicates = [row["p"] for row in counts if row["o"] == node]
+    found = fetch(endpoint, page_quads(str(node), row_cap, pages, predicates), page_folds(node, base, pages), node)
     found.answers[counts_fold.key] = (counts_fold, counts)
     links = found.answers[pages[0].fold(node).key][1] if pages else []  # every inbound page shares one query text
     found.store.extend(Quad(row["s"], row["p"], row["o"], row["g"]) for row in links)
