@@ -40,6 +40,7 @@ class Section:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     total: int | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ PROVINCE_DOCUMENTS = """SELECT ?province ?document (SAMPLE(?t) AS ?title) (SAMPL
   OPTIONAL { ?document eli:title ?t } OPTIONAL { ?document eli:id_local ?n }
   OPTIONAL { ?document eli:date_document ?signed } OPTIONAL { ?document eli:date_publication ?published }
   BIND(COALESCE(?signed, ?published) AS ?d)
-} GROUP BY ?province ?document ORDER BY DESC(?date) ?title"""
+} GROUP BY ?province ?document ORDER BY DESC(?date) ?title LIMIT 50"""
 PROVINCE_INCENTIVES = """SELECT ?province ?incentive ?yuan ?sum_kind ?recipient ?frequency ?quote WHERE {
   ?incentive gx:inMeasure/eli:is_part_of ?document ; gx:evidence/oa:hasSelector/oa:exact ?quote .
   ?document eli:jurisdiction ?province .
@@ -179,11 +180,20 @@ def province(store: Store, node: NamedNode, base: str) -> Summary:
     ]
     zones = [(link(r["zone"], value(r["name"]), base), Cell(value(r["measures"]), css="number")) for r in select(store, PROVINCE_ZONES, "province", node)]
     sections = (
-        Section("政策文件 Documents", ("文件 document", "文号 number", "日期 date"), tuple(documents)),
+        documents_section(documents, int(figures[0][1]) if figures else 0),
         Section("金额最大的激励 Largest sums", ("金额 sum", "受助对象 recipient", "频次 frequency", "原文 quote"), tuple(incentives)),
         Section("园区 Zones", ("园区 zone", "提及措施 measures naming it"), tuple(zones)),
     )
     return Summary(figures=(*figures, ("园区 zones", str(len(zones)))), sections=tuple(s for s in sections if s.rows))
+
+
+def documents_section(documents: list[tuple[Cell, ...]], total: int) -> Section:
+    """List a province's newest documents (PROVINCE_DOCUMENTS' LIMIT); past it, say how many there are and where the rest are."""
+    if total <= len(documents):
+        return Section("政策文件 Documents", ("文件 document", "文号 number", "日期 date"), tuple(documents))
+    note = (f"最新的 {len(documents)} 件；全部 {total:,} 件见下方“被引用”的 eli:jurisdiction。 "
+            f"The {len(documents)} newest; all {total:,} are under Inbound links below (eli:jurisdiction), page by page.")
+    return Section("政策文件 Documents", ("文件 document", "文号 number", "日期 date"), tuple(documents), total, note)
 
 
 def measure(store: Store, node: NamedNode, base: str) -> Summary:
