@@ -33,7 +33,7 @@ import threading
 import time
 import urllib.error
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.client import HTTPResponse
 from typing import Any
 
@@ -135,6 +135,9 @@ DISTINCT = re.compile(r"\s*DISTINCT\b", re.IGNORECASE)
 def portable(sparql: str) -> str:
     """Write the non-ASCII string constants CONCAT and GROUP_CONCAT take so that Virtuoso 7.2 keeps them, with the same meaning.
 
+    Sent to Virtuoso only: a GROUP_CONCAT's result is a simple literal in SPARQL 1.1, and oxigraph keeps the values'
+    common language tag on it, which the rewrite would drop.
+
     Virtuoso reads a plain non-ASCII constant among CONCAT's arguments or as GROUP_CONCAT's
     separator as bytes and mangles the answer (openlink/virtuoso-opensource#944, #1414;
     measured: ``\\u3001`` escapes change nothing). Written as ``"、"^^xsd:string`` (the same
@@ -151,6 +154,15 @@ def portable(sparql: str) -> str:
     if sparql.isascii():
         return sparql
     return rewrite_calls(rewrite_calls(sparql, group=True), group=False)
+
+
+def dialect(server: str) -> str:
+    """Name the dialect to write for an engine from its HTTP Server header.
+
+    >>> dialect("Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu"), dialect("Oxigraph/0.5.13")
+    ('virtuoso', 'sparql11')
+    """
+    return "virtuoso" if server.lower().startswith("virtuoso/") else "sparql11"
 
 
 def rewrite_calls(sparql: str, group: bool) -> str:
@@ -220,6 +232,7 @@ class Endpoint:
 
     url: str
     timeout: float = 30.0
+    dialect: str = "sparql11"  # "virtuoso" once the engine says it is (`RemoteGraph.adopt`): requests then go through `portable`
 
     def request(self, sparql: str, graph: bool = False, default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
                 timeout: float | None = None) -> HTTPResponse:
@@ -228,7 +241,7 @@ class Endpoint:
         wrapper.setOnlyConneg(True)  # no format=/output= parameters: the Accept header says it
         wrapper.setMethod(POST)
         wrapper.setTimeout(max(1, round(timeout or self.timeout)))  # type: ignore[arg-type]  # urllib takes seconds as a float
-        wrapper.setQuery(portable(sparql))
+        wrapper.setQuery(portable(sparql) if self.dialect == "virtuoso" else sparql)
         wrapper.setReturnFormat(TURTLE if graph else JSON)
         if graph:
             wrapper.addCustomHttpHeader("Accept", NTRIPLES)  # streams, and every engine writes it
@@ -356,10 +369,18 @@ class RemoteGraph:
                 cached = self._snapshot
         return cached[1]
 
+    def adopt(self, name: str) -> None:
+        """Write requests in the dialect the engine named in its answer's Server header."""
+        if name != self.endpoint.dialect:
+            self.endpoint = replace(self.endpoint, dialect=name)
+            self.store.endpoint = self.endpoint
+
     def build_digest(self) -> str:
         """Read the build's gx:inputDigest from the build graph, checking the default graph is the union of the named graphs."""
         try:
-            rows = list(self.endpoint.results(BUILD))  # type: ignore[arg-type]
+            with self.endpoint.request(BUILD) as response:
+                self.adopt(dialect(response.headers.get("Server", "")))
+                rows = list(parse_query_results(response.read(), format=QueryResultsFormat.JSON))  # type: ignore[arg-type]
         except (RemoteError, TimeoutError) as error:
             raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} did not say which build it holds: {error}") from error
         if not rows:

@@ -20,6 +20,7 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
+from server import create_app, graph
 from tests.server.conftest import ROOT, federation_options, serving
 from tests.server.engines import DOC_VALUES, VIRTUOSO_ENDPOINT, VIRTUOSO_INI, VIRTUOSO_LOAD, VIRTUOSO_START, virtuoso_serving
 from tests.server.test_other_engine import (
@@ -40,6 +41,7 @@ NON_ASCII_CONSTANTS = {
     "industries-by-sei-area", "instrument-mix-by-province", "provinces-for-industry", "shared-measures", "similar-measures", "zones-and-industries",
 }
 GROUP_CONCAT = re.compile(r'GROUP_CONCAT\((?:[^;()]|\([^()]*\))*;\s*separator\s*=\s*"(?P<separator>[^"]*)"\)(?:,\s*""\))?\s+AS\s+\?(?P<column>\w+)', re.I)
+RENAMED = re.compile(r'COALESCE\(\?(?P<inner>\w+),\s*""\)\s+AS\s+\?(?P<outer>\w+)', re.I)
 PAGES = [
     "/",
     "/queries",
@@ -89,9 +91,25 @@ def test_the_export_lands_in_one_graph_per_document(virtuoso: str, embedded: str
 
 
 def concatenated(name: str) -> dict[str, str]:
-    """Map each GROUP_CONCAT column of a canned query to its separator."""
-    found = GROUP_CONCAT.finditer(QUERIES[name].sparql)
-    return {m.group("column"): m.group("separator") for m in found}
+    """Map each GROUP_CONCAT column of a canned query to its separator (also when an outer COALESCE(?column, "") renames it)."""
+    found = {m.group("column"): m.group("separator") for m in GROUP_CONCAT.finditer(QUERIES[name].sparql)}
+    renamed = {m.group("outer"): found[m.group("inner")] for m in RENAMED.finditer(QUERIES[name].sparql) if m.group("inner") in found}
+    return found | renamed
+
+
+def unordered_cells(html: str, separators: dict[str, str]) -> Counter[str]:
+    """Return a page's table rows with each cell's GROUP_CONCAT parts sorted (the engine chooses their order)."""
+    def cell(match: re.Match[str]) -> str:
+        text = match.group(2)
+        for separator in set(separators.values()):
+            if separator in text:
+                text = separator.join(sorted(text.split(separator)))
+        return re.sub(r' lang="[^"]*"', "", match.group(1)) + text + "</td>"  # see below
+    return table_rows(re.sub(r"(<td\b[^>]*>)(.*?)</td>", cell, html, flags=re.S))
+
+
+# A GROUP_CONCAT's result is a simple literal (SPARQL 1.1 §18.5.1.7): oxigraph keeps its values' common language tag (a cell's
+# lang attribute), Virtuoso does not. The canned pages are compared without the attribute; the rows with it, above.
 
 
 def unordered(columns: list[str], rows: list[tuple[str, ...]], separators: dict[str, str]) -> Counter[tuple[str, ...]]:
@@ -125,7 +143,7 @@ def test_every_page_renders_the_same_facts_on_virtuoso(embedded: str, on_virtuos
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_canned_page_renders_on_virtuoso(embedded: str, on_virtuoso: str, name: str) -> None:
     here, there = (get(base, f"/queries/{name}").text for base in (embedded, on_virtuoso))
-    assert table_rows(there) == table_rows(here)
+    assert unordered_cells(there, concatenated(name)) == unordered_cells(here, concatenated(name))
     if name in NON_ASCII_CONSTANTS:
         assert "\ufffd" not in there and "?、" not in there and not re.search("[\u00c0-\u00ff][\u0080-\u00bf]", there), "mangled text"
 
@@ -149,3 +167,11 @@ def test_the_docs_show_the_commands_the_test_runs() -> None:
     for command in (VIRTUOSO_INI, VIRTUOSO_START, VIRTUOSO_LOAD, VIRTUOSO_ENDPOINT):
         example = command.format(**DOC_VALUES)
         assert example in text, f"docs/federation.md does not show:\n{example}"
+
+
+def test_the_server_writes_virtuoso_s_dialect(virtuoso: str, tmp_path: Path) -> None:
+    """The engine names itself in its Server header; only then do requests go through server.remote.portable."""
+    app = create_app({"STORE": tmp_path / "nowhere", "ENDPOINT": virtuoso, "TESTING": True, "QUERY_TIMEOUT": 30.0})
+    with app.test_request_context():
+        graph.current()
+        assert graph.reader_of(app).endpoint.dialect == "virtuoso" and graph.reader_of(app).store.endpoint.dialect == "virtuoso"
