@@ -118,7 +118,7 @@ def shown(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Seq
 
 def page_quads(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Sequence[NamedNode] = ()) -> list[str]:
     """Return the UNION branches giving every quad the page's procedures read about `node` (`predicates`: those linking to it), and its two counts."""
-    terms = f"{{ {shown(node, row_cap, pages, predicates)} }} FILTER(isIRI(?t)) BIND(?t AS ?s)"
+    terms = f"{{ SELECT DISTINCT ?s WHERE {{ {{ {shown(node, row_cap, pages, predicates)} }} FILTER(isIRI(?t)) BIND(?t AS ?s) }} }}"  # once each
     work = work_of(node, "?w")
     return [
         f"{{ {outbound(node, row_cap)} BIND({node} AS ?s) }}",
