@@ -101,14 +101,14 @@ def outbound(node: str, row_cap: int, v: str = "") -> str:
     return f"{{ SELECT ?p{v} ?o{v} ?g{v} WHERE {{ GRAPH ?g{v} {{ {node} ?p{v} ?o{v} }} }} LIMIT {row_cap} }}"
 
 
-def shown(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Sequence[NamedNode]) -> str:
+def shown(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Sequence[NamedNode], reader: bool = True) -> str:
     """Return a pattern binding ?t to every term the page names: the resource, its predicates, objects, graphs, inbound links,
     spans, sources, files, and the statements of the document it reads."""
     branches = [
         f"{{ BIND({node} AS ?t) }}",
         f"{{ {outbound(node, row_cap, '0')} VALUES ?k {{ 1 2 3 }} BIND(IF(?k = 1, ?p0, IF(?k = 2, ?o0, ?g0)) AS ?t) }}",
         f"{{ {node} {EVIDENCE} ?t }}", f"{{ {node} {EVIDENCE}/{SOURCE} ?t }}", f"{{ {node} {EVIDENCE}/{SOURCE}/{FILE} ?t }}",
-        f"{{ {work_of(node, '?w0')} GRAPH ?g0 {{ ?w0 ?p0 ?t }} }}",
+        *([f"{{ {work_of(node, '?w0')} GRAPH ?g0 {{ ?w0 ?p0 ?t }} }}"] if reader else []),
         *(page.terms(node) for page in pages),
     ]
     if predicates:
@@ -116,10 +116,18 @@ def shown(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Seq
     return " UNION ".join(branches)
 
 
-def page_quads(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Sequence[NamedNode] = ()) -> list[str]:
-    """Return the UNION branches giving every quad the page's procedures read about `node` (`predicates`: those linking to it), and its two counts."""
-    terms = f"{{ SELECT DISTINCT ?s WHERE {{ {{ {shown(node, row_cap, pages, predicates)} }} FILTER(isIRI(?t)) BIND(?t AS ?s) }} }}"  # once each
+def page_quads(node: str, row_cap: int, pages: Sequence[InboundPage], predicates: Sequence[NamedNode] = (), reader: bool = True) -> list[str]:
+    """Return the UNION branches giving every quad the page's procedures read about `node` (`predicates`: those linking to it,
+    `reader`: the document it reads too), and its two counts."""
+    terms = f"{{ SELECT DISTINCT ?s WHERE {{ {{ {shown(node, row_cap, pages, predicates, reader)} }} FILTER(isIRI(?t)) BIND(?t AS ?s) }} }}"
+    named = (f"{{ {{ VALUES ?p {{ {LABELS} }} GRAPH ?g {{ ?s ?p ?o }} }} "  # labels and codes
+             f"UNION {{ BIND(<{describe.RDF_TYPE}> AS ?p) BIND(<{ONTOLOGY_GRAPH}> AS ?g) GRAPH ?g {{ ?s ?p ?o }} }} }}")  # declared terms
     work = work_of(node, "?w")
+    documents = [
+        f"{{ {{ SELECT ?s ?p ?o ?g WHERE {{ {work_of(node, '?s')} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {row_cap} }} }}",  # the document read
+        f"{{ {work} ?w <{ELI}is_realized_by> ?s . VALUES ?p {{ {FILE} <{GX}script> }} GRAPH ?g {{ ?s ?p ?o }} }}",  # its expressions
+        f"{{ {work} ?w <{ELI}is_realized_by>/{FILE} ?s . VALUES ?p {{ <{ELI}is_exemplified_by> {FILE_FACTS} }} GRAPH ?g {{ ?s ?p ?o }} }}",
+    ]
     return [
         f"{{ {outbound(node, row_cap)} BIND({node} AS ?s) }}",
         f"{{ {{ SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p {node} }} }} LIMIT 1 }} BIND({node} AS ?o) }}",  # is anything linking here
@@ -127,21 +135,19 @@ def page_quads(node: str, row_cap: int, pages: Sequence[InboundPage], predicates
         f"{{ {node} {EVIDENCE}/<{describe.OA}hasSelector> ?s . GRAPH ?g {{ ?s ?p ?o }} }}",  # their selectors
         f"{{ {node} {EVIDENCE}/{SOURCE} ?s . VALUES ?p {{ {FILE} }} GRAPH ?g {{ ?s ?p ?o }} }}",  # expression -> file
         f"{{ {node} {EVIDENCE}/{SOURCE}/{FILE} ?s . VALUES ?p {{ {FILE_FACTS} }} GRAPH ?g {{ ?s ?p ?o }} }}",  # the file's text and name
-        f"{{ {{ SELECT ?s ?p ?o ?g WHERE {{ {work_of(node, '?s')} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {row_cap} }} }}",  # the document read
-        f"{{ {work} ?w <{ELI}is_realized_by> ?s . VALUES ?p {{ {FILE} <{GX}script> }} GRAPH ?g {{ ?s ?p ?o }} }}",  # its expressions
-        f"{{ {work} ?w <{ELI}is_realized_by>/{FILE} ?s . VALUES ?p {{ <{ELI}is_exemplified_by> {FILE_FACTS} }} GRAPH ?g {{ ?s ?p ?o }} }}",
-        f"{{ {terms} VALUES ?p {{ {LABELS} }} GRAPH ?g {{ ?s ?p ?o }} }}",  # labels and codes
-        f"{{ {terms} BIND(<{describe.RDF_TYPE}> AS ?p) BIND(<{ONTOLOGY_GRAPH}> AS ?g) GRAPH ?g {{ ?s ?p ?o }} }}",  # declared terms
+        *(documents if reader else []),
+        f"{{ {terms} {named} }}",  # the shown terms' labels, codes and declarations, the terms listed once
         f"{{ SELECT (COUNT(*) AS ?inbound) WHERE {{ GRAPH ?g1 {{ ?s1 ?p1 {node} }} }} }}",
         f"{{ SELECT (COUNT(*) AS ?size) WHERE {{ GRAPH {node} {{ ?s2 ?p2 ?o2 }} }} }}",
     ]
 
 
-def page_folds(node: NamedNode, base: str, pages: Sequence[InboundPage]) -> list[Fold]:
-    """Fold the SELECTs the page's procedures run: its inbound pages, the reader's outline and marks, the summary's tables."""
+def page_folds(node: NamedNode, base: str, pages: Sequence[InboundPage], document: bool = True) -> list[Fold]:
+    """Fold the SELECTs the page's procedures run: its inbound pages, the reader's outline and marks (`document`), the summary's tables."""
     folds = [page.fold(node) for page in pages]
-    folds.append(Fold(reader.SPANS, f"{work_of(str(node), '?fold_work')} ?fold_work <{ELI}is_realized_by> ?expression ."))
-    folds.append(Fold(reader.PARTS, work_of(str(node), "?work")))
+    if document:
+        folds.append(Fold(reader.SPANS, f"{work_of(str(node), '?fold_work')} ?fold_work <{ELI}is_realized_by> ?expression ."))
+        folds.append(Fold(reader.PARTS, work_of(str(node), "?work")))
     found = summary.kind(node.value, base)
     if found:
         variable, queries = summary.BOUND_QUERIES[found]
@@ -267,8 +273,20 @@ def prepared(endpoint: Results, procedure: str, arguments: tuple[Any, ...], row_
     if procedure in ("read", "summarise"):
         iri, base = (arguments[1] or arguments[0], arguments[2]) if procedure == "read" else arguments  # read(work, expression, base)
         found = recent.get(("page", iri))  # not `or`: an empty neighbourhood is falsy (len 0) yet the answer
-        return found if found is not None else page(endpoint, NamedNode(iri), base, None, row_cap, recent)
+        if found is None or procedure == "read" and reader.PARTS not in found.answers:
+            found = page(endpoint, NamedNode(iri), base, None, row_cap, recent, document=procedure == "read")
+        return found
     return None
+
+
+def reads_a_document(iri: str, base: str) -> bool:
+    """Tell whether a page may open the document reader: a work (id/doc/X) or an expression (id/doc/X/zh-hans), by graph_build/iris.py's paths.
+
+    >>> [reads_a_document("https://w3id.org/gaoxin-kg/id/doc/a" + p, "https://w3id.org/gaoxin-kg/") for p in ("", "/zh-hant", "/graph", "/part/2")]
+    [True, True, False, False]
+    """
+    parts = iri[len(base) + 3 :].split("/") if iri.startswith(base + "id/") else []
+    return len(parts) in (2, 3) and parts[0] == "doc" and parts[-1] != "graph"
 
 
 def resolved(endpoint: Results, arguments: tuple[Any, ...], recent: Recent) -> Neighbourhood:
@@ -284,8 +302,11 @@ def resolved(endpoint: Results, arguments: tuple[Any, ...], recent: Recent) -> N
     return found
 
 
-def page(endpoint: Results, node: NamedNode, base: str, limits: describe.Limits | None, row_cap: int, recent: Recent) -> Neighbourhood:
-    """Fetch everything one page's procedures read about `node` in one request (its inbound pages when `limits` are given)."""
+def page(endpoint: Results, node: NamedNode, base: str, limits: describe.Limits | None, row_cap: int, recent: Recent,
+         document: bool | None = None) -> Neighbourhood:
+    """Fetch everything one page's procedures read about `node` in one request (its inbound pages when `limits` are given, the
+    document it reads when `document`, by default when its path names a document)."""
+    document = reads_a_document(node.value, base) if document is None else document
     counts_fold = inbound_counts([node])
     counts: list[Row] = []
     if limits is not None:
@@ -294,7 +315,7 @@ def page(endpoint: Results, node: NamedNode, base: str, limits: describe.Limits 
             counts = fetch(endpoint, [], [counts_fold]).answers[counts_fold.key][1]
     pages = inbound_pages(node, counts, limits) if limits is not None else []
     predicates = [row["p"] for row in counts if row["o"] == node]
-    found = fetch(endpoint, page_quads(str(node), row_cap, pages, predicates), page_folds(node, base, pages), node)
+    found = fetch(endpoint, page_quads(str(node), row_cap, pages, predicates, document), page_folds(node, base, pages, document), node)
     found.answers[counts_fold.key] = (counts_fold, counts)
     links = found.answers[pages[0].fold(node).key][1] if pages else []  # every inbound page shares one query text
     found.store.extend(Quad(row["s"], row["p"], row["o"], row["g"]) for row in links)

@@ -25,7 +25,7 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from graph_build import canned
 from graph_build.store.access import open_read_only, run_query
-from server import create_app, federation, graph, remote, remote_folds, sparql_text, summary
+from server import create_app, executor, federation, graph, remote, remote_folds, remote_pages, sparql_text, summary
 from tests.server.conftest import ROOT, federation_options, serving
 from tests.server.engines import load, oxigraph_serving
 
@@ -239,6 +239,25 @@ def test_each_resource_page_costs_at_most_two_requests(counted: tuple[CountingPr
         assert 1 <= proxy.count - before <= 2, f"{path}: {proxy.count - before} requests to the engine: {[q[:200] for q in proxy.queries[before:]]}"
 
 
+@pytest.mark.parametrize(("procedure", "arguments"), [
+    ("read", (ID + "doc/yunzhengfa-2020-36", None)), ("read", (ID + "doc/yunzhengfa-2020-36", ID + "doc/yunzhengfa-2020-36/zh-hant")),
+    ("summarise", (ID + "province/yunnan",)), ("summarise", (ID + "doc/yunzhengfa-2020-36/part/3-2",)),
+])
+def test_a_reader_or_summary_on_its_own_costs_one_request(counted: tuple[CountingProxy, Flask], built_store: Path, procedure: str,
+                                                            arguments: tuple[str | None, ...]) -> None:
+    """Called without its page's describe just before (its cached answer outlived the page's), a procedure fetches what it reads in one request."""
+    proxy, app = counted
+    embedded = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 30.0})
+    with app.test_request_context():
+        executor.snapshot()  # the build's version, read once
+        before = proxy.count
+        there = executor.call(procedure, *arguments, "https://w3id.org/gaoxin-kg/")
+        assert proxy.count - before == 1
+    with embedded.test_request_context():
+        here = executor.call(procedure, *arguments, "https://w3id.org/gaoxin-kg/")
+    assert here is not None and there == here
+
+
 def test_resource_rdf_is_the_same_graph(embedded: str, remote_backed: str) -> None:
     here, there = (set(get(base, "/page/province/gansu.nt").text.splitlines()) for base in (embedded, remote_backed))
     assert len(here) > 5 and there == here
@@ -330,7 +349,7 @@ def test_the_portability_check_flags_engine_functions(sparql: str, flagged: list
     assert nonstandard_calls(sparql) == flagged
 
 
-@pytest.mark.parametrize("module", [remote, remote_folds, summary])
+@pytest.mark.parametrize("module", [remote, remote_folds, remote_pages, summary])
 def test_remote_module_doctests(module: object) -> None:
     assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
 
