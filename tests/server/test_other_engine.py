@@ -157,7 +157,8 @@ def test_home_page_shows_the_same_counts(embedded: str, remote_backed: str) -> N
 RESOURCE_PAGES = [
     "/page/province/yunnan", "/page/doc/yunzhengfa-2020-36", "/page/doc/yunzhengfa-2020-36/part/2-1", "/page/doc/yunzhengfa-2020-36/graph",
     "/page/doc/yunzhengfa-2020-36/zh-hant/span/145-178", "/page/doc/yunzhengfa-2020-36/zh-hant/file", "/page/graph/similarity",
-    "/page/doc/yunzhengfa-2020-36/zh-hant/span/145-178.nt",
+    "/page/doc/yunzhengfa-2020-36/zh-hant/span/145-178.nt", "/page/doc/yunzhengfa-2020-36/zh-hans", "/page/doc/yunzhengfa-2020-36/part/3-2",
+    "/page/similarity/jizhengzi-2020-52/2-1-5/yunzhengfa-2020-36/2-2",
 ]
 
 
