@@ -140,6 +140,8 @@ def test_every_page_renders_the_same_facts_on_virtuoso(embedded: str, on_virtuos
     here, there = (get(base, path).text for base in (embedded, on_virtuoso))
     assert table_rows(there) == table_rows(here)
     assert inbound_heading(there) == inbound_heading(here)
+    if path.startswith("/page/"):  # a resource page is the same HTML (Virtuoso's own system graphs change the VoID counts)
+        assert " ".join(there.split()) == " ".join(here.split())
     assert re.findall(r"<h1\b.*?</h1>", there, flags=re.S) == re.findall(r"<h1\b.*?</h1>", here, flags=re.S)
 
 
