@@ -28,11 +28,12 @@ with a blank node matches nothing.
 from __future__ import annotations
 
 import ast
+import re
 import threading
 import time
 import urllib.error
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.client import HTTPResponse
 from typing import Any
 
@@ -61,6 +62,7 @@ from graph_build.vocab import GX
 from . import remote_pages, sparql_text
 from .graph import Snapshot
 from .query_process import Reply, Task, graph_reply, solutions_reply, term
+from .remote_folds import where_group
 
 NTRIPLES = "application/n-triples"
 QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -122,26 +124,103 @@ def with_values(sparql: str, bindings: Mapping[str | Variable, Term]) -> str:
     return f"{sparql[: opening + 1]} VALUES ({names}) {{ ({values}) }}{sparql[opening + 1 :]}"
 
 
-def where_group(sparql: str) -> int:
-    """Return the offset of the brace opening a query's WHERE group (after a CONSTRUCT template, if any)."""
+# -- text every engine reads alike ------------------------------------------------------------------
+
+XSD_STRING = "^^<http://www.w3.org/2001/XMLSchema#string>"
+CALL = re.compile(r"(?<![\w$?:])(?P<group>GROUP_)?CONCAT\s*\(", re.IGNORECASE)
+SEPARATOR = re.compile(r";\s*SEPARATOR\s*=\s*(?=[\"'])", re.IGNORECASE)
+DISTINCT = re.compile(r"\s*DISTINCT\b", re.IGNORECASE)
+
+
+def portable(sparql: str) -> str:
+    """Write the non-ASCII string constants CONCAT and GROUP_CONCAT take so that Virtuoso 7.2 keeps them, with the same meaning.
+
+    Sent to Virtuoso only: a GROUP_CONCAT's result is a simple literal in SPARQL 1.1, and oxigraph keeps the values'
+    common language tag on it, which the rewrite would drop.
+
+    Virtuoso reads a plain non-ASCII constant among CONCAT's arguments or as GROUP_CONCAT's
+    separator as bytes and mangles the answer (openlink/virtuoso-opensource#944, #1414;
+    measured: ``\\u3001`` escapes change nothing). Written as ``"、"^^xsd:string`` (the same
+    term in SPARQL 1.1 / RDF 1.1) it is read right, so a CONCAT argument is typed, and a
+    separator moves into the aggregate: ``GROUP_CONCAT(X; separator="、")`` becomes
+    ``STRAFTER(GROUP_CONCAT(CONCAT("、"^^xsd:string, STR(X)); separator=""), "、"^^xsd:string)``.
+    Only CONCAT's own arguments are typed: Virtuoso compares a typed string unequal to a plain one.
+
+    >>> portable('SELECT (CONCAT("（", ?l, "合计）", "x") AS ?i) {}')
+    'SELECT (CONCAT("（"^^<http://www.w3.org/2001/XMLSchema#string>, ?l, "合计）"^^<http://www.w3.org/2001/XMLSchema#string>, "x") AS ?i) {}'
+    >>> portable('SELECT (GROUP_CONCAT(DISTINCT ?n; separator="、") AS ?s) { FILTER(?n != "、") }').replace(XSD_STRING, "^^xsd:string")
+    'SELECT (STRAFTER(GROUP_CONCAT(DISTINCT CONCAT("、"^^xsd:string, STR(?n)); separator=""), "、"^^xsd:string) AS ?s) { FILTER(?n != "、") }'
+    """
+    if sparql.isascii():
+        return sparql
+    return rewrite_calls(rewrite_calls(sparql, group=True), group=False)
+
+
+def dialect(server: str) -> str:
+    """Name the dialect to write for an engine from its HTTP Server header.
+
+    >>> dialect("Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu"), dialect("Oxigraph/0.5.13")
+    ('virtuoso', 'sparql11')
+    """
+    return "virtuoso" if server.lower().startswith("virtuoso/") else "sparql11"
+
+
+def rewrite_calls(sparql: str, group: bool) -> str:
+    """Rewrite each GROUP_CONCAT (`group`) or CONCAT call whose constants are not ASCII, the last first so offsets stay."""
     code = sparql_text.blank(sparql).code
-    form = sparql_text.operation(sparql)
-    start = code.find("{")
-    if form == "construct" and code[: start].rstrip().upper().endswith("CONSTRUCT"):
-        start = code.find("{", closing_brace(code, start) + 1)
-    if start < 0 or form not in ("select", "ask", "construct", "describe"):
-        raise ValueError("cannot bind parameters: no WHERE group found in the query")
-    return start
+    starts = [m.start() for m in CALL.finditer(code) if bool(m.group("group")) == group]
+    for start in reversed(starts):  # an inner call first; the text before it keeps its offsets
+        code = sparql_text.blank(sparql).code
+        match = CALL.match(code, start)
+        assert match is not None  # the text before `start` is unchanged
+        opening = match.end() - 1
+        closing = closing_paren(code, opening)
+        inner = separated(sparql, code, opening, closing) if group else typed_arguments(sparql, code, opening, closing)
+        if inner is not None:
+            sparql = sparql[: match.start()] + inner + sparql[closing + 1 :]
+    return sparql
 
 
-def closing_brace(code: str, opening: int) -> int:
-    """Return the offset of the brace closing the group opened at `opening` (strings and IRIs already blanked)."""
+def closing_paren(code: str, opening: int) -> int:
+    """Return the offset of the parenthesis closing the one at `opening` (strings and IRIs already blanked)."""
     depth = 0
     for offset in range(opening, len(code)):
-        depth += {"{": 1, "}": -1}.get(code[offset], 0)
+        depth += {"(": 1, ")": -1}.get(code[offset], 0)
         if depth == 0:
             return offset
-    raise ValueError("unbalanced braces in the query")
+    raise ValueError("unbalanced parentheses in the query")
+
+
+def separated(sparql: str, code: str, opening: int, closing: int) -> str | None:
+    """Return a GROUP_CONCAT with a non-ASCII separator rewritten as STRAFTER over separator-prefixed values, else None."""
+    found = SEPARATOR.search(code, opening, closing)
+    if found is None or sparql[found.end() : closing].isascii():
+        return None
+    separator = sparql[found.end() : closing].strip() + XSD_STRING
+    argument = sparql[opening + 1 : found.start()]
+    distinct = DISTINCT.match(argument)
+    keyword, expression = ("DISTINCT ", argument[distinct.end() :]) if distinct else ("", argument)
+    return f'STRAFTER(GROUP_CONCAT({keyword}CONCAT({separator}, STR({expression.strip()})); separator=""), {separator})'
+
+
+def typed_arguments(sparql: str, code: str, opening: int, closing: int) -> str | None:
+    """Return a CONCAT call with its non-ASCII plain string arguments typed xsd:string, else None."""
+    cuts, depth = [opening], 0
+    for offset in range(opening + 1, closing):
+        depth += {"(": 1, ")": -1}.get(code[offset], 0)
+        if code[offset] == "," and depth == 0:
+            cuts.append(offset)
+    cuts.append(closing)
+    arguments = [sparql[start + 1 : end] for start, end in zip(cuts, cuts[1:], strict=False)]
+    typed = [a + XSD_STRING if plain_string(a) and not a.isascii() else a for a in arguments]
+    return None if typed == arguments else "CONCAT(" + ",".join(typed) + ")"
+
+
+def plain_string(argument: str) -> bool:
+    """Tell whether an argument is exactly one string literal with no language tag or datatype."""
+    text = argument.strip()
+    match = sparql_text.LEXEMES.match(text)
+    return match is not None and match.lastgroup == "string" and match.end() == len(text)
 
 
 # -- talking to the endpoint -----------------------------------------------------------------------
@@ -153,6 +232,7 @@ class Endpoint:
 
     url: str
     timeout: float = 30.0
+    dialect: str = "sparql11"  # "virtuoso" once the engine says it is (`RemoteGraph.adopt`): requests then go through `portable`
 
     def request(self, sparql: str, graph: bool = False, default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
                 timeout: float | None = None) -> HTTPResponse:
@@ -161,7 +241,7 @@ class Endpoint:
         wrapper.setOnlyConneg(True)  # no format=/output= parameters: the Accept header says it
         wrapper.setMethod(POST)
         wrapper.setTimeout(max(1, round(timeout or self.timeout)))  # type: ignore[arg-type]  # urllib takes seconds as a float
-        wrapper.setQuery(sparql)
+        wrapper.setQuery(portable(sparql) if self.dialect == "virtuoso" else sparql)
         wrapper.setReturnFormat(TURTLE if graph else JSON)
         if graph:
             wrapper.addCustomHttpHeader("Accept", NTRIPLES)  # streams, and every engine writes it
@@ -223,6 +303,7 @@ class RemoteStore:
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
+        self.recent = remote_pages.Recent()  # what a page's request fetched for the procedures the page calls next
 
     def query(self, query: str, substitutions: Mapping[str | Variable, Term] | None = None, use_default_graph_as_union: bool = True,
               default_graph: Any = None, named_graphs: Any = None) -> Any:
@@ -245,8 +326,8 @@ class RemoteStore:
         return iter([Quad(row["s"], row["p"], row["o"], row["g"]) for row in rows])  # type: ignore[union-attr]
 
     def prepared(self, procedure: str, arguments: tuple[Any, ...], row_cap: int) -> Any:
-        """Return what a procedure should read: the resource pages' quads fetched in one request (`server.remote_pages`), else this store."""
-        found = remote_pages.prepared(self.endpoint, procedure, arguments, row_cap)
+        """Return what a procedure should read: a resource page's quads and rows, fetched in its two requests (`server.remote_pages`), else this store."""
+        found = remote_pages.prepared(self.endpoint, procedure, arguments, row_cap, self.recent)
         return self if found is None else found  # not `or`: an empty neighbourhood is falsy (len 0) yet the answer
 
     def contains_named_graph(self, graph_name: Any) -> bool:
@@ -288,10 +369,18 @@ class RemoteGraph:
                 cached = self._snapshot
         return cached[1]
 
+    def adopt(self, name: str) -> None:
+        """Write requests in the dialect the engine named in its answer's Server header."""
+        if name != self.endpoint.dialect:
+            self.endpoint = replace(self.endpoint, dialect=name)
+            self.store.endpoint = self.endpoint
+
     def build_digest(self) -> str:
         """Read the build's gx:inputDigest from the build graph, checking the default graph is the union of the named graphs."""
         try:
-            rows = list(self.endpoint.results(BUILD))  # type: ignore[arg-type]
+            with self.endpoint.request(BUILD) as response:
+                self.adopt(dialect(response.headers.get("Server", "")))
+                rows = list(parse_query_results(response.read(), format=QueryResultsFormat.JSON))  # type: ignore[arg-type]
         except (RemoteError, TimeoutError) as error:
             raise RemoteUnavailable(f"the SPARQL endpoint {self.endpoint.url} did not say which build it holds: {error}") from error
         if not rows:

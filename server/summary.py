@@ -40,6 +40,7 @@ class Section:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     total: int | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ PROVINCE_DOCUMENTS = """SELECT ?province ?document (SAMPLE(?t) AS ?title) (SAMPL
   OPTIONAL { ?document eli:title ?t } OPTIONAL { ?document eli:id_local ?n }
   OPTIONAL { ?document eli:date_document ?signed } OPTIONAL { ?document eli:date_publication ?published }
   BIND(COALESCE(?signed, ?published) AS ?d)
-} GROUP BY ?province ?document ORDER BY DESC(?date) ?title"""
+} GROUP BY ?province ?document ORDER BY DESC(?date) ?title LIMIT 50"""
 PROVINCE_INCENTIVES = """SELECT ?province ?incentive ?yuan ?sum_kind ?recipient ?frequency ?quote WHERE {
   ?incentive gx:inMeasure/eli:is_part_of ?document ; gx:evidence/oa:hasSelector/oa:exact ?quote .
   ?document eli:jurisdiction ?province .
@@ -108,17 +109,36 @@ LINK_SHARED = """SELECT ?link ?expression ?start ?end WHERE {
 SOURCE_TEXT = "SELECT ?expression ?text WHERE { ?expression eli:is_embodied_by/gx:sourceText ?text }"
 
 
+# What each kind of summary asks, with the variable bound to the entity (server/remote_pages.py sends them in the page's request);
+# a similarity link also asks SOURCE_TEXT for each side's expression.
+BOUND_QUERIES = {
+    "province": ("province", (PROVINCE_COUNTS, PROVINCE_DOCUMENTS, PROVINCE_INCENTIVES, PROVINCE_ZONES)),
+    "measure": ("measure", (MEASURE_INCENTIVES, MEASURE_SIMILAR)),
+    "similarity": ("link", (LINK_SIDES, LINK_SHARED)),
+}
+
+
+def kind(iri: str, base: str) -> str | None:
+    """Tell which summary a resource gets from the path its IRI was minted under: "province", "measure", "similarity" or None.
+
+    >>> [kind("https://w3id.org/gaoxin-kg/id/" + p, "https://w3id.org/gaoxin-kg/") for p in ("province/gansu", "doc/a/part/2-1", "zone/x")]
+    ['province', 'measure', None]
+    """
+    first = iri[len(base) + 3 :].split("/")[0] if iri.startswith(base + "id/") else ""
+    if first == "province":
+        return "province"
+    if first == "doc" and "/part/" in iri and "/instrument/" not in iri:
+        return "measure"
+    if first == "similarity" and "/shared/" not in iri:
+        return "similarity"
+    return None
+
+
 def summarise(store: Store, iri: str, base: str, row_cap: int = 10_000) -> Summary | None:
     """Summarise a province, a measure or a similarity link; None for any other resource."""
-    kind = iri[len(base) + 3 :].split("/")[0] if iri.startswith(base + "id/") else ""
-    node = NamedNode(iri)
-    if kind == "province":
-        return province(store, node, base)
-    if kind == "doc" and "/part/" in iri and "/instrument/" not in iri:
-        return measure(store, node, base)
-    if kind == "similarity" and "/shared/" not in iri:
-        return similarity(store, node, base)
-    return None
+    summaries = {"province": province, "measure": measure, "similarity": similarity}
+    found = kind(iri, base)
+    return summaries[found](store, NamedNode(iri), base) if found else None
 
 
 def select(store: Store, query: str, variable: str, node: NamedNode) -> list:
@@ -160,11 +180,20 @@ def province(store: Store, node: NamedNode, base: str) -> Summary:
     ]
     zones = [(link(r["zone"], value(r["name"]), base), Cell(value(r["measures"]), css="number")) for r in select(store, PROVINCE_ZONES, "province", node)]
     sections = (
-        Section("政策文件 Documents", ("文件 document", "文号 number", "日期 date"), tuple(documents)),
+        documents_section(documents, int(figures[0][1]) if figures else 0),
         Section("金额最大的激励 Largest sums", ("金额 sum", "受助对象 recipient", "频次 frequency", "原文 quote"), tuple(incentives)),
         Section("园区 Zones", ("园区 zone", "提及措施 measures naming it"), tuple(zones)),
     )
     return Summary(figures=(*figures, ("园区 zones", str(len(zones)))), sections=tuple(s for s in sections if s.rows))
+
+
+def documents_section(documents: list[tuple[Cell, ...]], total: int) -> Section:
+    """List a province's newest documents (PROVINCE_DOCUMENTS' LIMIT); past it, say how many there are and where the rest are."""
+    if total <= len(documents):
+        return Section("政策文件 Documents", ("文件 document", "文号 number", "日期 date"), tuple(documents))
+    note = (f"最新的 {len(documents)} 件；全部 {total:,} 件见下方“被引用”的 eli:jurisdiction。 "
+            f"The {len(documents)} newest; all {total:,} are under Inbound links below (eli:jurisdiction), page by page.")
+    return Section("政策文件 Documents", ("文件 document", "文号 number", "日期 date"), tuple(documents), total, note)
 
 
 def measure(store: Store, node: NamedNode, base: str) -> Summary:

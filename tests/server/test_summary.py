@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse
 
-from server import create_app
+from server import create_app, summary
 
 LINK = "/page/similarity/jizhengzi-2020-52/2-1-5/yunzhengfa-2020-36/2-2"
 
@@ -55,3 +55,20 @@ def test_json_ld_has_a_context_and_the_same_triples_as_n_triples(client: FlaskCl
     assert document["@context"]["eli"] == "http://data.europa.eu/eli/ontology#" and "eli:is_part_of" in document["@graph"][0]
     triples = client.get("/page/doc/yunzhengfa-2020-36/part/3-2.nt").data
     assert set(map(str, parse(body, format=RdfFormat.JSON_LD))) == set(map(str, parse(triples, format=RdfFormat.N_TRIPLES)))
+
+
+def test_a_province_with_many_documents_lists_the_newest_and_says_how_many() -> None:
+    base, eli = "https://w3id.org/gaoxin-kg/", "http://data.europa.eu/eli/ontology#"
+    province, graph = NamedNode(base + "id/province/test"), NamedNode(base + "id/graph/test")
+    store = Store()
+    for day in range(1, 56):  # 55 documents signed on consecutive days of January and February 2021
+        document = NamedNode(f"{base}id/doc/test-{day}")
+        signed = Literal(f"2021-{1 + (day - 1) // 31:02d}-{1 + (day - 1) % 31:02d}", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+        for predicate, value in (("jurisdiction", province), ("is_realized_by", NamedNode(f"{document.value}/zh-hans")),
+                                 ("title", Literal(f"文件{day}")), ("date_document", signed)):
+            store.add(Quad(document, NamedNode(eli + predicate), value, graph))
+    found = summary.summarise(store, province.value, base)
+    assert found is not None
+    documents = found.sections[0]
+    assert dict(found.figures)["文件 documents"] == "55" and documents.total == 55 and len(documents.rows) == 50
+    assert [row[0].text for row in documents.rows[:2]] == ["文件55", "文件54"] and "all 55 are under Inbound links" in documents.note
