@@ -12,8 +12,8 @@ processes, time limit, memory ceiling, byte cap, sandbox and result cache.
 
 Everything else goes to the Flask view unchanged: a POST, any other Accept header, the
 editor, a malformed request. An error the executor raises (a timeout, a syntax error, a
-refused SERVICE, a busy pool) is handed to the view under ``FAILED`` and raised again
-there, in the place it would have been raised, so error answers are written in one place
+refused SERVICE, a busy pool; any exception) is handed to the view under ``FAILED`` and raised
+again there, in the place it would have been raised, so error answers are written in one place
 (`server.errors`) and the query is not run twice.
 
 The answer carries what the view's hooks would add (CORS, caching, security headers, the
@@ -57,7 +57,10 @@ class FastQueries:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") not in PATHS or not self.is_enabled():
             return self.app(environ, start_response)
-        plan = self.plan(environ, self.flask_app.config)
+        try:
+            plan = self.plan(environ, self.flask_app.config)
+        except Exception:  # noqa: BLE001  # a bug in reading is the view's to report, the way Flask reports it
+            plan = None
         if plan is None:
             self.passed_on += 1
             return self.app(environ, start_response)
@@ -71,7 +74,7 @@ class FastQueries:
         try:
             result = executor.execute_in(self.flask_app, snapshot, query, media_type, default_graph_uris=default_graphs, named_graph_uris=named_graphs,
                                          keep=cache.ENVIRON_KEY not in environ, gone=client_gone(environ))
-        except executor.QueryError as error:
+        except Exception as error:  # noqa: BLE001  # a QueryError, or a bug: raised again in the view, answered as there
             environ[FAILED] = (error, bool(read))
             self.passed_on += 1
             return self.app(environ, start_response)
