@@ -3,6 +3,7 @@
 API used by every blueprint (keep it when the internals change); nothing in the server reads the store another way::
 
     execute(sparql, result_format=..., substitutions=..., default_graph_uris=..., named_graph_uris=..., keep=True) -> QueryResult
+    execute_in(app, read_snapshot, sparql, ..., gone=...) -> QueryResult   (the same, outside Flask: server.sparql_fast)
     select(sparql, substitutions=..., row_cap=...) -> list[dict[str, term]]     (a SELECT read into terms)
     call(procedure, *arguments) -> value        (a `server.procedures` look-up: resource pages, dumps)
 
