@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/endpoint.py [STORE] [--scale N] [--duration 10] [--connections 4] [--workers 2] [--threads 4]
                                        [--server granian|gunicorn] [--queries point,aggregate,regex,page] [--variants repeated,unique]
+                                       [--servers product,oxigraph,bare] [--rounds 1]
 
 On one store, in one run: (a) `gaoxin-kg serve` (the product: checks, time limit, access log, caches),
 (b) `oxigraph serve-read-only --union-default-graph` on the store's version directory (read-only
@@ -13,7 +14,11 @@ LIMIT that does not change the answer; the canned page varies an ignored `_n=` p
 response cache misses). Each run is loaded (N connections) and unloaded (1 connection). Prints req/s,
 p50, p99, the ratios product/oxigraph and product/bare against the targets of issue 5, the product's
 per-worker RSS under load, the machine and the command line. `--scale N` first builds a corpus of N
-documents with bench/corpus.py (skipped with a note when that script is absent).
+documents with bench/corpus.py (skipped with a note when that script is absent). `--rounds N` starts and
+loads every server N times in turn (product, oxigraph, bare, product, ...) and reports, for each figure,
+the round with the median req/s, with the load average at the start of each round and the product/bare
+ratio of each round: on a machine shared with others, contention shifts between two runs, and
+alternating the servers spreads it over both sides of the ratio.
 """
 
 from __future__ import annotations
@@ -86,6 +91,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--queries", default="point,aggregate,regex,page", help="which queries, comma-separated")
     parser.add_argument("--variants", default="repeated,unique", help="repeated, unique or both")
     parser.add_argument("--servers", default="product,oxigraph,bare", help="which servers, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1, help="load every server this many times in turn; report the median (default 1)")
     return parser.parse_args(argv)
 
 
@@ -344,18 +350,14 @@ def main(argv: list[str] | None = None) -> int:
     store = prepare_store(options)
     chosen = queries(store.resolve())
     jobs = [(q, v, *chosen[q]) for q in options.queries.split(",") for v in options.variants.split(",")]
-    results: dict[str, dict[tuple[str, str, str], Figures]] = {}
+    rounds: list[dict[str, dict[tuple[str, str, str], Figures]]] = []
+    loads: list[str] = []
     memory: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
-        for name, (command, path, env) in servers(store, options).items():
-            if name not in options.servers.split(","):
-                continue
-            port = free_port()
-            with ExitStack() as stack:
-                server = stack.enter_context(started(name, [part.format(port=port) for part in command], f"http://127.0.0.1:{port}", path, env))
-                watch = stack.enter_context(RssWatch(server.process.pid)) if name == "product" else None
-                results[name] = measure(server, jobs, options, Path(folder))
-            memory = watch.lines() if watch else memory
+        for _ in range(max(1, options.rounds)):
+            loads.append(" ".join(Path("/proc/loadavg").read_text().split()[:3]))
+            rounds.append({})
+            memory = run_round(store, jobs, options, Path(folder), rounds[-1]) or memory
     keys = [(q, v, load) for q, v, _, _ in jobs for load in ("loaded", "1 conn")]
     print(f"\ncommand: {shlex.join([sys.executable, *sys.argv])}")
     print(machine())
@@ -364,9 +366,40 @@ def main(argv: list[str] | None = None) -> int:
     shape = f"--workers {options.workers} --threads {options.threads}"
     print(f"servers: product = gaoxin-kg serve --server {options.server} {shape}; oxigraph = oxigraph serve-read-only; "
           f"bare = bench/bare_endpoint.py under {options.server}, same workers and threads")
-    print("\n".join(report(results, keys)))
+    if len(rounds) > 1:
+        print(f"rounds: {len(rounds)}, load average at the start of each: {'; '.join(loads)}; each figure is the round with the median req/s")
+        print("\n".join(round_ratios(rounds, keys)))
+    print("\n".join(report(medians(rounds), keys)))
     print("\n".join(memory))
     return 0
+
+
+def run_round(store: Path, jobs: list[tuple[str, str, str, str]], options: argparse.Namespace, folder: Path,
+              results: dict[str, dict[tuple[str, str, str], Figures]]) -> list[str]:
+    """Start each chosen server in turn and load it with every job; return the product's memory lines."""
+    memory: list[str] = []
+    for name, (command, path, env) in servers(store, options).items():
+        if name not in options.servers.split(","):
+            continue
+        port = free_port()
+        with ExitStack() as stack:
+            server = stack.enter_context(started(name, [part.format(port=port) for part in command], f"http://127.0.0.1:{port}", path, env))
+            watch = stack.enter_context(RssWatch(server.process.pid)) if name == "product" else None
+            results[name] = measure(server, jobs, options, folder)
+        memory = watch.lines() if watch else memory
+    return memory
+
+
+def medians(rounds: list[dict[str, dict[tuple[str, str, str], Figures]]]) -> dict[str, dict[tuple[str, str, str], Figures]]:
+    """Keep, for each server and figure, the round whose req/s is the median (the lower middle one of an even count)."""
+    return {name: {key: sorted((r[name][key] for r in rounds), key=lambda f: f.per_second)[(len(rounds) - 1) // 2] for key in figures}
+            for name, figures in rounds[0].items()}
+
+
+def round_ratios(rounds: list[dict[str, dict[tuple[str, str, str], Figures]]], keys: list[tuple[str, str, str]]) -> list[str]:
+    """Give product/bare of every round for each loaded figure, so the spread is seen beside the median."""
+    return [f"  product/bare, {query} {variant} {load}, by round: " + ", ".join(ratio(r, "product", "bare", (query, variant, load)) for r in rounds)
+            for query, variant, load in keys if load == "loaded"]
 
 
 if __name__ == "__main__":

@@ -73,6 +73,8 @@ class Lanes:
 
     def is_known_heavy(self, task: Task) -> bool:
         """Tell whether a task outran the fast lane less than HEAVY_MEMORY_SECONDS ago (a busy moment is soon forgotten)."""
+        if not self.known_heavy:  # the usual case: no key to compute (heavy_key reads the whole text again, ~30 µs)
+            return False
         with self.lock:
             since = self.known_heavy.get(heavy_key(task))
             return since is not None and time.monotonic() - since < self.memory_seconds

@@ -43,6 +43,7 @@ STORED_BLUEPRINTS = frozenset({"sparql", "queries", "resources", "dumps"})
 ENTRY_OVERHEAD = 400  # bytes an entry costs beyond its body and key text (dict slot, tuples, objects)
 FINGERPRINT_KEYS = ("ROW_CAP", "BASE_IRI", "QUERY_DIR", "SERVICE_ALLOW", "QUERY_TIMEOUT")  # settings an answer depends on
 ENVIRON_KEY = "gaoxin.cache"  # where the middleware leaves (version, key, etag) for the after-request hook
+SNAPSHOT_KEY = "gaoxin.snapshot"  # where the middleware leaves the snapshot it keyed a miss by
 KEY_HEADERS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_HOST", "wsgi.url_scheme", "HTTP_ACCEPT")
 
 StartResponse = Callable[..., Any]
@@ -179,7 +180,8 @@ class CachingMiddleware:
         if environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO", "").startswith("/static/"):
             return self.app(environ, start_response)
         try:
-            version = self.reader.current().version_id  # the same snapshot the app's request will read unless a rebuild comes between
+            snapshot = self.reader.current()  # the same snapshot the app's request will read unless a rebuild comes between
+            version = snapshot.version_id
         except (StoreError, OSError):  # no graph yet, or the endpoint is unreachable: the app answers 503
             return self.app(environ, start_response)
         key = tuple(environ.get(name, "") for name in KEY_HEADERS)
@@ -192,6 +194,7 @@ class CachingMiddleware:
             start_response(stored.status, list(stored.hit_headers))  # a copy: a server may change the list it is given
             return [stored.body]
         environ[ENVIRON_KEY] = (version, key, etag)
+        environ[SNAPSHOT_KEY] = snapshot  # the /sparql fast path reads this one instead of asking again (server.sparql_fast)
         return self.remember(environ, start_response)
 
     def validators(self, etag: str, version: str) -> list[tuple[str, str]]:

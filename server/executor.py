@@ -3,6 +3,7 @@
 API used by every blueprint (keep it when the internals change); nothing in the server reads the store another way::
 
     execute(sparql, result_format=..., substitutions=..., default_graph_uris=..., named_graph_uris=..., keep=True) -> QueryResult
+    execute_in(app, read_snapshot, sparql, ..., gone=...) -> QueryResult   (the same, outside Flask: server.sparql_fast)
     select(sparql, substitutions=..., row_cap=...) -> list[dict[str, term]]     (a SELECT read into terms)
     call(procedure, *arguments) -> value        (a `server.procedures` look-up: resource pages, dumps)
 
@@ -36,7 +37,7 @@ import os
 import pickle
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,9 +161,28 @@ def execute(
 ) -> QueryResult:
     """Run a read-only query on the current graph in a query process and serialize its result."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    graphs = {"default_graph_uris": default_graph_uris, "named_graph_uris": named_graph_uris}
+    return execute_in(app, snapshot, sparql, result_format, substitutions, **graphs, row_cap=row_cap, timeout=timeout, keep=keep, gone=request_gone())
+
+
+def execute_in(
+    app: Flask,
+    read: Callable[[], graph.Snapshot],
+    sparql: str,
+    result_format: str = JSON,
+    substitutions: Mapping[str | Variable, NamedNode | BlankNode | Literal] | None = None,
+    default_graph_uris: Iterable[str] | None = None,
+    named_graph_uris: Iterable[str] | None = None,
+    *,
+    row_cap: int | None = None,
+    timeout: float | None = None,
+    keep: bool = True,
+    gone: Callable[[], bool] | None = None,
+) -> QueryResult:
+    """Run `execute` with the app, the reader of the snapshot (called after the checks) and the client check given, outside any Flask context."""
     services = check(sparql, tuple(app.config["SERVICE_ALLOW"]))
     task = Task(
-        version=task_version(snapshot()),
+        version=task_version(read()),
         sparql=sparql,
         media_type=result_format,
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
@@ -170,7 +190,7 @@ def execute(
         **dataset(sparql, default_graph_uris, named_graph_uris),
         federated=bool(services),
     )
-    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep)
+    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep, gone)
 
 
 def select(sparql: str, substitutions: Mapping[str | Variable, NamedNode | BlankNode | Literal] | None = None,
@@ -187,13 +207,18 @@ def call(procedure: str, *arguments: Any, row_cap: int | None = None, keep: bool
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cap = int(app.config["ROW_CAP"] if row_cap is None else row_cap)
     task = Task(version=task_version(snapshot()), sparql="", media_type="", row_cap=cap, procedure=procedure, arguments=arguments)
-    return pickle.loads(cached_run(app, task, float(app.config["QUERY_TIMEOUT"]), keep).body)
+    return pickle.loads(cached_run(app, task, float(app.config["QUERY_TIMEOUT"]), keep, request_gone()).body)
 
 
 def snapshot() -> graph.Snapshot:
     """Return the snapshot this request reads (`server.graph`), or raise QueryUnavailable when there is none."""
+    return snapshot_from(graph.current)
+
+
+def snapshot_from(read: Callable[[], graph.Snapshot]) -> graph.Snapshot:
+    """Return the snapshot `read` gives, or raise QueryUnavailable when there is none."""
     try:
-        return graph.current()
+        return read()
     except StoreError as error:
         raise QueryUnavailable(str(error)) from error
 
@@ -203,16 +228,18 @@ def task_version(of: graph.Snapshot) -> str:
     return of.version_id if of.remote else of.location
 
 
-def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True) -> QueryResult:
+def request_gone() -> Callable[[], bool] | None:
+    """Return the check that this request's client has gone (`server.admission.client_gone`), None outside a request."""
+    return client_gone(request.environ) if has_request_context() else None
+
+
+def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True, gone: Callable[[], bool] | None = None) -> QueryResult:
     """Answer a task from the result cache of this graph version, else run it (here or on the remote endpoint) and keep a successful result if asked."""
-    runner = run_remote if app.config.get("ENDPOINT") else run
     results = cache.cache_of(app)
-    if results is None:
-        return runner(app, task, timeout)
-    result: QueryResult | None = results.get(("result", task))
+    result: QueryResult | None = results.get(("result", task)) if results is not None else None
     if result is None:
-        result = runner(app, task, timeout)  # an error or timeout raises: nothing is stored
-        if keep:
+        result = run_remote(app, task, timeout) if app.config.get("ENDPOINT") else run(app, task, timeout, gone)  # an error raises: nothing stored
+        if keep and results is not None:
             results.put(("result", task), result, len(result.body) + len(task.sparql) + cache.ENTRY_OVERHEAD)
     return result
 
@@ -254,9 +281,8 @@ def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
     raise TypeError(f"cannot substitute {term!r}: only IRIs, blank nodes and literals")
 
 
-def run(app: Flask, task: Task, timeout: float) -> QueryResult:
-    """Run a task in the app's query processes and turn the reply into a result or an exception."""
-    gone = client_gone(request.environ) if has_request_context() else None
+def run(app: Flask, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> QueryResult:
+    """Run a task in the app's query processes, stopping it when `gone` says the client left; turn the reply into a result or an exception."""
     try:
         reply = executor_of(app).lanes().run(task, timeout, gone)
     except TimeoutError:

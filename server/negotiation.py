@@ -109,18 +109,28 @@ def by_accept(offered: Sequence[str]) -> Format | None:
     return by_type[best]
 
 
-def media_type(types: Mapping[str, str], names: Mapping[str, str], format_name: str | None, form: str, parameter: str = "format") -> str:
-    """Choose a SPARQL protocol media type from a format parameter (a name or a media type), else Accept, else the first; 406 otherwise."""
+def plain_media_type(types: Mapping[str, str], names: Mapping[str, str], format_name: str | None, accept: str) -> str | None:
+    """Choose a SPARQL protocol media type without weighing q-values: the format parameter, else an empty, */* or one-type Accept; else None.
+
+    >>> types, names = {"text/turtle": "text/turtle", "text/plain": "application/n-triples"}, {"ttl": "text/turtle"}
+    >>> [plain_media_type(types, names, f, a) for f, a in ((None, ""), (None, "text/plain"), ("TTL", "text/html"), (None, "text/*"), ("x", ""))]
+    ['text/turtle', 'application/n-triples', 'text/turtle', None, None]
+    """
     if format_name is not None:
-        chosen = names.get(format_name.lower()) or types.get(format_name.lower())
-        if chosen is None:
-            raise Problem(406, f"parameter {parameter!r}: {format_name[:80]!r} is not offered for a {form.upper()} query; use one of {', '.join(names)}")
-        return chosen
-    accept = request.headers.get("Accept", "").strip()
+        return names.get(format_name.lower()) or types.get(format_name.lower())
     if not accept or accept == "*/*":
         return next(iter(types.values()))
-    if accept in types:  # one plain media type, as most clients send: no need to parse q-values
-        return types[accept]
+    return types.get(accept)  # one plain media type, as most clients send: no need to parse q-values
+
+
+def media_type(types: Mapping[str, str], names: Mapping[str, str], format_name: str | None, form: str, parameter: str = "format") -> str:
+    """Choose a SPARQL protocol media type from a format parameter (a name or a media type), else Accept, else the first; 406 otherwise."""
+    accept = request.headers.get("Accept", "").strip()
+    chosen = plain_media_type(types, names, format_name, accept)
+    if chosen is not None:
+        return chosen
+    if format_name is not None:
+        raise Problem(406, f"parameter {parameter!r}: {format_name[:80]!r} is not offered for a {form.upper()} query; use one of {', '.join(names)}")
     best = request.accept_mimetypes.best_match(list(types))
     if best is None:
         raise Problem(406, f"none of the types in Accept ({request.headers['Accept'][:200]}) fits; offered: {', '.join(sorted(set(types.values())))}")

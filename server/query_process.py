@@ -133,10 +133,10 @@ def child_main(conn: Connection, limits: Limits = Limits()) -> None:
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            task = conn.recv()
+            task = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
-        conn.send(capped(answer(task, stores), limits.answer_bytes))
+        conn.send_bytes(pickle.dumps(capped(answer(task, stores), limits.answer_bytes), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def confine(limits: Limits) -> None:
@@ -325,13 +325,13 @@ class Child:
     def ask(self, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> Reply:
         """Send a task and wait at most `timeout` seconds for the reply, giving up when `gone` says the client left."""
         self.wait_ready()
-        self.conn.send(task)
+        self.conn.send_bytes(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))  # plain pickle: Connection.send builds a ForkingPickler each time
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             step = left if gone is None else min(left, CLIENT_CHECK_SECONDS)
             if self.reply_ready.poll(max(0, math.ceil(step * 1000))):  # a hang-up or error also wakes it: recv then raises EOFError
-                return self.conn.recv()
+                return pickle.loads(self.conn.recv_bytes())
             if left <= step:
                 raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
             if gone is not None and gone():

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -31,7 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from graph_build import canned
 from graph_build.vocab import PREFIXES, sparql_prefixes
 
-from . import cache, errors, executor, negotiation, permalinks, sparql_description, sparql_text
+from . import cache, errors, executor, negotiation, permalinks, security, sparql_description, sparql_fast, sparql_text
 from .errors import Problem
 from .negotiation import FORMAT_PARAMETERS
 
@@ -77,9 +78,10 @@ class Operation:
 
 @blueprint.record_once
 def setup(state: BlueprintSetupState) -> None:
-    """Check the SERVICE allow-list and attach the query processes to the app the blueprint is registered on."""
+    """Check the SERVICE allow-list, attach the query processes and put the fast path in front of the app the blueprint is registered on."""
     sparql_text.allow_entries(state.app.config["SERVICE_ALLOW"])  # a malformed entry fails at start, naming it
     executor.init_app(state.app)
+    sparql_fast.init_app(state.app, plain_query, CORS_HEADERS)
 
 
 @blueprint.before_request
@@ -199,8 +201,7 @@ def answer(operation: Operation) -> Response:
     types, names = (GRAPH_TYPES, GRAPH_NAMES) if graph else (RESULT_TYPES, RESULT_NAMES)
     chosen = negotiation.media_type(types, names, operation.format, form, operation.format_parameter)
     try:
-        graphs = {"default_graph_uris": operation.default_graphs, "named_graph_uris": operation.named_graphs}
-        result = executor.execute(operation.query or "", chosen, **graphs, keep=not cache.response_kept())
+        result = replayed(operation, chosen)
     except executor.QueryRefused as error:
         raise Problem(403 if error.reason == "update" else 400, error.message) from None
     except executor.QuerySyntaxError as error:
@@ -212,9 +213,45 @@ def answer(operation: Operation) -> Response:
     return response
 
 
-def check_shape(query: str) -> None:
+def plain_query(environ: Mapping[str, Any], config: Mapping[str, Any]) -> sparql_fast.Plan | None:
+    """Read a GET query for the fast path (`server.sparql_fast`) as the view reads it; None when the view must answer it.
+
+    None for anything but a query that passes the checks, whose format is named by a parameter
+    or by an Accept header that is empty, ``*/*`` or one offered media type.
+    """
+    try:
+        operation = operation_from(pairs(environ.get("QUERY_STRING", "").encode("latin-1"), "URL query string"))
+        if operation.query is None:
+            return None
+        check_shape(operation.query, config)
+    except (Problem, UnicodeError):
+        return None
+    form = sparql_text.operation(operation.query)
+    types, names = (GRAPH_TYPES, GRAPH_NAMES) if form in ("construct", "describe") else (RESULT_TYPES, RESULT_NAMES)
+    accept = environ.get("HTTP_ACCEPT", "").strip()
+    plain = not accept or accept == "*/*" or accept in types
+    if form == "update" or not (plain or operation.format is not None and security.malformed_accept(accept) is None):
+        return None
+    chosen = negotiation.plain_media_type(types, names, operation.format, accept)
+    return None if chosen is None else (operation.query, chosen, operation.default_graphs, operation.named_graphs)
+
+
+def replayed(operation: Operation, chosen: str) -> executor.QueryResult:
+    """Run the operation's query, or raise the error the fast path (`server.sparql_fast`) met running it, so it is answered here."""
+    failed = request.environ.pop(sparql_fast.FAILED, None)
+    if failed is not None:
+        error, read_graph = failed
+        if read_graph:  # pin the snapshot as the view would have, so the error names the graph version
+            executor.snapshot()
+        raise error
+    graphs = {"default_graph_uris": operation.default_graphs, "named_graph_uris": operation.named_graphs}
+    return executor.execute(operation.query or "", chosen, **graphs, keep=not cache.response_kept())
+
+
+def check_shape(query: str, config: Mapping[str, Any] | None = None) -> None:
     """Refuse a query too long (413) or nested too deep (400) to hand to the parser, before reading it further."""
-    length, depth = current_app.config["MAX_QUERY_LENGTH"], current_app.config["MAX_QUERY_DEPTH"]
+    config = current_app.config if config is None else config
+    length, depth = config["MAX_QUERY_LENGTH"], config["MAX_QUERY_DEPTH"]
     if len(query) > length:
         raise Problem(413, f"the query is {len(query)} characters long; at most {length} are accepted")
     where = sparql_text.too_deep(query, depth)

@@ -401,6 +401,7 @@ def too_deep(text: str, limit: int) -> tuple[int, int] | None:
     return None
 
 
+@lru_cache(maxsize=16)  # the view, the fast path and the executor's checks ask it of the same text
 def operation(text: str) -> str:
     """Classify a request text as "select", "ask", "construct", "describe", "update" or "unknown".
 

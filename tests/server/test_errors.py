@@ -33,7 +33,7 @@ def fresh_client(built_store) -> FlaskClient:  # type: ignore[no-untyped-def]
 def test_every_page_reads_through_the_executor_and_a_timeout_is_503_with_retry_after(
     fresh_client: FlaskClient, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
-    def too_slow(app, task, timeout):  # type: ignore[no-untyped-def]
+    def too_slow(app, task, timeout, gone=None):  # type: ignore[no-untyped-def]
         raise executor.QueryTimeout(timeout)
 
     monkeypatch.setattr(executor, "run", too_slow)
