@@ -108,7 +108,9 @@ class Lanes:
 
 
 def client_gone(environ: Mapping[str, Any]) -> Callable[[], bool] | None:
-    """Return a check that the request's client has closed its connection, where the server exposes the socket (gunicorn)."""
+    """Return a check that the request's client has closed its connection: the bridge's (granian) or a peek at gunicorn's socket."""
+    if "gaoxin.client_gone" in environ:  # server.asgi_bridge.CLIENT_GONE
+        return environ["gaoxin.client_gone"]
     connection = environ.get("gunicorn.socket")
     if connection is None:
         return None

@@ -23,10 +23,12 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from . import create_app
+from .asgi_bridge import Bridge
 
 SERVERS = ("granian", "gunicorn")
 HEADER_READ_MS = 10_000  # granian closes a connection whose request headers take longer (its default: 30 s)
 CONFIG_VARIABLE = "GAOXIN_SERVER_CONFIG"  # how `serve` hands the configuration to granian's worker processes
+THREADS_VARIABLE = "GAOXIN_SERVER_THREADS"  # ... and the number of request threads of each
 
 
 class GaoxinServer(BaseApplication):  # type: ignore[misc]
@@ -102,8 +104,14 @@ class BodyWithDeadline:
 
 
 def app_from_environment() -> Flask:
-    """Create the app from the configuration `serve` put in the environment (granian workers call this)."""
+    """Create the app from the configuration `serve` put in the environment."""
     return settled(create_app(json.loads(os.environ[CONFIG_VARIABLE])))
+
+
+def bridge_from_environment() -> Bridge:
+    """Create the app and its ASGI bridge from the configuration `serve` put in the environment (granian workers call this)."""
+    app = app_from_environment()
+    return Bridge(app, int(os.environ[THREADS_VARIABLE]), float(app.config["BODY_READ_TIMEOUT"]), int(app.config["MAX_CONTENT_LENGTH"]))
 
 
 def settled(app: Flask) -> Flask:
@@ -137,14 +145,15 @@ def serve(
 
 
 def run_granian(config: dict[str, Any], host: str, port: int, workers: int, threads: int) -> None:
-    """Run granian's WSGI interface with an access log; a worker that dies is started again."""
+    """Run granian's ASGI interface (no lifespan) with the bridge and an access log; a worker that dies is started again."""
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
 
     os.environ[CONFIG_VARIABLE] = json.dumps(config)
+    os.environ[THREADS_VARIABLE] = str(threads)
     Granian(
-        "server.wsgi:app_from_environment", address=host, port=port, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
+        "server.wsgi:bridge_from_environment", address=host, port=port, interface=Interfaces.ASGINL, workers=workers,
         factory=True, log_access=True, respawn_failed_workers=True, websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_MS),
     ).serve()
