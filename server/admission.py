@@ -25,13 +25,18 @@ always free for them.
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
+
+from flask import Flask, Response
+from werkzeug.exceptions import TooManyRequests
 
 from . import sparql_text
 from .query_process import Limits, QueryPool, Reply, Task
@@ -158,3 +163,62 @@ def resolve_endpoints(endpoints: list[str], allow: tuple[str, ...]) -> str | Non
         if internal:
             return f"SERVICE endpoint <{iri}> refused: its host {endpoint.host} resolves to {', '.join(internal)}, on this machine or a private network"
     return None
+
+
+class ClientBusy(TooManyRequests):
+    """A client address that already has CLIENT_QUERIES queries running or waiting in this worker (429, Retry-After)."""
+
+    def __init__(self, address: str, most: int, retry_after: int) -> None:
+        super().__init__(f"同一客户端同时进行的查询已达上限（{most} 个）。 This client ({address}) already has as many queries running or "
+                         f"waiting as one address may have (CLIENT_QUERIES = {most}); wait for one to end.", retry_after=retry_after)
+
+
+class ClientLimit:
+    """Count the queries each client address has running or waiting in this worker, refusing one past `most` (0: no limit)."""
+
+    def __init__(self, most: int, retry_after: int) -> None:
+        self.most, self.retry_after = most, retry_after
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, address: str | None) -> Iterator[None]:
+        """Hold one of `address`'s query slots for the block; raise ClientBusy when it has none left (no address: no limit)."""
+        if not address or self.most <= 0:
+            yield
+            return
+        with self.lock:
+            if self.counts.get(address, 0) >= self.most:
+                raise ClientBusy(address, self.most, self.retry_after)
+            self.counts[address] = self.counts.get(address, 0) + 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.counts[address] -= 1
+                if not self.counts[address]:
+                    del self.counts[address]
+
+
+CLIENT_LIMIT = "gaoxin_client_limit"  # the app.extensions key of the worker's ClientLimit
+
+
+def init_client_limit(app: Flask) -> None:
+    """Give the app its per-client query limit (CLIENT_QUERIES) and the bilingual 429 answer of ClientBusy."""
+    from .errors import respond  # here, not above: server.errors imports the executor, which imports this module
+
+    retry = max(1, math.ceil(float(app.config["FAST_LANE_SECONDS"])))
+    app.extensions[CLIENT_LIMIT] = ClientLimit(int(app.config["CLIENT_QUERIES"]), retry)
+
+    def too_many(error: ClientBusy) -> Response:
+        response = respond(429, error.description or "too many queries")
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    app.register_error_handler(ClientBusy, too_many)
+
+
+def client_slot(app: Flask, environ: Mapping[str, Any]) -> AbstractContextManager[None]:
+    """Hold a query slot of the request's client address (REMOTE_ADDR) while the block runs; ClientBusy (429) past the limit."""
+    limit = app.extensions.get(CLIENT_LIMIT)
+    return limit.slot(environ.get("REMOTE_ADDR")) if limit is not None else nullcontext()

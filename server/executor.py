@@ -46,7 +46,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Variab
 from graph_build.store.access import StoreError
 
 from . import cache, graph, procedures, remote, sparql_text
-from .admission import Lanes, client_gone, resolve_endpoints
+from .admission import Lanes, client_gone, client_slot, resolve_endpoints
 from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
@@ -259,9 +259,10 @@ def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
 
 def run(app: Flask, task: Task, timeout: float) -> QueryResult:
     """Run a task in the app's query processes and turn the reply into a result or an exception."""
-    gone = client_gone(request.environ) if has_request_context() else None
+    environ = request.environ if has_request_context() else {}
     try:
-        reply = executor_of(app).lanes().run(task, timeout, gone)
+        with client_slot(app, environ):  # 429 past CLIENT_QUERIES per client address
+            reply = executor_of(app).lanes().run(task, timeout, client_gone(environ))
     except TimeoutError:
         raise QueryTimeout(timeout) from None
     except MemoryExceeded as error:

@@ -21,9 +21,10 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from werkzeug.exceptions import RequestTimeout
 
 from . import create_app
-from .asgi_bridge import Bridge
+from .asgi_bridge import BODY_TOO_SLOW, Bridge
 
 SERVERS = ("granian", "gunicorn")
 HEADER_READ_MS = 10_000  # granian closes a connection whose request headers take longer (its default: 30 s)
@@ -55,8 +56,9 @@ class BodyReadTimeout:
     gunicorn reads the body in the request thread, from the socket it passes as
     ``gunicorn.socket``. A timeout per read would let a byte every few seconds go on for
     ever, so a timer shuts the connection's reading side at the deadline unless the whole
-    body has arrived: the read then ends, and werkzeug answers 400 (client disconnected).
-    granian reads bodies in its own I/O loop instead.
+    body has arrived: the read then ends, and the short body is refused with 408 (never run
+    as a truncated query). Under granian the bridge does this on its event loop
+    (`server.asgi_bridge`), without holding a thread.
     """
 
     def __init__(self, app: Any, seconds: float) -> None:
@@ -68,27 +70,29 @@ class BodyReadTimeout:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if connection is None or self.seconds <= 0 or not (length or chunked):
             return self.app(environ, start_response)
-        timer = threading.Timer(self.seconds, stop_reading, args=(connection,))
+        expired = threading.Event()
+        timer = threading.Timer(self.seconds, stop_reading, args=(connection, expired))
         timer.daemon = True
         timer.start()
-        environ["wsgi.input"] = BodyWithDeadline(environ["wsgi.input"], length, timer)
+        environ["wsgi.input"] = BodyWithDeadline(environ["wsgi.input"], length if length else None, timer, expired, self.seconds)
         try:
             return self.app(environ, start_response)
         finally:
             timer.cancel()
 
 
-def stop_reading(connection: socket.socket) -> None:
+def stop_reading(connection: socket.socket, expired: threading.Event) -> None:
     """Shut a connection's reading side (its answer can still be written)."""
+    expired.set()
     with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RD)
 
 
 class BodyWithDeadline:
-    """A request body that calls off its deadline timer once every byte has arrived."""
+    """A request body that calls off its deadline timer once every byte has arrived, and is refused (408) when cut short by it."""
 
-    def __init__(self, body: Any, length: int, timer: threading.Timer) -> None:
-        self.body, self.left, self.timer = body, length, timer
+    def __init__(self, body: Any, length: int | None, timer: threading.Timer, expired: threading.Event, seconds: float) -> None:
+        self.body, self.left, self.timer, self.expired, self.seconds = body, length, timer, expired, seconds
 
     def read(self, size: int | None = None) -> bytes:
         return self.arrived(self.body.read(size))
@@ -97,8 +101,11 @@ class BodyWithDeadline:
         return self.arrived(self.body.readline(size))
 
     def arrived(self, data: bytes) -> bytes:
-        self.left -= len(data)
-        if not data or self.left <= 0:
+        if self.expired.is_set() and (not data or self.left is None or len(data) < self.left):
+            raise RequestTimeout(BODY_TOO_SLOW.format(seconds=self.seconds))
+        if self.left is not None:
+            self.left -= len(data)
+        if not data or (self.left is not None and self.left <= 0):
             self.timer.cancel()
         return data
 
@@ -132,7 +139,7 @@ def serve(
     config: dict[str, Any] | None = None, server: str = "granian",
 ) -> None:
     """Serve the graph in `store` (or the ENDPOINT of `config`) on host:port until interrupted."""
-    extra = {key: value for key, value in (config or {}).items() if value}
+    extra = {key: value for key, value in (config or {}).items() if value not in (None, "", (), {})}  # 0 is a setting
     # More threads than query processes and their queues (server/admission.py): a thread is always free for a static
     # file or a cached answer, while the lanes bound how many queries run and wait.
     settings = {"STORE": os.fspath(store.absolute()), "QUERY_TIMEOUT": timeout, **extra}
