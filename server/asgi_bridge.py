@@ -59,6 +59,7 @@ class Bridge:
         environ[CLIENT_GONE] = gone.is_set
         watcher = asyncio.ensure_future(watch_disconnect(receive, gone))
         loop = asyncio.get_running_loop()
+        rest: Rest | None = None
         try:
             status, headers, chunks, rest = await loop.run_in_executor(self.pool, start, self.app, environ)
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -68,6 +69,8 @@ class Bridge:
             await send({"type": "http.response.body", "body": b"".join(chunks)})
         finally:
             watcher.cancel()
+            if rest is not None:  # the client left in the middle of a long answer
+                close(rest[0])
 
     async def read_body(self, scope: Scope, receive: Receive) -> bytes:
         """Read the whole body within body_seconds (up to one byte past max_body: the app then answers 413)."""
