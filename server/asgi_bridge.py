@@ -6,8 +6,9 @@ answers ``http.disconnect`` as soon as the client closes the connection. So `Bri
 
 1. reads the request body on the event loop, holding no thread, within ``BODY_READ_TIMEOUT``
    seconds; past it the answer is 408 and the connection is closed;
-2. runs the WSGI app in a thread of its own pool (``--threads``), and meanwhile waits on
-   ``receive()``: a disconnect sets an event the app sees as ``environ["gaoxin.client_gone"]``
+2. runs the WSGI app in a thread of its own pool (``--threads``); once it has run for WATCH_AFTER
+   seconds (a cached answer or a static file is done by then, without the cost of a task) it
+   waits on ``receive()``: a disconnect sets an event the app sees as ``environ["gaoxin.client_gone"]``
    (`server.admission.client_gone`), and the query process running for that request is killed;
 3. sends the answer: whole when it is short, else in batches read by a pool thread.
 """
@@ -16,14 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import io
+import queue
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 CLIENT_GONE = "gaoxin.client_gone"  # the environ key of the "has the client disconnected?" callable
+WATCH_AFTER = 0.05  # seconds a request runs before the bridge listens for its client's disconnect
 BATCH_BYTES = 256 * 1024  # an answer is sent whole up to this size, beyond it in batches of about this size
 BODY_TOO_SLOW = ("请求体发送过慢，连接已关闭。 The request body did not arrive within {seconds:g} s "
                  "(BODY_READ_TIMEOUT); the connection is closed.\n")
@@ -42,7 +44,7 @@ class Bridge:
 
     def __init__(self, app: Callable[..., Iterable[bytes]], threads: int, body_seconds: float, max_body: int) -> None:
         self.app, self.body_seconds, self.max_body = app, body_seconds, max_body
-        self.pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="gaoxin-request")
+        self.pool = Threads(threads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # granian's "asginl" interface sends no lifespan events; websockets are off
@@ -57,18 +59,21 @@ class Bridge:
         gone = threading.Event()
         environ = environ_of(scope, body)
         environ[CLIENT_GONE] = gone.is_set
-        watcher = asyncio.ensure_future(watch_disconnect(receive, gone))
         loop = asyncio.get_running_loop()
+        watchers: list[asyncio.Task[None]] = []
+        timer = loop.call_later(WATCH_AFTER, lambda: watchers.append(loop.create_task(watch_disconnect(receive, gone))))
         rest: Rest | None = None
         try:
-            status, headers, chunks, rest = await loop.run_in_executor(self.pool, start, self.app, environ)
+            status, headers, chunks, rest = await self.pool.run(start, self.app, environ)
             await send({"type": "http.response.start", "status": status, "headers": headers})
             while rest is not None:
                 await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
-                chunks, rest = await loop.run_in_executor(self.pool, next_batch, rest)
+                chunks, rest = await self.pool.run(next_batch, rest)
             await send({"type": "http.response.body", "body": b"".join(chunks)})
         finally:
-            watcher.cancel()
+            timer.cancel()
+            for watcher in watchers:
+                watcher.cancel()
             if rest is not None:  # the client left in the middle of a long answer
                 close(rest[0])
 
@@ -90,6 +95,39 @@ class Bridge:
                 size += len(parts[-1])
                 if not message.get("more_body") or size > self.max_body:
                     return b"".join(parts)
+
+
+class Threads:
+    """Request threads that run a function for the event loop and hand back its result (lighter than run_in_executor)."""
+
+    def __init__(self, count: int) -> None:
+        self.jobs: queue.SimpleQueue[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
+        for n in range(max(1, count)):
+            threading.Thread(target=self.work, name=f"gaoxin-request-{n}", daemon=True).start()
+
+    def run(self, function: Callable[..., Any], *arguments: Any) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.jobs.put((loop, future, function, arguments))
+        return future
+
+    def work(self) -> None:
+        while True:
+            loop, future, function, arguments = self.jobs.get()
+            try:
+                result, error = function(*arguments), None
+            except BaseException as caught:  # handed to the request's coroutine, which raises it
+                result, error = None, caught
+            loop.call_soon_threadsafe(settle, future, result, error)
+
+
+def settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 async def watch_disconnect(receive: Receive, gone: threading.Event) -> None:
