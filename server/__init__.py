@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import admission, cache, choropleth, graph, remote, security
+from . import cache, choropleth, client_limits, graph, remote, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
@@ -60,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     choropleth.init_app(app)
     cache.init_app(app)
-    admission.init_client_limit(app)
+    client_limits.init_app(app)
     return app
 
 

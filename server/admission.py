@@ -25,7 +25,6 @@ always free for them.
 from __future__ import annotations
 
 import ipaddress
-import math
 import socket
 import threading
 import time
@@ -35,7 +34,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from werkzeug.exceptions import TooManyRequests
 
 from . import sparql_text
@@ -200,22 +199,7 @@ class ClientLimit:
                     del self.counts[address]
 
 
-CLIENT_LIMIT = "gaoxin_client_limit"  # the app.extensions key of the worker's ClientLimit
-
-
-def init_client_limit(app: Flask) -> None:
-    """Give the app its per-client query limit (CLIENT_QUERIES) and the bilingual 429 answer of ClientBusy."""
-    from .errors import respond  # here, not above: server.errors imports the executor, which imports this module
-
-    retry = max(1, math.ceil(float(app.config["FAST_LANE_SECONDS"])))
-    app.extensions[CLIENT_LIMIT] = ClientLimit(int(app.config["CLIENT_QUERIES"]), retry)
-
-    def too_many(error: ClientBusy) -> Response:
-        response = respond(429, error.description or "too many queries")
-        response.headers["Retry-After"] = str(error.retry_after)
-        return response
-
-    app.register_error_handler(ClientBusy, too_many)
+CLIENT_LIMIT = "gaoxin_client_limit"  # the app.extensions key of the worker's ClientLimit (server/client_limits.py sets it)
 
 
 def client_slot(app: Flask, environ: Mapping[str, Any]) -> AbstractContextManager[None]:
