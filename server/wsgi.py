@@ -1,11 +1,33 @@
-"""Run the app under a production WSGI server, never Flask's development server.
+"""Run the app under a production server, never Flask's development server: granian (the default) or gunicorn.
 
-granian (the default) is a Rust HTTP server: each worker process builds the app with
-`app_from_environment` and runs requests on a pool of blocking threads. gunicorn with
-gthread workers is the alternative (``gaoxin-kg serve --server gunicorn``). On the 2-core
-machine, bench/endpoint.py measured granian at about twice gunicorn's requests per second
-with the same workers and threads, on cached answers and on queries that run alike: the
-HTTP layer, not the app, was the limit for small answers.
+granian serves it through its ASGI interface and `server.asgi_bridge.Bridge`: each worker
+process builds the app with `bridge_from_environment`; the bridge reads request bodies on the
+event loop within BODY_READ_TIMEOUT, runs the Flask app in its request threads (``--threads``)
+and tells the app when a client disconnects (its query process is then killed). gunicorn with
+gthread workers is the alternative (``gaoxin-kg serve --server gunicorn``): `client_gone` peeks
+at its socket and `BodyReadTimeout` shuts a dripping body at the deadline, but a body (or header)
+still arriving holds a request thread until then.
+
+Why not granian's WSGI interface, the default before: it gives a WSGI app no sign that the
+client left and no socket to watch, and no bound on a body's arrival, so two of the promises
+of issue 13 could not be kept there. Why the bridge rather than gunicorn, measured on this
+2-core machine shared with other developers (load average in brackets; seed store, 2 workers):
+
+  bench/endpoint.py STORE --queries point,page --variants repeated,unique --servers product,bare --duration 8 (4 threads):
+                                 WSGI (before)   bridge (now)   gunicorn
+    point, repeated (cached)     12,230 req/s    3,960          4,024        [9–16]
+    point, unique                 1,177          1,007          1,133
+    page, repeated (cached)       6,427          4,327          2,691
+    page, unique                    689            544            438
+  bench/load.py --store STORE (16 runaway clients from 16 addresses, 8 dripping bodies, 16 threads), p99:
+    static / cached page / new cheap query   WSGI 25.8 / 24.6 / 32.0 ms [7.5–8.9];
+                                             bridge 12.6 / 9.7 / 13.5 ms [13.8–15.0]; gunicorn 25.9 / 23.2 / 37.3 ms [13.6–14.2]
+  bench/load.py --store STORE --drips 40 --duration 15: bridge p99 32.8 / 19.5 / 32.6 ms [11–13];
+    gunicorn: all 32 request threads held by the dripping bodies, one static file waited 17.1 s, 1 request measured in 15 s.
+
+So the bridge costs cached answers about two thirds of WSGI's rate (a hand-off to a request
+thread per request; still as fast as gunicorn), queries run alike under all three, and it is
+the only one of the two servers that a few slow clients cannot stall.
 """
 
 from __future__ import annotations
