@@ -15,11 +15,13 @@ Each server worker keeps three pools of query processes (`server.query_process.Q
 In every lane a task waits at most ``QUEUE_WAIT`` seconds for a process, behind at most
 ``QUEUE_LENGTH`` others (``HEAVY_QUEUE_LENGTH`` in the heavy lane); otherwise it gets
 `PoolBusy` (503 with ``Retry-After``) at once.
-Static files and answers from the response cache never reach a lane. Under gunicorn, a
-request whose client disconnects stops its query within a quarter of a second
-(`client_gone`); granian gives a WSGI application no such signal. The HTTP server
-has more threads than the lanes and queues can hold (`server.wsgi`), so a thread is
-always free for them.
+Static files and answers from the response cache never reach a lane. Under either
+server, a request whose client disconnects stops its query within a quarter of a second
+(`client_gone`: the ASGI bridge's signal under granian, a peek at the socket under
+gunicorn). One client address may have at most ``CLIENT_QUERIES`` queries running or
+waiting in a worker (`ClientLimit`; beyond it `ClientBusy`, 429 with ``Retry-After``,
+answered by `server.client_limits`). The HTTP server has more threads than the lanes and
+queues can hold (`server.wsgi`), so a thread is always free for them.
 """
 
 from __future__ import annotations
