@@ -179,7 +179,7 @@ def servers(store: Path, options: argparse.Namespace) -> dict[str, tuple[list[st
     shape = ["--workers", str(options.workers), "--threads", str(options.threads)]
     product = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "{port}", *shape]
     oxigraph = [str(VENV_BIN / "oxigraph"), "serve-read-only", "-l", str(version), "-b", "127.0.0.1:{port}", "--union-default-graph"]
-    product += ["--server", options.server]
+    product += ["--server", options.server, "--client-queries", "0"]  # wrk's connections share one address
     bare = [str(VENV_BIN / "gunicorn"), "--no-control-socket", "--chdir", str(ROOT / "bench"), "-k", "gthread", "-b", "127.0.0.1:{port}",
             "-w", str(options.workers), "--threads", str(options.threads), "bare_endpoint:app"]
     if options.server == "granian":

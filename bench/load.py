@@ -1,17 +1,20 @@
 """Measure whether slow queries starve the server: p99 of cheap requests while runaway queries run.
 
-    .venv/bin/python bench/load.py [--store var/store] [--runaways 16] [--duration 20] [--drips 8] [--server granian]
+    .venv/bin/python bench/load.py [--store var/store] [--runaways 16] [--addresses 16] [--duration 20] [--drips 8] [--server granian]
 
 Serves the store (default: the seed graph built into a temporary folder) with
 `gaoxin-kg serve` on a free loopback port, starts `--runaways` clients that each send a
 runaway query again and again (a three-way cross product; a new comment each time,
-so that only the server's normalisation recognises the repeat; after a 503 a client
+so that only the server's normalisation recognises the repeat; after a 503 or 429 a client
 waits half a second) and `--drips` clients that send a POST body one byte a second,
 waits `--warmup` seconds, then for `--duration` seconds measures, one request after
 another, a static file, a cached page (the home page, warmed first) and a new cheap
-query (an ASK never sent before). Prints p50/p99/max of each kind, the answers the
-runaway clients got, and the peak RSS of the query processes (per process and summed,
-sampled every 0.2 s). Loopback only, bounded in clients and time.
+query (an ASK never sent before). The runaway clients come from `--addresses` loopback
+addresses (127.0.0.2, 127.0.0.3, ...; default one each, so the per-client limit does not
+spare the server), the dripping ones from 127.0.0.250, the measuring one from 127.0.0.1.
+Prints p50/p99/max of each kind, the answers the runaway and dripping clients got, and the
+peak RSS of the query processes (per process and summed, sampled every 0.2 s), with the
+load average before and after. Loopback only, bounded in clients and time.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, help="a built store link (default: build the seed graph into a temporary folder)")
     parser.add_argument("--runaways", type=int, default=16, help="clients sending runaway queries (default 16)")
+    parser.add_argument("--addresses", type=int, default=None, help="loopback addresses the runaway clients come from (default: one each)")
     parser.add_argument("--drips", type=int, default=8, help="clients dripping a POST body one byte a second (default 8)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of measurement (default 20)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds between starting the runaways and measuring (default 3)")
@@ -55,9 +59,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 60.0) -> tuple[int, bytes, dict]:
-    """Send one request on a new connection and return status, body and headers."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 60.0,
+            source: str = "127.0.0.1") -> tuple[int, bytes, dict]:
+    """Send one request on a new connection from a loopback source address and return status, body and headers."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -80,27 +85,27 @@ class Load:
         self.counter = itertools.count()
         self.threads: list[threading.Thread] = []
 
-    def start(self, runaways: int, drips: int) -> None:
-        for _ in range(runaways):
-            self.threads.append(threading.Thread(target=self.runaway, daemon=True))
+    def start(self, runaways: int, drips: int, addresses: int) -> None:
+        for n in range(runaways):
+            self.threads.append(threading.Thread(target=self.runaway, args=(f"127.0.0.{2 + n % addresses}",), daemon=True))
         for _ in range(drips):
             self.threads.append(threading.Thread(target=self.drip, daemon=True))
         for thread in self.threads:
             thread.start()
 
-    def runaway(self) -> None:
+    def runaway(self, source: str) -> None:
         while not self.stop.is_set():
             try:
-                status, _, _ = request(self.port, "GET", sparql_path(RUNAWAY.format(n=next(self.counter))), timeout=120)
+                status, _, _ = request(self.port, "GET", sparql_path(RUNAWAY.format(n=next(self.counter))), timeout=120, source=source)
             except OSError as error:
                 status = type(error).__name__
             self.outcomes[status] += 1
-            if status == 503:
+            if status in (429, 503):
                 self.stop.wait(0.5)
 
     def drip(self) -> None:
         while not self.stop.is_set():
-            with socket.create_connection(("127.0.0.1", self.port), timeout=120) as sock:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=120, source_address=("127.0.0.250", 0)) as sock:
                 sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 100000\r\n\r\n")
                 try:
                     while not self.stop.wait(1.0):
@@ -167,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port),
                    "--server", args.server, "--timeout", str(args.timeout)]
         print("machine:", os.cpu_count(), "cores;", "command:", shlex.join(["bench/load.py", *(argv or sys.argv[1:])]))
+        print("load average at start:", " ".join(Path("/proc/loadavg").read_text().split()[:3]))
         with open(Path(folder) / "server.log", "w") as log:
             server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
             try:
@@ -197,7 +203,7 @@ def run(args: argparse.Namespace, port: int, server: subprocess.Popen) -> int:
 
     threading.Thread(target=sample, daemon=True).start()
     load = Load(port)
-    load.start(args.runaways, args.drips)
+    load.start(args.runaways, args.drips, min(248, args.addresses or args.runaways))
     time.sleep(args.warmup)
     times = measure(port, args.duration)
     load.end()
@@ -208,6 +214,7 @@ def run(args: argparse.Namespace, port: int, server: subprocess.Popen) -> int:
               f"  max {max(values) * 1000:7.1f} ms")
     print(f"  measured requests that failed: {times['failures'][0]:.0f}")
     print(f"  runaway and drip outcomes: {dict(load.outcomes)}")
+    print("  load average at the end:", " ".join(Path("/proc/loadavg").read_text().split()[:3]))
     print(f"  query processes: peak RSS {peak_each[0] / 1024:.0f} MB per process, {peak_total[0] / 1024:.0f} MB summed")
     return 0
 

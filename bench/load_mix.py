@@ -294,7 +294,7 @@ def serving(store: Path, workers: int, threads: int) -> Iterator[tuple[str, int]
     """Run `gaoxin-kg serve` on a free loopback port; yield its base URL and the master's pid, then stop it."""
     port = free_port()
     command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port)]
-    command += ["--workers", str(workers), "--threads", str(threads)]
+    command += ["--workers", str(workers), "--threads", str(threads), "--client-queries", "0"]  # the clients share one address
     with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: nobody reads the access log while it runs
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"

@@ -84,13 +84,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--query-processes", type=int, default=2, help="fast-lane query processes per worker")
     serve.add_argument("--heavy-queries", type=int, default=1, help="heavy-lane query processes per worker (queries past the fast lane)")
     serve.add_argument("--query-memory-mb", type=int, default=1024, help="memory limit of each query process in MB (RLIMIT_AS)")
+    serve.add_argument("--client-queries", type=int, default=1,
+                       help="queries one client address may have running or waiting per worker; more get 429 (0: no limit)")
+    serve.add_argument("--body-read-timeout", type=float, default=10.0, help="seconds a request body may take to arrive (then 408/400)")
     serve.add_argument("--cache-dir", type=Path, help="folder for dumps and the VoID description when the store folder is read-only")
     serve.add_argument("--endpoint", metavar="URL", help="serve the graph held by this SPARQL 1.1 endpoint instead of --store")
     serve.add_argument("--service-allow", action="append", default=[], metavar="PREFIX",
                        help="allow SERVICE calls to endpoints under this IRI prefix (repeatable; default: SERVICE refused)")
     serve.add_argument("--service-endpoint", action="append", default=[], metavar="NAME=URL",
                        help="call URL where a canned query declares the SERVICE endpoint NAME (repeatable)")
-    serve.add_argument("--server", choices=("granian", "gunicorn"), default="granian", help="the HTTP server (default granian; see server/wsgi.py)")
+    serve.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                       help="the HTTP server (default granian, through server/asgi_bridge.py; see server/wsgi.py)")
     evaluate = commands.add_parser("evaluate", help="print the extractor's precision and recall against a gold file or folder")
     evaluate.add_argument("--data", type=Path, default=Path("data"))
     evaluate.add_argument("--gold", type=Path, default=Path("data/gold/seeds.yaml"), help="a gold file or a folder of <raw file stem>.yaml")
@@ -338,7 +342,8 @@ def serve_config(args: argparse.Namespace) -> dict[str, object]:
     for option, url in [("--endpoint", args.endpoint), *(("--service-endpoint", u) for u in endpoints.values())]:
         if url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", url):
             raise ValueError(f"{option} {url!r}: not an absolute http(s) URL")
-    limits = {"QUERY_PROCESSES": args.query_processes, "HEAVY_QUERIES": args.heavy_queries, "QUERY_MEMORY_MB": args.query_memory_mb}
+    limits = {"QUERY_PROCESSES": args.query_processes, "HEAVY_QUERIES": args.heavy_queries, "QUERY_MEMORY_MB": args.query_memory_mb,
+              "CLIENT_QUERIES": args.client_queries, "BODY_READ_TIMEOUT": args.body_read_timeout}
     cache_dir = {"DUMPS_DIR": str(args.cache_dir.absolute())} if args.cache_dir else {}
     return {"ENDPOINT": args.endpoint, "SERVICE_ALLOW": tuple(args.service_allow), "SERVICE_ENDPOINTS": endpoints, **limits, **cache_dir}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cache, choropleth, graph, remote, security
+from . import cache, choropleth, client_limits, graph, remote, security
 
 DEFAULTS: dict[str, Any] = {
     "STORE": Path("var/store"),  # the store link written by `gaoxin-kg build`
@@ -42,7 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "HEAVY_MEMORY_SECONDS": 60.0,  # ... for this long after they last outran the fast lane
     "QUERY_MEMORY_MB": 1024,  # address-space limit of every query process (RLIMIT_AS); beyond it the query gets 413
     "ANSWER_BYTES": 50_000_000,  # one answer larger than this (bytes, serialized) gets 413 instead
-    "BODY_READ_TIMEOUT": 10.0,  # under gunicorn, a request body read that stalls this long gets 400 (granian reads bodies itself)
+    "BODY_READ_TIMEOUT": 10.0,  # seconds a request body may take to arrive: then 408 (granian) or 400 (gunicorn), and the connection is closed
+    "CLIENT_QUERIES": 1,  # queries one client address may have running or waiting per worker, fewer than QUERY_PROCESSES; more: 429 (0: no limit)
+    "CLIENT_WAIT": 0.5,  # seconds a client's query past CLIENT_QUERIES waits for one of its own to end (a browser's parallel requests) before 429
     "BASE_IRI": "https://w3id.org/gaoxin-kg/",  # the namespace /id/... pages answer for
     "QUERY_DIR": None,  # a folder of canned .rq files instead of the packaged queries/ (tests)
     "RESULT_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker cache of answers and query results, keyed by graph version (server/cache.py); 0: off
@@ -61,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     choropleth.init_app(app)
     cache.init_app(app)
+    client_limits.init_app(app)
     return app
 
 

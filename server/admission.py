@@ -16,11 +16,13 @@ Each server worker keeps two pools of query processes (`server.query_process.Que
 In every lane a task waits at most ``QUEUE_WAIT`` seconds for a process, behind at most
 ``QUEUE_LENGTH`` others (``HEAVY_QUEUE_LENGTH`` in the heavy lane); otherwise it gets
 `PoolBusy` (503 with ``Retry-After``) at once.
-Static files and answers from the response cache never reach a lane. Under gunicorn, a
-request whose client disconnects stops its query within a quarter of a second
-(`client_gone`); granian gives a WSGI application no such signal. The HTTP server
-has more threads than the lanes and queues can hold (`server.wsgi`), so a thread is
-always free for them.
+Static files and answers from the response cache never reach a lane. Under either
+server, a request whose client disconnects stops its query within a quarter of a second
+(`client_gone`: the ASGI bridge's signal under granian, a peek at the socket under
+gunicorn). One client address may have at most ``CLIENT_QUERIES`` queries running or
+waiting in a worker (`ClientLimit`; beyond it `ClientBusy`, 429 with ``Retry-After``,
+answered by `server.client_limits`). The HTTP server has more threads than the lanes and
+queues can hold (`server.wsgi`), so a thread is always free for them.
 """
 
 from __future__ import annotations
@@ -29,9 +31,13 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
+
+from flask import Flask
+from werkzeug.exceptions import TooManyRequests
 
 from . import service_calls, sparql_text
 from .query_process import Limits, PoolBusy, QueryPool, Reply, Task
@@ -99,7 +105,9 @@ class Lanes:
 
 
 def client_gone(environ: Mapping[str, Any]) -> Callable[[], bool] | None:
-    """Return a check that the request's client has closed its connection, where the server exposes the socket (gunicorn)."""
+    """Return a check that the request's client has closed its connection: the bridge's (granian) or a peek at gunicorn's socket."""
+    if "gaoxin.client_gone" in environ:  # server.asgi_bridge.CLIENT_GONE
+        return environ["gaoxin.client_gone"]
     connection = environ.get("gunicorn.socket")
     if connection is None:
         return None
@@ -147,3 +155,49 @@ class ServiceSettings:
         if left <= 0:
             raise TimeoutError
         return replace(task, sparql=sparql, federated=False), left
+
+
+class ClientBusy(TooManyRequests):
+    """A client address that already has CLIENT_QUERIES queries running or waiting in this worker (429, Retry-After)."""
+
+    def __init__(self, address: str, most: int, retry_after: int) -> None:
+        super().__init__(f"同一客户端同时进行的查询已达上限（{most} 个）。 This client ({address}) already has as many queries running or "
+                         f"waiting as one address may have (CLIENT_QUERIES = {most}); wait for one to end.", retry_after=retry_after)
+
+
+class ClientLimit:
+    """Count the queries each client address has running or waiting in this worker; one past `most` (0: no limit) waits
+    up to `wait` seconds for one of them to end (a browser's parallel requests), then is refused."""
+
+    def __init__(self, most: int, retry_after: int, wait: float = 0.0) -> None:
+        self.most, self.retry_after, self.wait = most, retry_after, wait
+        self.counts: dict[str, int] = {}
+        self.ended = threading.Condition()
+
+    @contextmanager
+    def slot(self, address: str | None) -> Iterator[None]:
+        """Hold one of `address`'s query slots for the block; raise ClientBusy when none frees in time (no address: no limit)."""
+        if not address or self.most <= 0:
+            yield
+            return
+        with self.ended:
+            if not self.ended.wait_for(lambda: self.counts.get(address, 0) < self.most, timeout=self.wait):
+                raise ClientBusy(address, self.most, self.retry_after)
+            self.counts[address] = self.counts.get(address, 0) + 1
+        try:
+            yield
+        finally:
+            with self.ended:
+                self.counts[address] -= 1
+                if not self.counts[address]:
+                    del self.counts[address]
+                self.ended.notify_all()
+
+
+CLIENT_LIMIT = "gaoxin_client_limit"  # the app.extensions key of the worker's ClientLimit (server/client_limits.py sets it)
+
+
+def client_slot(app: Flask, environ: Mapping[str, Any]) -> AbstractContextManager[None]:
+    """Hold a query slot of the request's client address (REMOTE_ADDR) while the block runs; ClientBusy (429) past the limit."""
+    limit = app.extensions.get(CLIENT_LIMIT)
+    return limit.slot(environ.get("REMOTE_ADDR")) if limit is not None else nullcontext()

@@ -26,7 +26,8 @@ from .executor import QueryFailed, QueryTimeout, QueryTooLarge, QueryUnavailable
 
 TITLES = {400: "请求有误 Bad request", 403: "禁止 Forbidden", 404: "未找到 Not found", 405: "方法不允许 Method not allowed",
           406: "无法提供该格式 Not acceptable",
-          413: "请求过大 Too large", 500: "服务器错误 Server error", 501: "未提供 Not implemented", 503: "暂不可用 Unavailable"}
+          413: "请求过大 Too large", 429: "请求过多 Too many requests",
+          500: "服务器错误 Server error", 501: "未提供 Not implemented", 503: "暂不可用 Unavailable"}
 TIMEOUT = "查询超时，已停止。 The query took too long and was stopped ({reason})."
 UNAVAILABLE = "服务器暂时无法执行查询，请稍后再试。 The server cannot run the query now; try again later ({reason})."
 TOO_LARGE = "查询结果或所需内存超过上限。 The query was stopped: {reason}."

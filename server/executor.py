@@ -3,7 +3,7 @@
 API used by every blueprint (keep it when the internals change); nothing in the server reads the store another way::
 
     execute(sparql, result_format=..., substitutions=..., default_graph_uris=..., named_graph_uris=..., keep=True) -> QueryResult
-    execute_in(app, read_snapshot, sparql, ..., gone=...) -> QueryResult   (the same, outside Flask: server.sparql_fast)
+    execute_in(app, read_snapshot, sparql, ..., environ=...) -> QueryResult   (the same, outside Flask: server.sparql_fast)
     select(sparql, substitutions=..., row_cap=...) -> list[dict[str, term]]     (a SELECT read into terms)
     call(procedure, *arguments) -> value        (a `server.procedures` look-up: resource pages, dumps)
 
@@ -47,7 +47,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Variab
 from graph_build.store.access import StoreError
 
 from . import cache, graph, procedures, remote, service_calls, sparql_text
-from .admission import Lanes, client_gone
+from .admission import Lanes, client_gone, client_slot
 from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
 
 JSON = "application/sparql-results+json"
@@ -162,7 +162,7 @@ def execute(
     """Run a read-only query on the current graph in a query process and serialize its result."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     graphs = {"default_graph_uris": default_graph_uris, "named_graph_uris": named_graph_uris}
-    return execute_in(app, snapshot, sparql, result_format, substitutions, **graphs, row_cap=row_cap, timeout=timeout, keep=keep, gone=request_gone())
+    return execute_in(app, snapshot, sparql, result_format, substitutions, **graphs, row_cap=row_cap, timeout=timeout, keep=keep, environ=request_environ())
 
 
 def execute_in(
@@ -177,7 +177,7 @@ def execute_in(
     row_cap: int | None = None,
     timeout: float | None = None,
     keep: bool = True,
-    gone: Callable[[], bool] | None = None,
+    environ: Mapping[str, Any] | None = None,
 ) -> QueryResult:
     """Run `execute` with the app, the reader of the snapshot (called after the checks) and the client check given, outside any Flask context."""
     services = check(sparql, tuple(app.config["SERVICE_ALLOW"]))
@@ -190,7 +190,7 @@ def execute_in(
         **dataset(sparql, default_graph_uris, named_graph_uris),
         federated=bool(services),
     )
-    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep, gone)
+    return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep, environ)
 
 
 def select(sparql: str, substitutions: Mapping[str | Variable, NamedNode | BlankNode | Literal] | None = None,
@@ -207,7 +207,7 @@ def call(procedure: str, *arguments: Any, row_cap: int | None = None, keep: bool
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cap = int(app.config["ROW_CAP"] if row_cap is None else row_cap)
     task = Task(version=task_version(snapshot()), sparql="", media_type="", row_cap=cap, procedure=procedure, arguments=arguments)
-    return pickle.loads(cached_run(app, task, float(app.config["QUERY_TIMEOUT"]), keep, request_gone()).body)
+    return pickle.loads(cached_run(app, task, float(app.config["QUERY_TIMEOUT"]), keep, request_environ()).body)
 
 
 def snapshot() -> graph.Snapshot:
@@ -228,17 +228,17 @@ def task_version(of: graph.Snapshot) -> str:
     return of.version_id if of.remote else of.location
 
 
-def request_gone() -> Callable[[], bool] | None:
-    """Return the check that this request's client has gone (`server.admission.client_gone`), None outside a request."""
-    return client_gone(request.environ) if has_request_context() else None
+def request_environ() -> Mapping[str, Any] | None:
+    """Return this request's WSGI environ (its client address and disconnect check), None outside a request."""
+    return request.environ if has_request_context() else None
 
 
-def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True, gone: Callable[[], bool] | None = None) -> QueryResult:
+def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True, environ: Mapping[str, Any] | None = None) -> QueryResult:
     """Answer a task from the result cache of this graph version, else run it (here or on the remote endpoint) and keep a successful result if asked."""
     results = cache.cache_of(app)
     result: QueryResult | None = results.get(("result", task)) if results is not None else None
     if result is None:
-        result = run_remote(app, task, timeout) if app.config.get("ENDPOINT") else run(app, task, timeout, gone)  # an error raises: nothing stored
+        result = run_remote(app, task, timeout) if app.config.get("ENDPOINT") else run(app, task, timeout, environ)  # an error raises: nothing stored
         if keep and results is not None:
             results.put(("result", task), result, len(result.body) + len(task.sparql) + cache.ENTRY_OVERHEAD)
     return result
@@ -281,10 +281,12 @@ def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
     raise TypeError(f"cannot substitute {term!r}: only IRIs, blank nodes and literals")
 
 
-def run(app: Flask, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> QueryResult:
-    """Run a task in the app's query processes, stopping it when `gone` says the client left; turn the reply into a result or an exception."""
+def run(app: Flask, task: Task, timeout: float, environ: Mapping[str, Any] | None = None) -> QueryResult:
+    """Run a task in the app's query processes, within its client's share (CLIENT_QUERIES, 429 beyond) and stopped when
+    the client leaves (`environ`: the request's WSGI environ); turn the reply into a result or an exception."""
     try:
-        reply = executor_of(app).lanes().run(task, timeout, gone)
+        with client_slot(app, environ or {}):
+            reply = executor_of(app).lanes().run(task, timeout, client_gone(environ or {}))
     except TimeoutError:
         raise QueryTimeout(timeout) from None
     except MemoryExceeded as error:

@@ -29,7 +29,6 @@ from typing import Any
 from flask import Flask
 
 from . import cache, executor, graph, security
-from .admission import client_gone
 
 FAILED = "gaoxin.sparql.failed"  # the environ key of the executor error the view raises again
 PATHS = ("/sparql", "/sparql/")
@@ -73,7 +72,7 @@ class FastQueries:
 
         try:
             result = executor.execute_in(self.flask_app, snapshot, query, media_type, default_graph_uris=default_graphs, named_graph_uris=named_graphs,
-                                         keep=cache.ENVIRON_KEY not in environ, gone=client_gone(environ))
+                                         keep=cache.ENVIRON_KEY not in environ, environ=environ)
         except Exception as error:  # noqa: BLE001  # a QueryError, or a bug: raised again in the view, answered as there
             environ[FAILED] = (error, bool(read))
             self.passed_on += 1

@@ -77,8 +77,8 @@ def serving(store: Path, *options: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def live_server(built_store: Path) -> Iterator[str]:
-    """`gaoxin-kg serve` on the seed graph (2 workers, 4 threads, 5 s time limit); yields its base URL."""
-    with serving(built_store, "--workers", "2", "--threads", "4", "--timeout", "5") as base:
+    """`gaoxin-kg serve` on the seed graph (2 workers, 4 threads, 5 s time limit, 2 queries per client); yields its base URL."""
+    with serving(built_store, "--workers", "2", "--threads", "4", "--timeout", "5", "--client-queries", "2") as base:
         yield base
 
 
