@@ -64,6 +64,7 @@ class Lanes:
 
     def run(self, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> Reply:
         """Run a task fast first, then heavy, its SERVICE clauses called beforehand; stop when `gone`."""
+        deadline = time.monotonic() + timeout  # from the request's arrival: queues, start-up and both lanes count
         if task.federated:
             task, timeout = self.services.inline(task, timeout, self.wait)
         if not self.is_known_heavy(task):
@@ -74,8 +75,10 @@ class Lanes:
                 if fast_limit >= timeout:
                     raise
                 self.remember_heavy(task)
-            timeout -= fast_limit
-        return self.heavy.run(task, timeout, self.wait, self.heavy_queue_length, gone)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"query exceeded the {timeout:g} s time limit")
+        return self.heavy.run(task, left, self.wait, self.heavy_queue_length, gone)
 
     def is_known_heavy(self, task: Task) -> bool:
         """Tell whether a task outran the fast lane less than HEAVY_MEMORY_SECONDS ago (a busy moment is soon forgotten)."""

@@ -306,21 +306,29 @@ class Child:
         self.process = context.Process(target=child_main, args=(child_end, limits), name="gaoxin-query", daemon=True)
         start_without_main(self.process)
         child_end.close()
+        self.started = time.monotonic()
         self.ready = False
         self.reply_ready = select.poll()  # made once: Connection.poll builds and drops a selector on every call
         self.reply_ready.register(self.conn.fileno(), select.POLLIN)
 
-    def wait_ready(self) -> None:
-        """Wait for the child's hello after its start-up, once."""
+    def wait_ready(self, seconds: float = STARTUP_SECONDS) -> bool:
+        """Wait at most `seconds` for the child's hello after its start-up (once); tell whether it came.
+
+        A child still starting after STARTUP_SECONDS from its start is lost (ChildLost).
+        """
         if not self.ready:
             try:
-                if not self.conn.poll(STARTUP_SECONDS):
+                left_to_start = self.started + STARTUP_SECONDS - time.monotonic()
+                if not self.conn.poll(max(0.0, min(seconds, left_to_start))):
+                    if seconds < left_to_start:
+                        return False  # still starting: the caller's time ran out first
                     raise ChildLost(f"query process did not start in {STARTUP_SECONDS:.0f} s")
                 self.conn.recv()
             except EOFError:
                 self.process.join(5)
                 raise ChildLost(f"query process exited during start-up (exit code {self.process.exitcode})") from None
             self.ready = True
+        return True
 
     def ask(self, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> Reply:
         """Send a task and wait at most `timeout` seconds for the reply, giving up when `gone` says the client left."""
@@ -375,9 +383,17 @@ class QueryPool:
         A request waits at most `wait` seconds for a free child (default: the time limit), and
         when `max_waiting` requests already wait, it does not wait at all: PoolBusy.
         """
-        child = self.checkout(timeout if wait is None else wait, max_waiting)
+        arrived = time.monotonic()  # the time limit counts from here: waiting for a child and its start-up are part of it
+        child = self.checkout(timeout if wait is None else min(wait, timeout), max_waiting)
         try:
-            reply = child.ask(task, timeout, gone)
+            if not child.wait_ready(timeout - (time.monotonic() - arrived)):
+                self.idle.put(child)  # still starting, and sound: the next task gets it
+                raise TimeoutError(f"query exceeded the {timeout:g} s time limit while its query process started")
+        except ChildLost:
+            self.replace(child)
+            raise
+        try:
+            reply = child.ask(task, timeout - (time.monotonic() - arrived), gone)
         except BaseException as error:  # a child in an unknown state is never reused
             self.replace(child)
             if isinstance(error, EOFError | OSError) and not isinstance(error, TimeoutError):
