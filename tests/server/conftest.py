@@ -60,19 +60,30 @@ def wait_until_up(url: str, process: subprocess.Popen, log: IO[str], seconds: fl
 
 @contextmanager
 def serving(store: Path, *options: str) -> Iterator[str]:
-    """Run `gaoxin-kg serve` (gunicorn) on a store at a free loopback port; yield its base URL, then stop it."""
-    port = free_port()
-    command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port), *options]
-    # The access log goes to a file: a pipe nobody reads would fill up and stall the server.
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(base + "/static/site.css", process, log)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    """Run `gaoxin-kg serve` on a store at a free loopback port; yield its base URL, then stop it.
+
+    A port found free can be taken by another process before the server binds it: then the
+    server is started again on another port (at most three times).
+    """
+    for attempt in range(3):
+        port = free_port()
+        command = [sys.executable, "-m", "gaoxin_kg.cli", "serve", "--store", str(store), "--port", str(port), *options]
+        # The access log goes to a file: a pipe nobody reads would fill up and stall the server.
+        with tempfile.TemporaryFile("w+") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                try:
+                    wait_until_up(base + "/static/site.css", process, log)
+                except RuntimeError as error:
+                    if "Address already in use" in str(error) and attempt < 2:
+                        continue
+                    raise
+                yield base
+                return
+            finally:
+                process.terminate()
+                process.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,7 @@ def test_a_runaway_query_gets_503_at_the_limit_its_process_dies_and_others_are_s
     assert 5.0 <= float(outcome["seconds"]) < 9.0  # type: ignore[arg-type]
     assert len(latencies) >= 10 and max(latencies) < 2.0
     assert busy is not None and not Path(f"/proc/{busy}").exists()  # killed and reaped: its CPU is free
-    assert len(query_processes(live_server)) == len(before)  # and replaced
+    assert len(query_processes(live_server)) >= len(before)  # and replaced (the other worker may have started its own meanwhile)
 
 
 def test_service_over_http_is_400_and_connects_nowhere(live_server: str, listener: tuple[str, list[int]]) -> None:  # noqa: F811
