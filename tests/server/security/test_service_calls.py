@@ -341,7 +341,7 @@ def test_tls_checks_the_host_name_while_connecting_to_the_checked_address(tls_en
 
 
 def test_service_calls_at_once_are_bounded_per_worker(built_store: Path, endpoint: str) -> None:
-    config = {"SERVICE_ALLOW": (endpoint + "/",), "SERVICE_CALLS": 1, "QUEUE_WAIT": 0.3, "SERVICE_TIMEOUT": 2.0}
+    config = {"SERVICE_ALLOW": (endpoint + "/",), "SERVICE_CALLS": 1, "QUEUE_WAIT": 0.3, "SERVICE_TIMEOUT": 2.0, "CLIENT_QUERIES": 0}  # one test client
     app = create_app({"STORE": built_store, "TESTING": True, "QUERY_TIMEOUT": 10.0, **config})
     query = "SELECT * WHERE { SERVICE <ENDPOINT> { ?s ?p ?o } }"
     try:
