@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import queue
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -262,6 +264,7 @@ def build(
         rendering = Rendering(render_works([key for _, key in documents], run.workers, run.cache))  # the workers render while the parent links
         research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events))
         del texts
+        rendering.refuse_failed()  # a document that failed its checks while the parent linked stops the build before the load
         manifest = Manifest(builder_digest(), build_run.iri, documents)
         graph = BuiltGraph(rendering, research, build_run, clock, events)
         with new_version(store_dir, digest) as version:
@@ -303,11 +306,9 @@ def render_works(keys: list[str], workers: Workers, cache: Cache) -> Iterator[Re
 
 
 def refuse_invalid(rendered: list[Rendered]) -> None:
-    """Raise a LoadError naming every document whose quads do not conform (the new version is then removed, never switched in)."""
-    failed = [r for r in rendered if r.violations]
-    if failed:
-        names = ", ".join(f"{r.slug} ({', '.join(r.files)})" for r in failed)
-        raise LoadError(f"the built graph does not conform to ontology/shapes.ttl: {len(failed)} document(s): {names}\n{failed[0].violations}")
+    """Raise a LoadError naming the first document whose quads do not conform, in one line with the sentence, then its report."""
+    if failed := next((r for r in rendered if r.violations), None):
+        raise LoadError(f"{failed.slug} ({', '.join(failed.files)}) does not conform to ontology/shapes.ttl: {failed.problem}\n{failed.violations}")
 
 
 def shared_entities(rendered: list[Rendered]) -> bytes:
@@ -316,23 +317,52 @@ def shared_entities(rendered: list[Rendered]) -> bytes:
 
 
 class Rendering:
-    """The works' renderings as the workers hand them back, kept for the shared graphs, the manifest and the build's figures."""
+    """The works' renderings as the workers hand them back, kept for the shared graphs, the manifest and the build's figures.
+
+    A thread takes them from the workers as they come, so a document that fails its checks is known while the
+    parent is still linking (:meth:`refuse_failed`), not once everything before it has been loaded.
+    """
 
     def __init__(self, pending: Iterator[Rendered]) -> None:
-        self.pending, self.done = pending, []
+        self.done: list[Rendered] = []
+        self.failed: Rendered | None = None
+        self.arrived: queue.Queue[Rendered | BaseException | None] = queue.Queue()
+        threading.Thread(target=self.take, args=(pending,), daemon=True).start()
+
+    def take(self, pending: Iterator[Rendered]) -> None:
+        """Move the renderings from the workers to the queue, noting the first that does not conform."""
+        try:
+            for work in pending:
+                if work.violations and self.failed is None:
+                    self.failed = work
+                self.arrived.put(work)
+        except BaseException as error:  # noqa: BLE001 - handed to the thread that reads the renderings
+            self.arrived.put(error)
+        self.arrived.put(None)
+
+    def results(self) -> Iterator[Rendered]:
+        """Yield the renderings not yet yielded, in work order, as they arrive; stop at the first that does not conform."""
+        while (item := self.arrived.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            self.done.append(item)
+            refuse_invalid([item])
+            yield item
+
+    def refuse_failed(self) -> None:
+        """Raise a LoadError if a rendering that arrived so far does not conform."""
+        if self.failed is not None:
+            refuse_invalid([self.failed])
 
     def stream(self, run: BuildRun) -> Iterator[bytes]:
         """Yield each work's graph as N-Quads as soon as its worker hands it back, so the store loads while the workers render."""
-        for work in self.pending:
-            self.done.append(work)
-            if not work.violations:
-                yield from document_chunks([work], run)
-        refuse_invalid(self.done)
+        for work in self.results():
+            yield from document_chunks([work], run)
 
     def all(self) -> list[Rendered]:
         """Wait for every rendering; raise LoadError if a document does not conform."""
-        self.done += list(self.pending)
-        refuse_invalid(self.done)
+        for _ in self.results():
+            pass
         return self.done
 
 
