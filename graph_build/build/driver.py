@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import queue
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -264,7 +262,6 @@ def build(
         rendering = Rendering(render_works([key for _, key in documents], run.workers, run.cache))  # the workers render while the parent links
         research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events))
         del texts
-        rendering.refuse_failed()  # a document that failed its checks while the parent linked stops the build before the load
         manifest = Manifest(builder_digest(), build_run.iri, documents)
         graph = BuiltGraph(rendering, research, build_run, clock, events)
         with new_version(store_dir, digest) as version:
@@ -317,42 +314,17 @@ def shared_entities(rendered: list[Rendered]) -> bytes:
 
 
 class Rendering:
-    """The works' renderings as the workers hand them back, kept for the shared graphs, the manifest and the build's figures.
-
-    A thread takes them from the workers as they come, so a document that fails its checks is known while the
-    parent is still linking (:meth:`refuse_failed`), not once everything before it has been loaded.
-    """
+    """The works' renderings as the workers hand them back, kept for the shared graphs, the manifest and the build's figures."""
 
     def __init__(self, pending: Iterator[Rendered]) -> None:
-        self.done: list[Rendered] = []
-        self.failed: Rendered | None = None
-        self.arrived: queue.Queue[Rendered | BaseException | None] = queue.Queue()
-        threading.Thread(target=self.take, args=(pending,), daemon=True).start()
-
-    def take(self, pending: Iterator[Rendered]) -> None:
-        """Move the renderings from the workers to the queue, noting the first that does not conform."""
-        try:
-            for work in pending:
-                if work.violations and self.failed is None:
-                    self.failed = work
-                self.arrived.put(work)
-        except BaseException as error:  # noqa: BLE001 - handed to the thread that reads the renderings
-            self.arrived.put(error)
-        self.arrived.put(None)
+        self.pending, self.done = pending, []
 
     def results(self) -> Iterator[Rendered]:
         """Yield the renderings not yet yielded, in work order, as they arrive; stop at the first that does not conform."""
-        while (item := self.arrived.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            self.done.append(item)
-            refuse_invalid([item])
-            yield item
-
-    def refuse_failed(self) -> None:
-        """Raise a LoadError if a rendering that arrived so far does not conform."""
-        if self.failed is not None:
-            refuse_invalid([self.failed])
+        for work in self.pending:
+            self.done.append(work)
+            refuse_invalid([work])
+            yield work
 
     def stream(self, run: BuildRun) -> Iterator[bytes]:
         """Yield each work's graph as N-Quads as soon as its worker hands it back, so the store loads while the workers render."""
@@ -360,7 +332,7 @@ class Rendering:
             yield from document_chunks([work], run)
 
     def all(self) -> list[Rendered]:
-        """Wait for every rendering; raise LoadError if a document does not conform."""
+        """Wait for every rendering; raise LoadError at the first document that does not conform."""
         for _ in self.results():
             pass
         return self.done
