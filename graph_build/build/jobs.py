@@ -30,7 +30,7 @@ from graph_build.extract.annotate import annotate, annotation_bytes, read_annota
 from graph_build.extract.extract import extract
 from graph_build.rdf.shared import build_quads, reference_quads
 from graph_build.rdf.to_rdf import to_rdf
-from graph_build.records import AnnotatedWork, BuildRun, Expression, Extraction, Identity, Work
+from graph_build.records import AnnotatedWork, BuildRun, Expression, Identity, Work
 from graph_build.research import instruments
 from graph_build.research.corpus import WorkTexts, work_texts
 from graph_build.text.clean import clean
@@ -118,11 +118,10 @@ def located(name: str, note: str) -> FileWarning:
 
 @dataclass(frozen=True)
 class Facts:
-    """What later stages see of one annotated work: the cross-work stages read its extraction and its measures' texts."""
+    """What the parent keeps of one annotated work while it links and loads: its measures' texts (the rest waits in the cache)."""
 
     key: str
     slug: str
-    extraction: Extraction
     reviewed: bool
     cached: bool
     texts: WorkTexts  # what the research stages (similarity links, instrument report) read
@@ -145,7 +144,7 @@ def annotate_work(task: AnnotateTask) -> Facts:
     """Run segment, extract and annotate on one work (reviewed annotation files win) and cache the result."""
     annotated = annotated_work(task.work, task.annotation)
     task.cache.put("work", task.key, annotated)
-    facts = Facts(task.key, annotated.work.slug, annotated.extraction, annotated.reviewed, cached=False, texts=work_texts(annotated))
+    facts = Facts(task.key, annotated.work.slug, annotated.reviewed, cached=False, texts=work_texts(annotated))
     task.cache.put("work", task.key, facts, suffix=".facts")
     return facts
 
