@@ -94,13 +94,15 @@ def slope(sizes: list[int], times: list[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
 
 
-def measure(n: int, work: Path, seed: int, jobs: int | None) -> tuple[Run, Run]:
-    """Write the corpus of size n, build it from scratch, change one document and rebuild."""
+def measure(n: int, work: Path, seed: int, jobs: int | None, rebuild: bool = True) -> tuple[Run, Run | None]:
+    """Write the corpus of size n, build it from scratch, change one document and rebuild (unless told not to)."""
     data, store = work / f"n{n}", work / f"n{n}" / "store"
     for old in (store, store.parent / "store.versions", store.parent / "store.cache"):
         shutil.rmtree(old, ignore_errors=True) if old.is_dir() and not old.is_symlink() else old.unlink(missing_ok=True)
     corpus.write(n, data, seed)
     full = build(data, store, jobs)
+    if not rebuild:
+        return full, None
     changed = change_one(data / "raw")
     again = build(data, store, jobs)
     print(f"  changed {changed.name}: {again.documents - again.from_cache} document(s) re-annotated")
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--no-rebuild", action="store_true", help="build each size from scratch only, without the rebuild after one change")
     parser.add_argument("--jobs", type=int, default=None, help="passed to gaoxin-kg build --jobs (default: its own choice)")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
@@ -121,14 +124,17 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     runs = []
     for n in args.sizes:
-        full, again = measure(n, args.work, args.seed, args.jobs)
+        full, again = measure(n, args.work, args.seed, args.jobs, not args.no_rebuild)
         runs.append(full)
+        rebuild = f"{again.wall:>9.1f} {again.wall / full.wall:>6.2f}" if again else f"{'-':>9} {'-':>6}"
         print(
             f"{n:>6} {full.files:>6} {full.triples:>10} {full.wall:>8.1f} {full.cpu:>8.1f} {full.documents / full.wall:>7.2f} "
-            f"{full.triples / full.wall:>10.0f} {full.peak_rss_mb:>8.0f} {again.wall:>9.1f} {again.wall / full.wall:>6.2f}"
+            f"{full.triples / full.wall:>10.0f} {full.peak_rss_mb:>8.0f} {rebuild}",
+            flush=True,
         )
         print(f"         phases (full): {full.phases}")
-        print(f"         phases (rebuild): {again.phases}")
+        if again:
+            print(f"         phases (rebuild): {again.phases}", flush=True)
     if len(runs) > 1:
         sizes = [r.documents for r in runs]
         print(f"growth exponent (time ~ N^k): wall k = {slope(sizes, [r.wall for r in runs]):.2f}, cpu k = {slope(sizes, [r.cpu for r in runs]):.2f}")

@@ -66,7 +66,8 @@ NUMERALS = "一二三四五六七八九十"
 SECTION = re.compile(r"^\s*[一二三四五六七八九十]+、\s*(\S{2,20})\s*$")
 ITEM = re.compile(r"^\s*(?:\([一二三四五六七八九十]+\)|\d{1,2}\.)\s*([^。;]{4,24})。(.+)$")
 DEPARTMENTS = re.compile(r"\(([^()]*(?:负责|分工)[^()]*)\)\s*$")
-AMOUNT = re.compile(r"\d+(?:\.\d+)?(?=万元|亿元)")
+AMOUNT = re.compile(r"(?:(\d+(?:\.\d+)?)-)?\d+(?:\.\d+)?(?=万元|亿元)")  # a sum, or a range 20-500万元 (the floor shares the unit)
+AMOUNTS = (10, 20, 30, 50, 100, 200, 300, 500, 800, 1000, 2000, 5000)
 PERCENT = re.compile(r"\d+(?:\.\d+)?(?=%)")
 YEAR = re.compile(r"20[1-3]\d(?=年)")
 
@@ -122,9 +123,21 @@ def localise(text: str, province: reference.Province, rng: random.Random) -> str
     text = text.replace("快递大陆", province.short_name)  # the converter artefact of one seed
     places = ZONE_PLACES[province.short_name]
     text = SEED_ZONES.sub(lambda _: rng.choice(places), text)
-    text = AMOUNT.sub(lambda _: str(rng.choice((10, 20, 30, 50, 100, 200, 300, 500, 800, 1000, 2000, 5000))), text)
+    text = AMOUNT.sub(lambda match: amount(match, rng), text)
     text = PERCENT.sub(lambda _: str(rng.choice((5, 10, 15, 20, 30, 50))), text)
     return YEAR.sub(lambda _: str(rng.randint(2021, 2030)), text)
+
+
+def amount(match: re.Match[str], rng: random.Random) -> str:
+    """Draw a new sum for a seed's sum, or a new range for a seed's range: a floor below its cap, as the seeds write them.
+
+    >>> amount(AMOUNT.search("分档给予20-500万元的奖励"), random.Random(1))
+    '30-1000'
+    """
+    if match.group(1) is None:
+        return str(rng.choice(AMOUNTS))
+    low, high = sorted(rng.sample(AMOUNTS, 2))
+    return f"{low}-{high}"
 
 
 def measure(number: str, province: reference.Province, rng: random.Random) -> str:

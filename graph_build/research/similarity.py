@@ -59,7 +59,8 @@ from graph_build.vocab import RDF_TYPE, gx, oa, prov, xsd
 THRESHOLD = 0.1
 NGRAMS = (2, 4)
 SHARED_MIN = 6  # normalised characters
-CHUNK = 2000  # rows multiplied or pairs scored at a time
+CHUNK = 2000  # pairs scored at a time
+CANDIDATE_ROWS = 500  # rows whose candidates are found at a time: each row's product holds up to ~DF_CAP entries per rare n-gram
 K = 5  # nearest measures of other works each measure keeps
 DF_CAP = 200  # n-grams in more distinct texts than this make no candidates (they still count in the score)
 CANDIDATES = 20  # candidate partners scored exactly per distinct text
@@ -167,8 +168,8 @@ def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: flo
     index = matrix[:, rare].tocsr()
     postings = index.T.tocsr()
     found = []
-    for first in range(0, matrix.shape[0], CHUNK):
-        product = (index[first : first + CHUNK] @ postings).tocsr()
+    for first in range(0, matrix.shape[0], CANDIDATE_ROWS):
+        product = (index[first : first + CANDIDATE_ROWS] @ postings).tocsr()
         product.sort_indices()
         product = product.tocoo()
         rows, cols, values = product.row + first, product.col, product.data

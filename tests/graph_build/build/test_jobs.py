@@ -9,10 +9,13 @@ import pytest
 from pyoxigraph import BlankNode, NamedNode, Quad
 
 from graph_build import iris
-from graph_build.build import driver
+from graph_build.build import driver, jobs
+from graph_build.rdf.to_rdf import to_rdf
 from graph_build.records import BuildStats
 from graph_build.store.access import open_read_only
 from graph_build.store.versions import LoadError
+from graph_build.validate.shapes import violations
+from graph_build.vocab import RDF_TYPE, gx
 
 ROOT = Path(__file__).resolve().parents[3]
 BUILD_GRAPH = NamedNode(iris.BUILD_GRAPH)
@@ -79,6 +82,40 @@ def test_a_document_that_does_not_conform_stops_the_switch_and_is_named(tmp_path
     before = store.resolve()
     reviewed = data / "annotations" / "yunnan-cd827caa.yaml"
     reviewed.write_text(reviewed.read_text(encoding="utf-8").replace("rate_percent: 20", "rate_percent: 150", 1), encoding="utf-8")
-    with pytest.raises(LoadError, match=r"1 document\(s\): yunnan-cd827caa \(003_dfccf8ca3c3cbe5b.txt\)"):
+    with pytest.raises(LoadError) as refused:
         build(data, store)
+    first = str(refused.value).splitlines()[0]
+    assert first.startswith("yunnan-cd827caa (003_dfccf8ca3c3cbe5b.txt) does not conform to ontology/shapes.ttl: gxsh:")
+    assert "/id/doc/yunnan-cd827caa/incentive/" in first and "«" in first  # the node, then the sentence it was read from
     assert store.resolve() == before
+
+
+def test_a_floor_above_its_cap_is_named_with_its_sentence_in_one_line(tmp_path: Path) -> None:
+    """Issue 15: the build names the document and the sentence whose floor (100) is above its cap (20)."""
+    data = seed_copy(tmp_path)
+    shutil.rmtree(data / "annotations")  # the extractor reads the changed file, not a reviewed annotation of the old one
+    raw = data / "raw" / "001_7d67dab41be7ced0.txt"
+    text = raw.read_text(encoding="utf-8")
+    sentence = "对年工业产值首次突破10亿元的工业企业,分档给予100-20万元的一次性奖励。"
+    lines = text.splitlines(keepends=True)
+    item = next(k for k, line in enumerate(lines) if "万元" in line or "萬元" in line)
+    lines[item] = lines[item].rstrip("\n") + sentence + "\n"
+    raw.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(LoadError) as refused:
+        build(data, tmp_path / "store")
+    first = str(refused.value).splitlines()[0]
+    assert "(001_7d67dab41be7ced0.txt) does not conform to ontology/shapes.ttl: gxsh:IncentiveShape, gx:minimumYuan sh:lessThanOrEquals" in first
+    assert "分档给予100-20万元的一次性奖励" in first
+
+
+def test_a_document_is_checked_with_the_context_it_reaches_as_with_all_of_it() -> None:
+    """The per-document checks load only the context quads a document's nodes reach; the report is the same as with all of them."""
+    works = driver.annotated_works(ROOT / "tests" / "data" / "seeds", jobs=1)
+    for work in works:
+        quads = to_rdf(work, jobs.PLACEHOLDER_RUN)
+        broken = [*quads, Quad(NamedNode(iris.ID + "doc/x/incentive/1"), RDF_TYPE, gx.Incentive, quads[0].graph_name)]
+        for checked in (quads, broken):
+            reached = jobs.referred_context(checked)
+            assert 0 < len(reached) < len(jobs.context_quads()) / 10
+            assert violations([*checked, *reached]) == violations([*checked, *jobs.context_quads()])
+        assert violations([*broken, *jobs.referred_context(broken)]) is not None

@@ -151,3 +151,14 @@ def test_national_directive_articles_link_to_the_provincial_measures_that_echo_t
     assert (AGE_LIMIT[0], "1.1") in linked and (AGE_LIMIT[1], "1.1") in linked
     assert (JIEBANG[1], "1.2") in linked
     assert not any(path == "2.1" for _, path in linked)  # the sports day echoes nothing
+
+
+def test_candidates_do_not_depend_on_how_many_rows_are_taken_at_a_time(works, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The rows are searched in blocks (CANDIDATE_ROWS) to bound the product's memory; each row's candidates are its own."""
+    measures, _, work_ids = brute_force(works)
+    matrix = similarity.vectors([m.text for m in measures])
+    whole = similarity.candidate_pairs(matrix, np.array(work_ids), similarity.THRESHOLD, df_cap=5, per_row=3)
+    monkeypatch.setattr(similarity, "CANDIDATE_ROWS", 7)
+    blocks = similarity.candidate_pairs(matrix, np.array(work_ids), similarity.THRESHOLD, df_cap=5, per_row=3)
+    assert len(matrix.indptr) - 1 > 7 * 3 and len(whole) > 10
+    assert np.array_equal(whole, blocks)
