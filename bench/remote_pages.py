@@ -17,9 +17,7 @@ import http.server
 import os
 import platform
 import shlex
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph_build.store.access import current_version  # noqa: E402
 from server import create_app  # noqa: E402
+from tests.server.engines import oxigraph_serving  # noqa: E402  (the same oxigraph serve-read-only the engine tests start)
 
 PAGES = [
     "/page/province/yunnan", "/page/province/yunnan?_page=1", "/page/doc/yunzhengfa-2020-36", "/page/doc/yunzhengfa-2020-36/zh-hans",
@@ -70,28 +69,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def oxigraph(store: Path) -> Iterator[str]:
-    """Serve the store's current version with `oxigraph serve-read-only --union-default-graph` on a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    binary = Path(sys.executable).parent / "oxigraph"
-    command = [str(binary), "serve-read-only", "--location", str(current_version(store)), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(150):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-@contextmanager
 def given(url: str) -> Iterator[str]:
     yield url
 
@@ -116,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     config = {"TESTING": True, "RESULT_CACHE_BYTES": 0, "QUERY_TIMEOUT": 60.0, "ENDPOINT_VERSION_TTL": 3600.0}
     embedded = create_app({"STORE": args.store, **config}).test_client()
-    with given(args.endpoint) if args.endpoint else oxigraph(args.store) as endpoint:
+    with given(args.endpoint) if args.endpoint else oxigraph_serving(current_version(args.store), union_default_graph=True) as endpoint:
         proxy = CountingProxy(endpoint)
         threading.Thread(target=proxy.serve_forever, daemon=True).start()
         remote = create_app({"STORE": args.store.parent / "no-store", "ENDPOINT": f"http://127.0.0.1:{proxy.server_address[1]}/", **config})

@@ -331,8 +331,7 @@ class Child:
         return True
 
     def ask(self, task: Task, timeout: float, gone: Callable[[], bool] | None = None) -> Reply:
-        """Send a task and wait at most `timeout` seconds for the reply, giving up when `gone` says the client left."""
-        self.wait_ready()
+        """Send a task to this started child (`wait_ready`) and wait at most `timeout` seconds for the reply, giving up when `gone` says the client left."""
         self.conn.send_bytes(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))  # plain pickle: Connection.send builds a ForkingPickler each time
         deadline = time.monotonic() + timeout
         while True:

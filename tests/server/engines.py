@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import free_port, wait_until_up
+from tests.server.conftest import ROOT, free_port, wait_until_up
 
 # TEST VALUES: Wikidata-shaped, not Wikidata's data. Only the three item IDs are real (data/reference/provinces.csv);
 # the populations are invented round numbers and the codes are the GB/T 2260 province prefixes.
@@ -51,6 +51,14 @@ def load(files: list[Path], location: Path) -> None:
     command = [oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, files)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"oxigraph load failed: {done.stderr}"
+
+
+def export_nquads(store: Path, path: Path) -> Path:
+    """Export a store as gzip N-Quads to `path` with the real command line, as a bulk loader is given it."""
+    command = [sys.executable, "-m", "gaoxin_kg.cli", "export", "--store", str(store), "--format", "nq", "--gzip", "--output", str(path)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return path
 
 
 @contextmanager

@@ -10,8 +10,6 @@ from __future__ import annotations
 import doctest
 import http.server
 import re
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -26,8 +24,8 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from graph_build import canned
 from graph_build.store.access import open_read_only, run_query
 from server import create_app, executor, federation, graph, remote, remote_folds, remote_pages, sparql_text, summary
-from tests.server.conftest import ROOT, federation_options, serving
-from tests.server.engines import load, oxigraph_serving
+from tests.server.conftest import federation_options, serving
+from tests.server.engines import export_nquads, load, oxigraph_serving
 
 QUERIES = canned.load_all()
 ID = "https://w3id.org/gaoxin-kg/id/"
@@ -51,11 +49,7 @@ ORDER_KEY = re.compile(r"(?:ASC|DESC)\s*\(\s*\?(\w+)\s*\)|\?(\w+)", re.IGNORECAS
 @pytest.fixture(scope="module")
 def export_file(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Export the seed graph as gzip N-Quads with the real command line, as a bulk loader would be given it."""
-    path = tmp_path_factory.mktemp("export") / "gaoxin-kg.nq.gz"
-    command = [sys.executable, "-m", "gaoxin_kg.cli", "export", "--store", str(built_store), "--format", "nq", "--gzip", "--output", str(path)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return path
+    return export_nquads(built_store, tmp_path_factory.mktemp("export") / "gaoxin-kg.nq.gz")
 
 
 @pytest.fixture(scope="module")

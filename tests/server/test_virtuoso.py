@@ -10,8 +10,6 @@ exactly the commands this test runs.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from server import create_app, graph
 from tests.server.conftest import ROOT, federation_options, serving
-from tests.server.engines import DOC_VALUES, VIRTUOSO_ENDPOINT, VIRTUOSO_INI, VIRTUOSO_LOAD, VIRTUOSO_START, virtuoso_serving
+from tests.server.engines import DOC_VALUES, VIRTUOSO_ENDPOINT, VIRTUOSO_INI, VIRTUOSO_LOAD, VIRTUOSO_START, export_nquads, virtuoso_serving
 from tests.server.test_other_engine import (
     QUERIES,
     canned_rows,
@@ -61,11 +59,7 @@ PAGES = [
 @pytest.fixture(scope="module")
 def export_file(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Export the seed graph with the real command line, into a directory of its own (Virtuoso's DirsAllowed)."""
-    path = tmp_path_factory.mktemp("virtuoso-data") / "gaoxin-kg.nq.gz"
-    command = [sys.executable, "-m", "gaoxin_kg.cli", "export", "--store", str(built_store), "--format", "nq", "--gzip", "--output", str(path)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return path
+    return export_nquads(built_store, tmp_path_factory.mktemp("virtuoso-data") / "gaoxin-kg.nq.gz")
 
 
 @pytest.fixture(scope="module")
