@@ -87,6 +87,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--client-queries", type=int, default=1,
                        help="queries one client address may have running or waiting per worker; more get 429 (0: no limit)")
     serve.add_argument("--body-read-timeout", type=float, default=10.0, help="seconds a request body may take to arrive (then 408/400)")
+    serve.add_argument("--small-query-matches", type=int, default=256,
+                       help="a basic graph pattern with at most this many combinations of matches runs in the web worker (0: never)")
     serve.add_argument("--cache-dir", type=Path, help="folder for dumps and the VoID description when the store folder is read-only")
     serve.add_argument("--endpoint", metavar="URL", help="serve the graph held by this SPARQL 1.1 endpoint instead of --store")
     serve.add_argument("--service-allow", action="append", default=[], metavar="PREFIX",
@@ -343,7 +345,7 @@ def serve_config(args: argparse.Namespace) -> dict[str, object]:
         if url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", url):
             raise ValueError(f"{option} {url!r}: not an absolute http(s) URL")
     limits = {"QUERY_PROCESSES": args.query_processes, "HEAVY_QUERIES": args.heavy_queries, "QUERY_MEMORY_MB": args.query_memory_mb,
-              "CLIENT_QUERIES": args.client_queries, "BODY_READ_TIMEOUT": args.body_read_timeout}
+              "CLIENT_QUERIES": args.client_queries, "BODY_READ_TIMEOUT": args.body_read_timeout, "SMALL_QUERY_MATCHES": args.small_query_matches}
     cache_dir = {"DUMPS_DIR": str(args.cache_dir.absolute())} if args.cache_dir else {}
     return {"ENDPOINT": args.endpoint, "SERVICE_ALLOW": tuple(args.service_allow), "SERVICE_ENDPOINTS": endpoints, **limits, **cache_dir}
 

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "HEAVY_MEMORY_SECONDS": 60.0,  # ... for this long after they last outran the fast lane
     "QUERY_MEMORY_MB": 1024,  # address-space limit of every query process (RLIMIT_AS); beyond it the query gets 413
     "ANSWER_BYTES": 50_000_000,  # one answer larger than this (bytes, serialized) gets 413 instead
+    "SMALL_QUERY_MATCHES": 256,  # a basic graph pattern with at most this many combinations of matches runs in the web worker (server/small_queries.py)
     "BODY_READ_TIMEOUT": 10.0,  # seconds a request body may take to arrive: then 408 (granian) or 400 (gunicorn), and the connection is closed
     "CLIENT_QUERIES": 1,  # queries one client address may have running or waiting per worker, fewer than QUERY_PROCESSES; more: 429 (0: no limit)
     "CLIENT_WAIT": 0.5,  # seconds a client's query past CLIENT_QUERIES waits for one of its own to end (a browser's parallel requests) before 429

@@ -49,6 +49,7 @@ from graph_build.store.access import StoreError
 from . import cache, graph, procedures, remote, service_calls, sparql_text
 from .admission import Lanes, client_gone, client_slot
 from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
+from .small_queries import SmallQueries
 
 JSON = "application/sparql-results+json"
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -109,13 +110,15 @@ class QueryTooLarge(QueryError):
 
 
 class Executor:
-    """The query processes of one server process, in lanes (`server.admission`), started on first use in that process."""
+    """The query processes of one server process, in lanes (`server.admission`), started on first use in that process,
+    and its handle for the small queries it answers itself (`server.small_queries`)."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
         self._lanes: Lanes | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._small: tuple[int, SmallQueries] | None = None
 
     def lanes(self) -> Lanes:
         """Return this process's lanes, starting them (again, after a fork) when needed."""
@@ -124,6 +127,12 @@ class Executor:
                 if self._lanes is None or self._pid != os.getpid():
                     self._lanes, self._pid = Lanes(self.config), os.getpid()
         return self._lanes
+
+    def small(self) -> SmallQueries:
+        """Return this process's small-query handle (a store handle opened before a fork is not used after it)."""
+        if self._small is None or self._small[0] != os.getpid():
+            self._small = (os.getpid(), SmallQueries(int(self.config["SMALL_QUERY_MATCHES"]), int(self.config["ANSWER_BYTES"])))
+        return self._small[1]
 
     def pool(self) -> QueryPool:
         """Return this process's fast lane (benchmarks and tests look at its processes)."""
@@ -283,10 +292,12 @@ def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
 
 def run(app: Flask, task: Task, timeout: float, environ: Mapping[str, Any] | None = None) -> QueryResult:
     """Run a task in the app's query processes, within its client's share (CLIENT_QUERIES, 429 beyond) and stopped when
-    the client leaves (`environ`: the request's WSGI environ); turn the reply into a result or an exception."""
+    the client leaves (`environ`: the request's WSGI environ); turn the reply into a result or an exception.
+    A small query (`server.small_queries`: the store bounds its matches before it runs) is answered here instead."""
+    executor = executor_of(app)
     try:
         with client_slot(app, environ or {}):
-            reply = executor_of(app).lanes().run(task, timeout, client_gone(environ or {}))
+            reply = executor.small().answer(task) or executor.lanes().run(task, timeout, client_gone(environ or {}))
     except TimeoutError:
         raise QueryTimeout(timeout) from None
     except MemoryExceeded as error:

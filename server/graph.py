@@ -3,9 +3,10 @@
 `gaoxin-kg build` switches the store link atomically to a new version. Each
 request asks `current()` for a snapshot on its first use and keeps it to the end
 (a canned page running several queries never mixes two graphs), so a rebuild is
-served without a restart and without a failed request. The web worker never opens
-the store: every query goes through `server.executor`, whose query processes open
-the version directory a snapshot names (``location``).
+served without a restart and without a failed request. Every query goes through
+`server.executor`, whose query processes open the version directory a snapshot names
+(``location``); the web worker opens it read-only only for the small queries the store
+bounds before they run (`server.small_queries`).
 
 Two readers hand out snapshots: `StoreLink` (the embedded store, one readlink per
 request) and `server.remote.RemoteGraph` (``gaoxin-kg serve --endpoint URL``, the
