@@ -84,10 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-freeze", action="store_true")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--small-query-matches", type=int, default=256, help="SMALL_QUERY_MATCHES (0: every query in a query process)")
     options = parser.parse_args(argv)
     if not options.store.exists():
         raise SystemExit(f"{options.store}: no store; build one with `gaoxin-kg build --store {options.store}`")
-    app = create_app({"STORE": options.store})
+    app = create_app({"STORE": options.store, "SMALL_QUERY_MATCHES": options.small_query_matches})
     pool = executor.executor_of(app).pool()
     send(app, 1, 200)  # start the query processes, open the store, warm the caches
     if not options.no_freeze:

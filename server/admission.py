@@ -178,13 +178,14 @@ class ClientLimit:
         self.ended = threading.Condition()
 
     @contextmanager
-    def slot(self, address: str | None) -> Iterator[None]:
-        """Hold one of `address`'s query slots for the block; raise ClientBusy when none frees in time (no address: no limit)."""
+    def slot(self, address: str | None, wait: float | None = None) -> Iterator[None]:
+        """Hold one of `address`'s query slots for the block; raise ClientBusy when none frees in time (no address: no limit).
+        `wait` replaces the limit's own wait (0: do not wait)."""
         if not address or self.most <= 0:
             yield
             return
         with self.ended:
-            if not self.ended.wait_for(lambda: self.counts.get(address, 0) < self.most, timeout=self.wait):
+            if not self.ended.wait_for(lambda: self.counts.get(address, 0) < self.most, timeout=self.wait if wait is None else wait):
                 raise ClientBusy(address, self.most, self.retry_after)
             self.counts[address] = self.counts.get(address, 0) + 1
         try:
@@ -200,7 +201,8 @@ class ClientLimit:
 CLIENT_LIMIT = "gaoxin_client_limit"  # the app.extensions key of the worker's ClientLimit (server/client_limits.py sets it)
 
 
-def client_slot(app: Flask, environ: Mapping[str, Any]) -> AbstractContextManager[None]:
-    """Hold a query slot of the request's client address (REMOTE_ADDR) while the block runs; ClientBusy (429) past the limit."""
+def client_slot(app: Flask, environ: Mapping[str, Any], wait: float | None = None) -> AbstractContextManager[None]:
+    """Hold a query slot of the request's client address (REMOTE_ADDR) while the block runs; ClientBusy (429) past the limit
+    (after CLIENT_WAIT, or `wait` seconds)."""
     limit = app.extensions.get(CLIENT_LIMIT)
-    return limit.slot(environ.get("REMOTE_ADDR")) if limit is not None else nullcontext()
+    return limit.slot(environ.get("REMOTE_ADDR"), wait) if limit is not None else nullcontext()

@@ -11,6 +11,12 @@ answers ``http.disconnect`` as soon as the client closes the connection. So `Bri
    waits on ``receive()``: a disconnect sets an event the app sees as ``environ["gaoxin.client_gone"]``
    (`server.admission.client_gone`), and the query process running for that request is killed;
 3. sends the answer: whole when it is short, else in batches read by a pool thread.
+
+A GET without a body is first offered to the app on the event loop itself, with ``environ[ON_LOOP]``
+set (when the bridge is made with ``quick=True``): the app answers at once what needs no waiting
+(a response-cache hit, a small query: `server.sparql_fast`) and raises `WouldWait` for everything
+else, before it has done anything that shows; the request then goes to a pool thread with a fresh
+environ as above. The hand-off to a thread and back is most of what the bridge costs a short answer.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 CLIENT_GONE = "gaoxin.client_gone"  # the environ key of the "has the client disconnected?" callable
+ON_LOOP = "gaoxin.on_event_loop"  # set in the environ of a request the app may answer on the event loop, or refuse with WouldWait
 WATCH_AFTER = 0.05  # seconds a request runs before the bridge listens for its client's disconnect
 BATCH_BYTES = 256 * 1024  # an answer is sent whole up to this size, beyond it in batches of about this size
 BODY_TOO_SLOW = ("请求体发送过慢，连接已关闭。 The request body did not arrive within {seconds:g} s "
@@ -39,11 +46,15 @@ class ClientDisconnected(Exception):
     """The client closed the connection before its request body arrived."""
 
 
+class WouldWait(Exception):
+    """Raised by an app called with ``environ[ON_LOOP]`` for a request it cannot answer without waiting: a thread answers it."""
+
+
 class Bridge:
     """An ASGI application that answers HTTP requests with a WSGI application run in a thread pool."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], threads: int, body_seconds: float, max_body: int) -> None:
-        self.app, self.body_seconds, self.max_body = app, body_seconds, max_body
+    def __init__(self, app: Callable[..., Iterable[bytes]], threads: int, body_seconds: float, max_body: int, quick: bool = False) -> None:
+        self.app, self.body_seconds, self.max_body, self.quick = app, body_seconds, max_body, quick
         self.pool = Threads(threads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,6 +67,12 @@ class Bridge:
             return
         except ClientDisconnected:
             return
+        if self.quick and scope["method"] == "GET" and not body:
+            answered = on_loop(self.app, environ_of(scope, body))
+            if answered is not None:
+                await send({"type": "http.response.start", "status": answered.status, "headers": answered.headers})
+                await send({"type": "http.response.body", "body": b"".join(answered.written)})
+                return
         gone = threading.Event()
         environ = environ_of(scope, body)
         environ[CLIENT_GONE] = gone.is_set
@@ -157,6 +174,21 @@ class Started:
 
 
 Rest = tuple[Iterable[bytes], Iterator[bytes]]
+
+
+def on_loop(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> Started | None:
+    """Offer a request to the app on the event loop; return its whole answer, or None when it would wait (a thread answers it)."""
+    environ[ON_LOOP] = True
+    started = Started()
+    try:
+        iterable = app(environ, started)
+    except WouldWait:
+        return None
+    try:
+        started.written += list(iterable)  # a list already: an app answering on the loop answers whole
+    finally:
+        close(iterable)
+    return started
 
 
 def start(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], list[bytes], Rest | None]:

@@ -48,6 +48,7 @@ from graph_build.store.access import StoreError
 
 from . import cache, graph, procedures, remote, service_calls, sparql_text
 from .admission import Lanes, client_gone, client_slot
+from .asgi_bridge import ON_LOOP, WouldWait
 from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
 from .small_queries import SmallQueries
 
@@ -294,10 +295,13 @@ def run(app: Flask, task: Task, timeout: float, environ: Mapping[str, Any] | Non
     """Run a task in the app's query processes, within its client's share (CLIENT_QUERIES, 429 beyond) and stopped when
     the client leaves (`environ`: the request's WSGI environ); turn the reply into a result or an exception.
     A small query (`server.small_queries`: the store bounds its matches before it runs) is answered here instead."""
-    executor = executor_of(app)
+    executor, on_loop = executor_of(app), bool(environ and environ.get(ON_LOOP))
     try:
-        with client_slot(app, environ or {}):
-            reply = executor.small().answer(task) or executor.lanes().run(task, timeout, client_gone(environ or {}))
+        with client_slot(app, environ or {}, wait=0.0 if on_loop else None):
+            reply = executor.small().answer(task)
+            if reply is None and on_loop:  # the bridge's event loop never waits for a query process
+                raise WouldWait
+            reply = reply or executor.lanes().run(task, timeout, client_gone(environ or {}))
     except TimeoutError:
         raise QueryTimeout(timeout) from None
     except MemoryExceeded as error:

@@ -16,6 +16,10 @@ refused SERVICE, a busy pool; any exception) is handed to the view under ``FAILE
 again there, in the place it would have been raised, so error answers are written in one place
 (`server.errors`) and the query is not run twice.
 
+Under granian the bridge first offers each GET to the app on its event loop (`server.asgi_bridge.ON_LOOP`):
+there this layer answers only a small query (`server.small_queries`: no query process, no waiting)
+and raises `WouldWait` for any other request before doing anything, so that a thread answers it as above.
+
 The answer carries what the view's hooks would add (CORS, caching, security headers, the
 graph version); tests compare both paths header by header. An app whose hooks are not the
 ones this module knows (`KNOWN_HOOKS`) is never given the fast path: every request then goes to Flask.
@@ -28,9 +32,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import cache, executor, graph, security
+from . import cache, executor, graph, security, small_queries
+from .asgi_bridge import ON_LOOP, WouldWait
 
 FAILED = "gaoxin.sparql.failed"  # the environ key of the executor error the view raises again
+EXTENSION = "gaoxin_fast_queries"
 PATHS = ("/sparql", "/sparql/")
 KNOWN_HOOKS = {  # what runs around the view for a /sparql request; the fast path adds the same headers itself
     "before": {None: ["server.security.refuse_malformed_accept"], "sparql": ["server.sparql.errors_as_text"]},
@@ -55,15 +61,16 @@ class FastQueries:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") not in PATHS or not self.is_enabled():
-            return self.app(environ, start_response)
+            return self.pass_on(environ, start_response, counted=False)
         try:
             plan = self.plan(environ, self.flask_app.config)
         except Exception:  # noqa: BLE001  # a bug in reading is the view's to report, the way Flask reports it
             plan = None
         if plan is None:
-            self.passed_on += 1
-            return self.app(environ, start_response)
+            return self.pass_on(environ, start_response)
         query, media_type, default_graphs, named_graphs = plan
+        if environ.get(ON_LOOP) and small_queries.patterns_of(query) is None:
+            raise WouldWait
         reader, read = graph.reader_of(self.flask_app), []
 
         def snapshot() -> graph.Snapshot:  # read after the checks, as the view reads it
@@ -74,12 +81,20 @@ class FastQueries:
             result = executor.execute_in(self.flask_app, snapshot, query, media_type, default_graph_uris=default_graphs, named_graph_uris=named_graphs,
                                          keep=cache.ENVIRON_KEY not in environ, environ=environ)
         except Exception as error:  # noqa: BLE001  # a QueryError, or a bug: raised again in the view, answered as there
+            if environ.get(ON_LOOP):  # run again in a thread, where the view reports it
+                raise WouldWait from error
             environ[FAILED] = (error, bool(read))
-            self.passed_on += 1
-            return self.app(environ, start_response)
+            return self.pass_on(environ, start_response)
         self.answered += 1
         start_response("200 OK", self.headers(environ, result, read[0].version_id))
         return [result.body]
+
+    def pass_on(self, environ: dict[str, Any], start_response: StartResponse, counted: bool = True) -> Iterable[bytes]:
+        """Hand the request to Flask (counted as passed on), or, on the event loop, to a thread (WouldWait)."""
+        if environ.get(ON_LOOP):
+            raise WouldWait
+        self.passed_on += counted
+        return self.app(environ, start_response)
 
     def headers(self, environ: dict[str, Any], result: executor.QueryResult, version: str) -> list[tuple[str, str]]:
         """Write the headers the view and its hooks give a 200 answer, in their order, and mark it for the response cache."""
@@ -121,3 +136,10 @@ def known_hooks(app: Flask) -> dict[str, dict[str | None, list[str]]]:
 def init_app(app: Flask, plan: Reader, extra_headers: Mapping[str, str]) -> None:
     """Put the fast path in front of the app's Flask handling (the response cache, added later, goes in front of it)."""
     app.wsgi_app = FastQueries(app.wsgi_app, app, plan, extra_headers)  # type: ignore[method-assign]
+    app.extensions[EXTENSION] = app.wsgi_app
+
+
+def answers_on_loop(app: Flask) -> bool:
+    """Tell whether the bridge may offer the app requests on its event loop: every request to Flask then passes this layer,
+    which refuses all but small queries and cache hits (`pass_on`); not with a remote ENDPOINT, whose version is read over HTTP."""
+    return EXTENSION in app.extensions and not app.config.get("ENDPOINT")

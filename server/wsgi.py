@@ -45,7 +45,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from werkzeug.exceptions import RequestTimeout
 
-from . import create_app
+from . import create_app, sparql_fast
 from .asgi_bridge import BODY_TOO_SLOW, Bridge
 
 SERVERS = ("granian", "gunicorn")
@@ -140,7 +140,8 @@ def app_from_environment() -> Flask:
 def bridge_from_environment() -> Bridge:
     """Create the app and its ASGI bridge from the configuration `serve` put in the environment (granian workers call this)."""
     app = app_from_environment()
-    return Bridge(app, int(os.environ[THREADS_VARIABLE]), float(app.config["BODY_READ_TIMEOUT"]), int(app.config["MAX_CONTENT_LENGTH"]))
+    threads, seconds, most = int(os.environ[THREADS_VARIABLE]), float(app.config["BODY_READ_TIMEOUT"]), int(app.config["MAX_CONTENT_LENGTH"])
+    return Bridge(app, threads, seconds, most, quick=sparql_fast.answers_on_loop(app))
 
 
 def settled(app: Flask) -> Flask:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
 from pyoxigraph import Literal, NamedNode, Quad
 
 from server import create_app, executor, small_queries
 from server.query_process import Task, answer
 
-from .conftest import store_link_of
+from .conftest import serving, store_link_of
 
 ELI = "PREFIX eli: <http://data.europa.eu/eli/ontology#>\n"
 POINT = ELI + 'SELECT ?document WHERE { ?document eli:id_local "云政发〔2020〕36号" }'
@@ -178,3 +181,22 @@ def test_a_syntax_error_the_reader_let_through_is_the_engine_s_to_report(apps: t
     answers = [app.test_client().get("/sparql", query_string={"query": query}) for app in apps]
     assert answers[0].status_code == answers[1].status_code
     assert answers[0].data == answers[1].data
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
+
+
+def test_over_http_a_small_query_and_a_cached_page_are_answered_while_the_only_request_thread_waits(built_store: Path) -> None:
+    with serving(built_store, "--workers", "1", "--threads", "1", "--client-queries", "0", "--timeout", "6") as base:
+        requests.get(base + "/queries/zone-approvals", timeout=30)  # now in the response cache
+        with ThreadPoolExecutor(1) as pool:
+            runaway = pool.submit(requests.get, base + "/sparql", params={"query": RUNAWAY}, timeout=60)
+            time.sleep(0.5)  # the runaway holds the one request thread until its time limit
+            small = requests.get(base + "/sparql", params={"query": POINT}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            page = requests.get(base + "/queries/zone-approvals", timeout=30)
+            assert not runaway.done()  # both were answered on the event loop, not by the busy thread
+            assert small.status_code == 200 and "yunzhengfa-2020-36" in small.text
+            assert page.status_code == 200 and page.headers["X-Gaoxin-Cache"] == "hit"
+            cheap = requests.get(base + "/sparql", params={"query": POINT + " ORDER BY ?document"}, timeout=30)  # not small: the thread, once free
+            assert runaway.result().status_code == 503  # stopped at its time limit
+            assert cheap.status_code == 200 and "yunzhengfa-2020-36" in cheap.text

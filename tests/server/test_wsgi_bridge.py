@@ -6,11 +6,12 @@ Over real HTTP the same promises are tested in tests/server/security/test_admiss
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from server.asgi_bridge import BATCH_BYTES, CLIENT_GONE, Bridge
+from server.asgi_bridge import BATCH_BYTES, CLIENT_GONE, ON_LOOP, Bridge, WouldWait
 
 Environ = dict[str, Any]
 
@@ -127,3 +128,26 @@ def test_a_body_over_the_limit_is_not_read_past_it() -> None:
     assert sent[-1]["body"] == b"x" * 24  # one piece past the limit (the app answers 413 on it), not waiting for the rest
     declared = scope(method="POST", headers=[(b"content-length", b"999999")])
     assert exchange(Bridge(app, threads=1, body_seconds=5.0, max_body=20), declared, [])[-1]["body"] == b""  # refused on its length
+
+
+def test_a_quick_bridge_lets_the_app_answer_a_get_on_the_event_loop() -> None:
+    def app(environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        ran_on.append((threading.current_thread().name, bool(environ.get(ON_LOOP))))
+        if environ["PATH_INFO"] == "/slow" and environ.get(ON_LOOP):
+            raise WouldWait
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"answered"]
+
+    ran_on: list[tuple[str, bool]] = []
+    sent = exchange(Bridge(app, threads=1, body_seconds=1.0, max_body=10, quick=True), scope(path="/quick"), [])
+    assert sent[-1]["body"] == b"answered" and ran_on == [("MainThread", True)]
+    ran_on.clear()
+    sent = exchange(Bridge(app, threads=1, body_seconds=1.0, max_body=10, quick=True), scope(path="/slow"), [])
+    assert sent[-1]["body"] == b"answered"
+    assert ran_on == [("MainThread", True), ("gaoxin-request-0", False)]  # refused on the loop, then answered by a thread
+    ran_on.clear()
+    exchange(Bridge(app, threads=1, body_seconds=1.0, max_body=10), scope(path="/quick"), [])  # quick=False: never on the loop
+    assert ran_on == [("gaoxin-request-0", False)]
+    ran_on.clear()
+    exchange(Bridge(app, threads=1, body_seconds=1.0, max_body=10, quick=True), scope(path="/quick", method="POST"), [])
+    assert ran_on == [("gaoxin-request-0", False)]  # only a GET is offered to the loop
