@@ -2,10 +2,10 @@
 
 Virtuoso 7.2 answers such a join with no rows on some loads of the same data when the path's end
 is bound (a constant, or a variable a VALUES block or the pattern binds): measured on the seed
-graph, 2026-12-06, ``?i gx:recipientType/skos:broader* <X>`` and ``?t skos:broader* ?family`` with
-?family bound came back empty on 2 loads out of 3, ``^skos:broader*`` and ``(skos:broader+)?`` too,
-while ``skos:broader+`` and ``skos:broader?`` gave the rows on every load. So the path is written
-with those two, in standard SPARQL 1.1:
+graph, 2026-12-06 (bench/virtuoso_paths.py), ``?i gx:recipientType/skos:broader* <X>`` and
+``?t skos:broader* ?family`` with ?family bound came back empty on 3 loads out of 5,
+``^skos:broader*`` and ``(skos:broader+)?`` too, while ``skos:broader+`` and ``skos:broader?`` gave
+the rows on every load. So the path is written with those two, in standard SPARQL 1.1:
 
 - ``s A/B* o`` (a sequence A of plain steps, then B*) → ``{ s A o } UNION { s A/B+ o }``: the
   sequence's zero-length end is the row where A's last node is o, the rest is B+ from there;
@@ -41,6 +41,7 @@ from .sparql_text import LEXEMES
 SPACE = re.compile(r"\s+")
 BOUNDARY = {".", "{", "}"}  # a triple written directly in a group starts after one of these
 TERM_KINDS = {"variable", "iri", "pname"}
+MAX_PASSES = 4  # a statement with more `B*` verbs than this keeps the rest as written (the canned queries have one each)
 LITERAL_WORD = re.compile(r"-?[0-9][0-9.eE\-]*|true|false")  # a number or boolean written as an object
 
 
@@ -81,7 +82,7 @@ def tokens(sparql: str) -> list[Token]:
 
 
 def without_star_paths(sparql: str) -> str:
-    """Rewrite each join through a zero-or-more path of the handled shape, the first first, until none is left.
+    """Rewrite each join through a zero-or-more path of the handled shape (all in one pass, unless two share a statement).
 
     >>> without_star_paths("SELECT * { ?i a :I ; :type/skos:broader* <x:X> ; :in ?m . }")
     'SELECT * { ?i a :I . { ?i :type <x:X> } UNION { ?i :type/skos:broader+ <x:X> } ?i :in ?m . }'
@@ -93,34 +94,52 @@ def without_star_paths(sparql: str) -> str:
     """
     if "*" not in sparql or "_:" in sparql:
         return sparql
-    while (join := next_join(sparql, tokens(sparql))) is not None:
-        sparql = sparql[: join.start] + join.text + sparql[join.end :]
+    for _ in range(MAX_PASSES):  # each pass reads the text once: this runs in the web worker, before the request leaves
+        found = joins(sparql, tokens(sparql))
+        if not found:
+            break
+        for join in reversed(found):  # the last first, so the offsets before it stay
+            sparql = sparql[: join.start] + join.text + sparql[join.end :]
     return sparql
 
 
-def next_join(sparql: str, found: list[Token]) -> Join | None:
-    """Return the first triple of the handled shape whose verb ends in `B*`, with its rewrite."""
+def joins(sparql: str, found: list[Token]) -> list[Join]:
+    """Return the triples of the handled shape whose verb ends in `B*`, with their rewrites: the first of each statement (they do not overlap)."""
+    starts, rewrites, taken = statement_starts(found), [], -1
     for index, token in enumerate(found):
-        if token.text != "*" or token.kind != "punct":
-            continue
-        join = rewritten(sparql, found, index)
+        statement = starts[index]
+        if token.kind != "punct" or token.text != "*" or statement is None or found[statement].start < taken:
+            continue  # not a path's `*`, not directly in a group, or in a statement already rewritten in this pass
+        join = rewritten(sparql, found, starts, index)
         if join is not None:
-            return join
-    return None
+            rewrites.append(join)
+            taken = join.end
+    return rewrites
 
 
-def rewritten(sparql: str, found: list[Token], star: int) -> Join | None:
+def statement_starts(found: list[Token]) -> list[int | None]:
+    """Give each token the index of the first token after the last ".", "{" or "}" before it, or None if a bracket came in between."""
+    starts: list[int | None] = []
+    start: int | None = 0
+    for index, token in enumerate(found):
+        starts.append(start)
+        if token.text in BOUNDARY:
+            start = index + 1
+        elif token.text in ("(", ")", "[", "]"):
+            start = None
+    return starts
+
+
+def rewritten(sparql: str, found: list[Token], starts: list[int | None], star: int) -> Join | None:
     """Rewrite the triple whose path ends with the `*` at `star`, or return None when it is not of the handled shape."""
     first = path_start(found, star)
     if first is None or star + 1 >= len(found) or found[star + 1].text in ("/", "|", ")"):
         return None
-    subject_at = statement_start(found, first)
-    if subject_at is None:
+    objects, after = object_list(found, star + 1)
+    subject_at = statement_start(found, starts, first)
+    if subject_at is None or not objects:
         return None
     subject = found[subject_at]
-    objects, after = object_list(found, star + 1)
-    if not objects:
-        return None
     slash = max((i for i in range(first, star) if found[i].text == "/"), default=None)
     last = sparql[found[first if slash is None else slash + 1].start : found[star - 1].end]
     sequence = "" if slash is None else sparql[found[first].start : found[slash - 1].end]
@@ -165,15 +184,10 @@ def path_start(found: list[Token], star: int) -> int | None:
     return None
 
 
-def statement_start(found: list[Token], first: int) -> int | None:
+def statement_start(found: list[Token], starts: list[int | None], first: int) -> int | None:
     """Return the index of the subject of the triple whose verb starts at `first`, when it is a plain term written directly in a group."""
-    index = first - 1
-    while index >= 0 and found[index].text not in BOUNDARY:
-        if found[index].text in ("(", ")", "[", "]"):
-            return None
-        index -= 1
-    subject = index + 1
-    if subject >= first or found[subject].kind not in TERM_KINDS:
+    subject = starts[first]
+    if subject is None or subject >= first or found[subject].kind not in TERM_KINDS:
         return None
     return subject if subject == first - 1 or found[first - 1].text == ";" else None
 

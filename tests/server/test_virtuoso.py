@@ -36,9 +36,8 @@ from tests.server.test_other_engine import (
 
 # Virtuoso 7.2 answers a join through a `skos:broader*` path whose end is bound (?i gx:recipientType/skos:broader* <X>, or
 # ?t skos:broader* ?family with ?family bound) with no rows on some loads of the same export (measured on the seed graph,
-# 2026-12-06: 2 loads out of 3); server.remote.portable writes such joins with `+` and `?` paths (server.remote_paths), so
-# these queries are compared like the others.
-TRANSITIVE = {path.stem for path in (ROOT / "queries").glob("*.rq") if "skos:broader*" in path.read_text(encoding="utf-8")}
+# 2026-12-06: 3 loads out of 5, bench/virtuoso_paths.py); server.remote.portable writes such joins with `+` and `?` paths (server.remote_paths), so
+# the four canned queries through skos:broader* (tests/server/test_remote_paths.py) are compared like the others.
 
 
 # Virtuoso 7.2 mangles non-ASCII string constants in CONCAT and GROUP_CONCAT's separator (openlink/virtuoso-opensource#944,
