@@ -59,7 +59,7 @@ from graph_build.iris import BUILD_GRAPH
 from graph_build.store.access import StoreError
 from graph_build.vocab import GX
 
-from . import remote_pages, sparql_text
+from . import remote_pages, remote_paths, sparql_text
 from .graph import Snapshot
 from .query_process import Reply, Task, graph_reply, solutions_reply, term
 from .remote_folds import where_group
@@ -133,10 +133,15 @@ DISTINCT = re.compile(r"\s*DISTINCT\b", re.IGNORECASE)
 
 
 def portable(sparql: str) -> str:
-    """Write the non-ASCII string constants CONCAT and GROUP_CONCAT take so that Virtuoso 7.2 keeps them, with the same meaning.
+    """Write a query so that Virtuoso 7.2 gives the rows the SPARQL 1.1 text means: joins through ``B*`` paths, non-ASCII constants.
 
-    Sent to Virtuoso only: a GROUP_CONCAT's result is a simple literal in SPARQL 1.1, and oxigraph keeps the values'
-    common language tag on it, which the rewrite would drop.
+    A join through a zero-or-more path (``s A/B* o``, ``s B* o``) loses its rows on some loads (`server.remote_paths`):
+    it is written with ``B+`` and ``B?`` instead. The non-ASCII string constants CONCAT and GROUP_CONCAT take are
+    written so that Virtuoso keeps them, with the same meaning (below).
+
+    Sent to Virtuoso only: the paths' rewrite holds where B has no cycle (`server.remote_paths`), and a GROUP_CONCAT's
+    result is a simple literal in SPARQL 1.1, and oxigraph keeps the values' common language tag on it, which the
+    rewrite would drop.
 
     Virtuoso reads a plain non-ASCII constant among CONCAT's arguments or as GROUP_CONCAT's
     separator as bytes and mangles the answer (openlink/virtuoso-opensource#944, #1414;
@@ -151,6 +156,7 @@ def portable(sparql: str) -> str:
     >>> portable('SELECT (GROUP_CONCAT(DISTINCT ?n; separator="、") AS ?s) { FILTER(?n != "、") }').replace(XSD_STRING, "^^xsd:string")
     'SELECT (STRAFTER(GROUP_CONCAT(DISTINCT CONCAT("、"^^xsd:string, STR(?n)); separator=""), "、"^^xsd:string) AS ?s) { FILTER(?n != "、") }'
     """
+    sparql = remote_paths.without_star_paths(sparql)
     if sparql.isascii():
         return sparql
     return rewrite_calls(rewrite_calls(sparql, group=True), group=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Variable
 
-from graph_build.vocab import GX, PREFIXES
+from graph_build.vocab import GX, ID, PREFIXES
 
 from . import dump_files, executor
 from .dump_files import DumpFile
@@ -40,12 +40,16 @@ DESCRIPTIONS = (
 )
 STATS_FILE = "void-stats.json"
 STATS_ROW_CAP = 1_000_000  # every class and property is counted, however many
-TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-DISTINCT_SUBJECTS = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
-PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p"
-FIRST_OF_CLASS = "SELECT ?s ?c WHERE { GRAPH ?g { ?s a ?c } } ORDER BY ?s LIMIT 1"
-FIRST_DOCUMENT = "SELECT ?s WHERE { GRAPH ?g { ?s <http://data.europa.eu/eli/ontology#is_realized_by> ?e } } ORDER BY ?s LIMIT 1"
+# On a remote engine only the project's graphs are counted, all named under ID (one per document, graph/build, graph/ontology,
+# ...): the engine holds graphs of its own (Virtuoso's system graphs: 2,496 triples more than the seed graph's). The embedded
+# store holds nothing else, and counting it without the filter takes a fifth of the time (measured on the seed graph).
+OURS = f'FILTER(STRSTARTS(STR(?g), "{ID}"))'
+TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }}"
+DISTINCT_SUBJECTS = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }}"
+CLASSES = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} {ours} }} GROUP BY ?c ORDER BY ?c"
+PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {ours} }} GROUP BY ?p ORDER BY ?p"
+FIRST_OF_CLASS = "SELECT ?s ?c WHERE {{ GRAPH ?g {{ ?s a ?c }} {ours} }} ORDER BY ?s LIMIT 1"
+FIRST_DOCUMENT = "SELECT ?s WHERE {{ GRAPH ?g {{ ?s <http://data.europa.eu/eli/ontology#is_realized_by> ?e }} {ours} }} ORDER BY ?s LIMIT 1"
 
 
 @dataclass(frozen=True)
@@ -78,25 +82,26 @@ def first(query: str, substitutions: dict | None = None) -> list[str]:
     return [row["s"].value for row in executor.select(query, substitutions)]
 
 
-def compute_stats() -> Stats:
-    """Count what the current graph holds, through the executor."""
-    examples = first(FIRST_DOCUMENT) + first(FIRST_OF_CLASS, {Variable("c"): NamedNode(GX + "Incentive")})
+def compute_stats(remote: bool = False) -> Stats:
+    """Count what the current graph holds, through the executor (on a remote engine, in the project's graphs only)."""
+    ours = OURS if remote else ""
+    incentive = {Variable("c"): NamedNode(GX + "Incentive")}
     return Stats(
-        triples=int(executor.select(TRIPLES)[0]["n"].value),
-        distinct_subjects=int(executor.select(DISTINCT_SUBJECTS)[0]["n"].value),
-        classes=count_rows(CLASSES, "c"),
-        properties=count_rows(PROPERTIES, "p"),
-        examples=examples,
+        triples=int(executor.select(TRIPLES.format(ours=ours))[0]["n"].value),
+        distinct_subjects=int(executor.select(DISTINCT_SUBJECTS.format(ours=ours))[0]["n"].value),
+        classes=count_rows(CLASSES.format(ours=ours), "c"),
+        properties=count_rows(PROPERTIES.format(ours=ours), "p"),
+        examples=first(FIRST_DOCUMENT.format(ours=ours)) + first(FIRST_OF_CLASS.format(ours=ours), incentive),
     )
 
 
 def stats(snapshot: Snapshot, directory: Path | None) -> Stats:
     """Return the statistics of a graph version, computed once: kept in the snapshot's memo and, for a store, as JSON beside its dumps."""
     if directory is None:
-        return snapshot.remember("void_stats", compute_stats)
+        return snapshot.remember("void_stats", lambda: compute_stats(snapshot.remote))
 
     def read_or_compute() -> Stats:
-        content = dump_files.write_bytes(lambda: json.dumps(compute_stats().__dict__, ensure_ascii=False, indent=1).encode("utf-8"))
+        content = dump_files.write_bytes(lambda: json.dumps(compute_stats(snapshot.remote).__dict__, ensure_ascii=False, indent=1).encode("utf-8"))
         path = dump_files.ensure(directory, STATS_FILE, content)
         return Stats(**json.loads(path.read_text(encoding="utf-8")))
 
