@@ -37,7 +37,7 @@ from graph_build.store.versions import is_complete
 from graph_build.vocab import oa
 
 MANIFEST = "GAOXIN-MANIFEST.json"
-LINK_DIGESTS = "GAOXIN-LINK-DIGESTS"  # one line per similarity link: the digest of its record (diffuse.LinkBlock), a tab, its IRI
+LINK_DIGESTS = "GAOXIN-LINK-DIGESTS"  # one line per similarity link: its digest (similarity.link_digest), a tab, its IRI
 LINKS_PER_CHUNK = 2000  # similarity links per N-Quads chunk handed to the loader
 Graph = NamedNode | DefaultGraph
 # Patch when at most this fraction of the documents is loaded or removed. Removing a quad (one transaction write per
@@ -72,12 +72,16 @@ class Patch:
     kept: tuple[str, ...]  # slugs of the documents whose graphs stay
     loaded: tuple[str, ...]  # slugs of the documents to load: changed or new
     replaced: int  # how many of the loaded documents were in the base too
-    removed: int  # documents of the base that are gone
+    removed: tuple[str, ...]  # slugs of the documents of the base that are gone
 
     def describe(self) -> str:
         """Say what the patch did, for the build report."""
         added = len(self.loaded) - self.replaced
-        return f"patched the previous version: {self.replaced} document(s) replaced, {added} added, {self.removed} removed, {len(self.kept)} kept"
+        return f"patched the previous version: {self.replaced} document(s) replaced, {added} added, {len(self.removed)} removed, {len(self.kept)} kept"
+
+    def changed(self) -> tuple[str, ...]:
+        """Return the IRIs of the documents whose graphs the patch loads or removes."""
+        return tuple(iris.work(slug) for slug in (*self.loaded, *self.removed))
 
 
 @dataclass(frozen=True)
@@ -133,9 +137,9 @@ def compare(base: Path, old: Manifest, new: Manifest) -> Plan:
     before = old.keys()
     kept = tuple(slug for slug, key in new.documents if before.get(slug) == key)
     loaded = tuple(slug for slug, key in new.documents if before.get(slug) != key)
-    removed = len(set(before) - set(new.keys()))
-    if len(loaded) + removed > PATCH_AT_MOST * max(len(new.documents), 1):
-        return Plan(None, f"{len(loaded)} document(s) to load and {removed} to remove of {len(new.documents)}: more than {PATCH_AT_MOST:.0%}")
+    removed = tuple(sorted(set(before) - set(new.keys())))
+    if len(loaded) + len(removed) > PATCH_AT_MOST * max(len(new.documents), 1):
+        return Plan(None, f"{len(loaded)} document(s) to load and {len(removed)} to remove of {len(new.documents)}: more than {PATCH_AT_MOST:.0%}")
     return Plan(Patch(base, old.run, kept, loaded, sum(slug in before for slug in loaded), removed))
 
 
@@ -178,6 +182,12 @@ def read_digests(version: Path) -> dict[str, str]:
     """Read a version's link digests: IRI → digest."""
     with open(version / LINK_DIGESTS, encoding="utf-8") as lines:
         return {iri: digest for digest, iri in (line.rstrip("\n").split("\t", 1) for line in lines)}
+
+
+def changed_links(base: Path, version: Path) -> list[str]:
+    """Return the IRIs of the links a patched version wrote: new, or with a digest other than in the base version."""
+    before = read_digests(base)
+    return [iri for iri, digest in read_digests(version).items() if before.get(iri) != digest]
 
 
 def patched_links(store: Store, before: dict[str, str], links: Iterable[LinkBlock], version: Path) -> bytes:
