@@ -268,7 +268,7 @@ def build(
         documents, from_cache, texts = tuple((f.slug, f.key) for f in facts), sum(f.cached for f in facts), [f.texts for f in facts]
         del facts  # the extractions wait in the cache for the workers: the parent need not hold them while it links and loads
         rendering = Rendering(render_works([key for _, key in documents], run.workers, run.cache))  # the workers render while the parent links
-        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events))
+        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events, run.cache))
         del texts
         manifest = Manifest(builder_digest(), build_run.iri, documents)
         graph = BuiltGraph(rendering, research, build_run, clock, events)
@@ -280,7 +280,7 @@ def build(
             index = search_index.patch(version, patch.base, patch.changed()) if patch else search_index.write(version)
             clock("search index", index)  # inside the version: it switches with the graph
     rendered = rendering.done
-    run.cache.prune(file_keys | {key for _, key in documents})
+    run.cache.prune(file_keys | {key for _, key in documents} | {research.cached_as or ""})
     return BuildStats(
         files=files,
         dropped_lines=sum(r.dropped_lines for r in rendered),

@@ -50,6 +50,7 @@ from pyoxigraph import Literal, NamedNode
 from scipy import sparse
 
 from graph_build import iris, reference
+from graph_build.build.cache import key as cache_key
 from graph_build.records import AnnotatedWork, BuildRun, SharedWording, SimilarityLink, Span
 from graph_build.research import ngrams, wording
 from graph_build.research.instruments import measure_body
@@ -322,12 +323,27 @@ def diffuse_texts(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k:
 
 def similarity_links(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k: int = K) -> Links:
     """Link the normalised measures as :func:`diffuse_texts` does, and hold the links as arrays."""
-    measures = sorted((m for m in texts if m.text), key=lambda m: m.key)
+    measures = linked_measures(texts)
     slugs = {slug: number for number, slug in enumerate(sorted({m.key[0] for m in measures}))}
     found = nearest([m.text for m in measures], [slugs[m.key[0]] for m in measures], threshold, k)
     pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
     values = np.array([found[(i, j)] for i, j in pairs.tolist()], dtype=np.float64)
     return Links(measures, pairs, values, wording.shared_blocks([m.text for m in measures], pairs, SHARED_MIN))
+
+
+def linked_measures(texts: Iterable[MeasureText]) -> list[MeasureText]:
+    """Return the measures the links number: those with a normalised text, in key order."""
+    return sorted((m for m in texts if m.text), key=lambda m: m.key)
+
+
+def links_key(measures: list[MeasureText], builder: str, threshold: float = THRESHOLD, k: int = K) -> str:
+    """Digest what the links of these measures (in key order) are a function of: their keys and normalised texts, the parameters, the builder.
+
+    Vectors, candidates, scores, the top k and the shared blocks read the keys and the normalised texts only;
+    the offsets and source texts come in when a link's spans are cut (Links.record), after the links are found.
+    """
+    parts = (f"{m.key[0]}\0{m.key[1]}\0{m.text}" for m in measures)
+    return cache_key(builder, repr((threshold, k, NGRAMS, SHARED_MIN, DF_CAP, CANDIDATES, PASSAGES)), *parts)
 
 
 # ---- RDF ----------------------------------------------------------------------------
