@@ -375,6 +375,7 @@ def write_version(graph: BuiltGraph, manifest: Manifest, plan: incremental.Plan,
         events(LoadPlanned(f"full load ({plan.reason})"))
         links = incremental.streamed_links(graph.research.link_blocks(), version)
         count = write_nquads(itertools.chain(graph.rendering.stream(run), graph.shared_chunks(), links), version)
+        incremental.write_shared_digests(version, graph.shared, run.iri)
     else:
         loaded = set(plan.patch.loaded)
         documents = document_chunks([r for r in graph.rendering.all() if r.slug in loaded], run)

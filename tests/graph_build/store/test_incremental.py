@@ -167,6 +167,9 @@ def test_a_corpus_rebuilt_after_one_change_equals_a_fresh_build_with_its_index_a
         return checked(*args, among=among, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(whole_graph, "similarity_violations", record)
+    compared: list[object] = []
+    patched_graph = incremental.patched_graph
+    monkeypatch.setattr(incremental, "patched_graph", lambda store, graph, new: compared.append(graph) or patched_graph(store, graph, new))
     _, load = build(data, store)
     assert load == ["  load: patched the previous version: 1 document(s) replaced, 0 added, 0 removed, 29 kept"]
     patched = store.resolve()
@@ -176,6 +179,14 @@ def test_a_corpus_rebuilt_after_one_change_equals_a_fresh_build_with_its_index_a
     assert index_entries(patched) == index_entries(fresh_version) != index_entries(first)
     written = incremental.changed_links(first, patched)
     assert sampled == [written] and 0 < len(written) < len(incremental.read_digests(patched))
+    assert NamedNode(iris.REFERENCE_GRAPH) not in compared and NamedNode(iris.graph(changed_slug(first, patched))) in compared
+
+
+def changed_slug(before: Path, after: Path) -> str:
+    """Return the slug of the one document whose render key differs between two versions' manifests."""
+    old, new = (incremental.read_manifest(v).keys() for v in (before, after))  # type: ignore[union-attr]
+    (slug,) = [slug for slug, key in new.items() if old.get(slug) != key]
+    return slug
 
 
 def shared_files(version: Path, other: Path) -> set[int]:
