@@ -122,8 +122,9 @@ def test_removed_and_added_documents_are_patched_and_equal_a_fresh_build(copy: P
     add_hebei_copy(data / "raw")
     _, load = build(data, store)
     assert load == ["  load: patched the previous version: 0 document(s) replaced, 1 added, 1 removed, 3 kept"]
-    patched = quads(store.resolve())
-    assert patched == quads(fresh(data, copy))
+    patched, fresh_version = quads(store.resolve()), fresh(data, copy)
+    assert patched == quads(fresh_version)
+    assert index_entries(store.resolve()) == index_entries(fresh_version)  # the removed document's entries gone, the added one's in
     graphs = {q.graph_name.value for q in patched[0]}
     assert iris.graph("jizhengzi-2020-100") in graphs and iris.graph("gansu-44eca80e") not in graphs
 
