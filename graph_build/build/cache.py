@@ -21,7 +21,7 @@ from typing import Any
 
 from graph_build import __version__
 
-KINDS = ("file", "work", "graph")
+KINDS = ("file", "work", "graph", "similarity")
 
 
 def key(*parts: str | bytes) -> str:

@@ -268,16 +268,19 @@ def build(
         documents, from_cache, texts = tuple((f.slug, f.key) for f in facts), sum(f.cached for f in facts), [f.texts for f in facts]
         del facts  # the extractions wait in the cache for the workers: the parent need not hold them while it links and loads
         rendering = Rendering(render_works([key for _, key in documents], run.workers, run.cache))  # the workers render while the parent links
-        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events))
+        research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events, run.cache))
         del texts
         manifest = Manifest(builder_digest(), build_run.iri, documents)
         graph = BuiltGraph(rendering, research, build_run, clock, events)
         with new_version(store_dir, digest, lambda complete: events(StoreSwitching(str(complete)))) as version:
-            count = clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, events))
-            clock("shared-graph checks", validate_shared(version))
-            clock("search index", search_index.write(version))  # inside the version: it switches with the graph
+            plan = incremental.plan(store_dir, manifest)
+            count = clock("load of the shared graphs and similarity links", write_version(graph, manifest, plan, version, events))
+            patch = plan.patch  # a patched version is checked and indexed where it changed (whole_graph.py, search_index.patch)
+            clock("shared-graph checks", validate_shared(version, incremental.changed_links(patch.base, version) if patch else None))
+            index = search_index.patch(version, patch.base, patch.changed()) if patch else search_index.write(version)
+            clock("search index", index)  # inside the version: it switches with the graph
     rendered = rendering.done
-    run.cache.prune(file_keys | {key for _, key in documents})
+    run.cache.prune(file_keys | {key for _, key in documents} | {research.cached_as or ""})
     return BuildStats(
         files=files,
         dropped_lines=sum(r.dropped_lines for r in rendered),
@@ -365,14 +368,14 @@ class BuiltGraph:
         yield from self.shared.values()
 
 
-def write_version(graph: BuiltGraph, manifest: Manifest, store_dir: Path, version: Path, events: Events) -> int:
-    """Write the new version, patching a copy of the current one when its manifest allows, then its manifest; return the quad count."""
-    plan = incremental.plan(store_dir, manifest)
+def write_version(graph: BuiltGraph, manifest: Manifest, plan: incremental.Plan, version: Path, events: Events) -> int:
+    """Write the new version, patching a copy of the current one when the plan says so, then its manifest; return the quad count."""
     run = graph.run
     if plan.patch is None:
         events(LoadPlanned(f"full load ({plan.reason})"))
         links = incremental.streamed_links(graph.research.link_blocks(), version)
         count = write_nquads(itertools.chain(graph.rendering.stream(run), graph.shared_chunks(), links), version)
+        incremental.write_shared_digests(version, graph.shared, run.iri)
     else:
         loaded = set(plan.patch.loaded)
         documents = document_chunks([r for r in graph.rendering.all() if r.slug in loaded], run)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Quad
 
+from graph_build.build.cache import Cache, builder_digest
 from graph_build.build.events import Events, MeasureUncoded, SimilarityLinked, ignore
 from graph_build.records import AnnotatedWork, BuildRun
 from graph_build.research import instruments, similarity
@@ -46,6 +47,7 @@ class ResearchGraph:
     links: similarity.Links
     sources: dict[str, tuple[str, str]]  # per work slug: its primary script and source text
     run: BuildRun
+    cached_as: str | None = None  # the cache key the links are kept under, for the cache's prune
 
     def link_blocks(self) -> Iterator[similarity.LinkBlock]:
         """Yield each similarity link for the loader (which patches the graph link by link)."""
@@ -57,12 +59,32 @@ def research_graph(works: list[AnnotatedWork], run: BuildRun, events: Events = i
     return corpus_graph([work_texts(w) for w in works], run, events)
 
 
-def corpus_graph(works: list[WorkTexts], run: BuildRun, events: Events = ignore) -> ResearchGraph:
-    """Do what :func:`research_graph` does, from the works' kept texts."""
+def corpus_graph(works: list[WorkTexts], run: BuildRun, events: Events = ignore, cache: Cache | None = None) -> ResearchGraph:
+    """Do what :func:`research_graph` does, from the works' kept texts; with a cache, take the links from it when no measure's normalised text changed."""
     for work in works:
         for path in work.uncoded:
             events(MeasureUncoded(work.slug, path))
-    links = similarity.similarity_links(m for work in works for m in work.measures)
+    links, cached_as = remembered_links(similarity.linked_measures(m for work in works for m in work.measures), cache)
     events(SimilarityLinked(len(links.pairs), similarity.THRESHOLD))
     sources = {work.slug: (work.script, work.source) for work in works}
-    return ResearchGraph(list(instruments.scheme_quads()), links, sources, run)
+    return ResearchGraph(list(instruments.scheme_quads()), links, sources, run, cached_as)
+
+
+def remembered_links(measures: list[similarity.MeasureText], cache: Cache | None) -> tuple[similarity.Links, str | None]:
+    """Link the measures, or take their links from the cache when the same keys and normalised texts were linked before; return the cache key.
+
+    Exact: the links (pairs, scores, shared blocks in the normalised texts) are a function of the measures' keys
+    and normalised texts alone (similarity.links_key), and the spans are cut from this build's offsets and source
+    texts when the loader asks. A revision that changes amounts, dates or place names keeps every normalised text
+    (digits and places are masked), and so the whole stage. A changed wording relinks the whole corpus: the idf is
+    taken over every distinct text, so one new text changes the weight of its n-grams in every vector that has them
+    (most, for its common n-grams) and with it their scores and the top k of every measure near them.
+    """
+    if cache is None:
+        return similarity.similarity_links(measures), None
+    entry = similarity.links_key(measures, builder_digest())
+    if (kept := cache.get("similarity", entry)) is not None:
+        return similarity.Links(measures, *kept), entry
+    links = similarity.similarity_links(measures)
+    cache.put("similarity", entry, (links.pairs, links.scores, links.blocks))
+    return links, entry

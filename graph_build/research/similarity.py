@@ -50,6 +50,7 @@ from pyoxigraph import Literal, NamedNode
 from scipy import sparse
 
 from graph_build import iris, reference
+from graph_build.build.cache import key as cache_key
 from graph_build.records import AnnotatedWork, BuildRun, SharedWording, SimilarityLink, Span
 from graph_build.research import ngrams, wording
 from graph_build.research.instruments import measure_body
@@ -277,10 +278,15 @@ class Links:
 
     def records(self) -> Iterator[SimilarityLink]:
         """Yield every link as a record, in (left, right) order."""
-        for (i, j), value, blocks in zip(self.pairs.tolist(), self.scores.tolist(), self.blocks.tolist(), strict=True):
-            left, right = self.measures[i], self.measures[j]
-            shared = tuple(SharedWording(source_span(left, a, size), source_span(right, b, size)) for a, b, size in blocks if size)
-            yield SimilarityLink(left.key, right.key, score(value), shared)
+        for number in range(len(self.pairs)):
+            yield self.record(number)
+
+    def record(self, number: int) -> SimilarityLink:
+        """Return one link as a record, with its shared passages cut out of the two source texts."""
+        i, j = self.pairs[number].tolist()
+        left, right = self.measures[i], self.measures[j]
+        shared = tuple(SharedWording(source_span(left, a, size), source_span(right, b, size)) for a, b, size in self.blocks[number].tolist() if size)
+        return SimilarityLink(left.key, right.key, score(float(self.scores[number])), shared)
 
 
 def score(value: float) -> Decimal:
@@ -317,12 +323,27 @@ def diffuse_texts(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k:
 
 def similarity_links(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k: int = K) -> Links:
     """Link the normalised measures as :func:`diffuse_texts` does, and hold the links as arrays."""
-    measures = sorted((m for m in texts if m.text), key=lambda m: m.key)
+    measures = linked_measures(texts)
     slugs = {slug: number for number, slug in enumerate(sorted({m.key[0] for m in measures}))}
     found = nearest([m.text for m in measures], [slugs[m.key[0]] for m in measures], threshold, k)
     pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
     values = np.array([found[(i, j)] for i, j in pairs.tolist()], dtype=np.float64)
     return Links(measures, pairs, values, wording.shared_blocks([m.text for m in measures], pairs, SHARED_MIN))
+
+
+def linked_measures(texts: Iterable[MeasureText]) -> list[MeasureText]:
+    """Return the measures the links number: those with a normalised text, in key order."""
+    return sorted((m for m in texts if m.text), key=lambda m: m.key)
+
+
+def links_key(measures: list[MeasureText], builder: str, threshold: float = THRESHOLD, k: int = K) -> str:
+    """Digest what the links of these measures (in key order) are a function of: their keys and normalised texts, the parameters, the builder.
+
+    Vectors, candidates, scores, the top k and the shared blocks read the keys and the normalised texts only;
+    the offsets and source texts come in when a link's spans are cut (Links.record), after the links are found.
+    """
+    parts = (f"{m.key[0]}\0{m.key[1]}\0{m.text}" for m in measures)
+    return cache_key(builder, repr((threshold, k, NGRAMS, SHARED_MIN, DF_CAP, CANDIDATES, PASSAGES)), *parts)
 
 
 # ---- RDF ----------------------------------------------------------------------------
@@ -334,14 +355,20 @@ class LinkBlock:
 
     Lines are formatted here, not built as pyoxigraph quads: a 10,000-document corpus has ~557,000 links, ~18.6
     million quads, gigabytes as objects. Every term is still written by pyoxigraph (``str`` of a term is its
-    N-Triples form).
+    N-Triples form). The link's record (its spans cut from the source texts) is made only when its N-Quads are
+    asked for, so a rebuild that keeps most links makes few.
     """
 
     iri: str
     digest: str
-    item: SimilarityLink
+    links: Links
+    number: int  # the link's row in `links`
     sources: Mapping[str, tuple[str, str]]
     run_term: str
+
+    @property
+    def item(self) -> SimilarityLink:
+        return self.links.record(self.number)
 
     def nquads(self) -> str:
         return link_nquads(self.item, self.sources, self.run_term)
@@ -350,10 +377,36 @@ class LinkBlock:
 def similarity_blocks(links: Links, sources: Mapping[str, tuple[str, str]], run: BuildRun) -> Iterator[LinkBlock]:
     """Yield each link for the loader, in link order; its N-Quads are written only when asked for (a rebuild skips unchanged links)."""
     run_term = str(NamedNode(run.iri))
-    for item in links.records():
-        scripts = (sources[item.left[0]][0], sources[item.right[0]][0])  # the link names its sources' expressions by script
-        digest = hashlib.blake2b(repr((item, scripts)).encode("utf-8"), digest_size=10).hexdigest()
-        yield LinkBlock(iris.similarity_link(item.left, item.right), digest, item, sources, run_term)
+    fingerprints = measure_fingerprints(links.measures, sources)
+    for number, ((i, j), value, blocks) in enumerate(zip(links.pairs.tolist(), links.scores.tolist(), links.blocks.tolist(), strict=True)):
+        digest = link_digest(fingerprints[i], fingerprints[j], score(value), blocks)
+        yield LinkBlock(iris.similarity_link(links.measures[i].key, links.measures[j].key), digest, links, number, sources, run_term)
+
+
+def measure_fingerprints(measures: list[MeasureText], sources: Mapping[str, tuple[str, str]]) -> list[bytes]:
+    """Digest, per measure, everything a link's N-Quads read of it: its key, its work's script and source text, its offsets.
+
+    The source text is digested once per work (its measures share it).
+    """
+    texts: dict[str, bytes] = {}
+    found = []
+    for measure in measures:
+        slug = measure.key[0]
+        if slug not in texts:
+            texts[slug] = hashlib.blake2b(measure.source.encode("utf-8"), digest_size=16).digest()
+        offsets = np.asarray(measure.starts, dtype=np.uint32).tobytes() + np.asarray(measure.ends, dtype=np.uint32).tobytes()
+        head = repr((measure.key, sources[slug][0], len(measure.starts))).encode("utf-8")
+        found.append(hashlib.blake2b(head + texts[slug] + offsets, digest_size=16).digest())
+    return found
+
+
+def link_digest(left: bytes, right: bytes, value: Decimal, blocks: list[list[int]]) -> str:
+    """Digest one link from its two measures' fingerprints, its score as written and its shared blocks (offsets into the normalised texts).
+
+    That is everything its N-Quads say but the build run: the IRIs come from the keys, the spans from the blocks
+    cut through the measures' offsets out of their source, the expressions from the slugs and the script.
+    """
+    return hashlib.blake2b(left + right + repr((str(value), blocks)).encode("utf-8"), digest_size=10).hexdigest()
 
 
 def link_nquads(item: SimilarityLink, sources: Mapping[str, tuple[str, str]], run_term: str) -> str:

@@ -17,11 +17,17 @@ documents) is patched link by link: every version keeps a digest of each
 link's record (LINK_DIGESTS), and a rebuild removes and reloads only the links
 whose digest changed or that are gone or new.
 
+Each shared graph (entities, reference, ontology, build, queries) is likewise
+kept whole when the digest of its N-Quads, the build run left out, is the one the
+base version recorded (SHARED_DIGESTS): the rename already gave its quads the new
+run, so the graph is not read back from the store to be compared.
+
 The result holds the same quads as a full load of the same inputs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
@@ -37,7 +43,8 @@ from graph_build.store.versions import is_complete
 from graph_build.vocab import oa
 
 MANIFEST = "GAOXIN-MANIFEST.json"
-LINK_DIGESTS = "GAOXIN-LINK-DIGESTS"  # one line per similarity link: the digest of its record (diffuse.LinkBlock), a tab, its IRI
+LINK_DIGESTS = "GAOXIN-LINK-DIGESTS"  # one line per similarity link: its digest (similarity.link_digest), a tab, its IRI
+SHARED_DIGESTS = "GAOXIN-SHARED-DIGESTS"  # one line per shared graph: the digest of its N-Quads with the build run left out, a tab, the graph
 LINKS_PER_CHUNK = 2000  # similarity links per N-Quads chunk handed to the loader
 Graph = NamedNode | DefaultGraph
 # Patch when at most this fraction of the documents is loaded or removed. Removing a quad (one transaction write per
@@ -72,12 +79,16 @@ class Patch:
     kept: tuple[str, ...]  # slugs of the documents whose graphs stay
     loaded: tuple[str, ...]  # slugs of the documents to load: changed or new
     replaced: int  # how many of the loaded documents were in the base too
-    removed: int  # documents of the base that are gone
+    removed: tuple[str, ...]  # slugs of the documents of the base that are gone
 
     def describe(self) -> str:
         """Say what the patch did, for the build report."""
         added = len(self.loaded) - self.replaced
-        return f"patched the previous version: {self.replaced} document(s) replaced, {added} added, {self.removed} removed, {len(self.kept)} kept"
+        return f"patched the previous version: {self.replaced} document(s) replaced, {added} added, {len(self.removed)} removed, {len(self.kept)} kept"
+
+    def changed(self) -> tuple[str, ...]:
+        """Return the IRIs of the documents whose graphs the patch loads or removes."""
+        return tuple(iris.work(slug) for slug in (*self.loaded, *self.removed))
 
 
 @dataclass(frozen=True)
@@ -133,9 +144,9 @@ def compare(base: Path, old: Manifest, new: Manifest) -> Plan:
     before = old.keys()
     kept = tuple(slug for slug, key in new.documents if before.get(slug) == key)
     loaded = tuple(slug for slug, key in new.documents if before.get(slug) != key)
-    removed = len(set(before) - set(new.keys()))
-    if len(loaded) + removed > PATCH_AT_MOST * max(len(new.documents), 1):
-        return Plan(None, f"{len(loaded)} document(s) to load and {removed} to remove of {len(new.documents)}: more than {PATCH_AT_MOST:.0%}")
+    removed = tuple(sorted(set(before) - set(new.keys())))
+    if len(loaded) + len(removed) > PATCH_AT_MOST * max(len(new.documents), 1):
+        return Plan(None, f"{len(loaded)} document(s) to load and {len(removed)} to remove of {len(new.documents)}: more than {PATCH_AT_MOST:.0%}")
     return Plan(Patch(base, old.run, kept, loaded, sum(slug in before for slug in loaded), removed))
 
 
@@ -147,11 +158,37 @@ def write_patched(patch: Patch, new_run: str, documents: Iterable[bytes], shared
     if patch.old_run != new_run:
         rename_run(store, patch.old_run, new_run)
     kept = {NamedNode(iris.graph(slug)) for slug in patch.kept} | {SIMILARITY}  # the similarity graph is patched link by link
+    before, after = read_shared_digests(patch.base), write_shared_digests(version, shared, new_run)
+    kept |= {graph for graph in shared if str(graph) in after and after[str(graph)] == before.get(str(graph))}  # unchanged but for the run
     added = [patched_graph(store, graph, shared.get(graph)) for graph in {*store.named_graphs(), *shared} - kept]
     added.append(patched_links(store, read_digests(patch.base), links, version))
     store.flush()
     del store
     return write_nquads(itertools.chain(documents, added), version)
+
+
+# ---- shared graphs ---------------------------------------------------------------------------
+
+
+def shared_digest(nquads: bytes, run: str) -> str:
+    """Digest a shared graph's N-Quads without its build run; a graph with blank nodes (relabelled at every load) gets no digest ("")."""
+    if b"_:" in nquads:
+        return ""
+    return hashlib.blake2b(nquads.replace(f"<{run}>".encode(), b"<run>"), digest_size=16).hexdigest()
+
+
+def write_shared_digests(version: Path, shared: dict[Graph, bytes], run: str) -> dict[str, str]:
+    """Write the version's SHARED_DIGESTS (the graphs without a digest are left out); return them, graph → digest."""
+    digests = {str(graph): digest for graph, nquads in shared.items() if (digest := shared_digest(nquads, run))}
+    (version / SHARED_DIGESTS).write_text("".join(f"{digest}\t{graph}\n" for graph, digest in digests.items()), encoding="utf-8")
+    return digests
+
+
+def read_shared_digests(version: Path) -> dict[str, str]:
+    """Read a version's shared-graph digests, graph → digest (none when it has no such file)."""
+    path = version / SHARED_DIGESTS
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return {graph: digest for digest, graph in (line.split("\t", 1) for line in lines)}
 
 
 # ---- similarity links ----------------------------------------------------------------------
@@ -178,6 +215,12 @@ def read_digests(version: Path) -> dict[str, str]:
     """Read a version's link digests: IRI → digest."""
     with open(version / LINK_DIGESTS, encoding="utf-8") as lines:
         return {iri: digest for digest, iri in (line.rstrip("\n").split("\t", 1) for line in lines)}
+
+
+def changed_links(base: Path, version: Path) -> list[str]:
+    """Return the IRIs of the links a patched version wrote: new, or with a digest other than in the base version."""
+    before = read_digests(base)
+    return [iri for iri, digest in read_digests(version).items() if before.get(iri) != digest]
 
 
 def patched_links(store: Store, before: dict[str, str], links: Iterable[LinkBlock], version: Path) -> bytes:

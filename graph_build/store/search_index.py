@@ -8,6 +8,11 @@ type, year, policy instrument, recipient type, industry) as labels. The indexed 
 folded to simplified script with OpenCC (`graph_build.text.script`), one character for
 one, so a query in either script finds both and a match's offsets are the original's.
 
+`patch(version, base, documents)` does the same for a version patched from `base`
+(store/incremental.py): it copies the base's index and replaces only the entries of the
+given documents (changed, added or removed), so a rebuild after one change reads one
+document's entries, not the corpus's.
+
 `search(path, text, filters)` answers a query: every whitespace-separated term must
 occur (terms of three or more characters through the trigram index, shorter ones by LIKE
 on the same table), the selected facet values narrow the hits, and the facet counts are
@@ -17,6 +22,7 @@ counted over the hits before paging.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -44,8 +50,10 @@ PREFIX gx: <https://w3id.org/gaoxin-kg/ontology#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
+ONLY = "{only}"  # where a query takes the VALUES clause that narrows it to some documents (empty: all of them)
 DOCUMENTS = PREFIXES + """
 SELECT ?document (SAMPLE(?title) AS ?title) (SAMPLE(?number) AS ?number) (SAMPLE(?date) AS ?date) WHERE {
+  {only}
   ?document a eli:LegalResource ; eli:is_realized_by ?expression .
   OPTIONAL { ?document eli:title ?title }
   OPTIONAL { ?document eli:id_local ?number }
@@ -54,6 +62,7 @@ SELECT ?document (SAMPLE(?title) AS ?title) (SAMPLE(?number) AS ?number) (SAMPLE
 """
 MEASURES = PREFIXES + """
 SELECT ?measure ?document ?path ?title ?text WHERE {
+  {only}
   ?measure a gx:Measure ; eli:is_part_of ?document ; gx:path ?path ; gx:evidence/oa:hasSelector/oa:exact ?text .
   OPTIONAL { ?measure eli:title ?title }
 }
@@ -148,24 +157,66 @@ def write(version: Path) -> int:
     target.unlink(missing_ok=True)
     with sqlite3.connect(target) as connection:
         connection.executescript(SCHEMA)
-        insert(connection, entries, labels)
+        insert(connection, entries, labels, 1)
     connection.close()
     return len(entries)
 
 
-def read_entries(store: Store) -> Iterable[Entry]:
-    """Read the documents and measures of a store with their facet values."""
-    documents = {row["document"].value: row for row in query(store, DOCUMENTS)}
-    titles = {iri: title_of(row) for iri, row in documents.items()}
-    values = facet_values(store)
-    for iri, row in documents.items():
+def patch(version: Path, base: Path, documents: Iterable[str]) -> int:
+    """Write the search index of a version patched from `base`: the base's index with the given documents' entries replaced; return how many were written.
+
+    `documents` are the IRIs of the documents whose graphs the patch removed or loaded. Every entry of a document is
+    read from its own graph (its title, measures and facet values; the measures name their document), so the entries
+    of the other documents are those a full read of the new version gives. The one thing shared is the facet values'
+    labels (reference and scheme graphs): they are read whole (a few thousand) and every row whose label changed is
+    rewritten. Entries get new ids after the base's, so only the order of equally ranked hits may differ from a
+    fresh index (it follows the store's order there). Without a base index, the index is written whole.
+    """
+    source = base / INDEX_FILE
+    if not source.is_file():
+        return write(version)
+    documents = sorted(set(documents))
+    store = Store.read_only(str(version))
+    entries = list(read_entries(store, documents)) if documents else []
+    labels = read_labels(store)
+    del store
+    target = version / INDEX_FILE
+    shutil.copyfile(source, target)
+    with sqlite3.connect(target) as connection:
+        gone = [row[0] for row in connection.execute("SELECT id FROM entry WHERE document IN (SELECT value FROM json_each(?))", (json.dumps(documents),))]
+        for table, column in (("entry", "id"), ("entry_text", "rowid"), ("facet", "entry")):
+            connection.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (json.dumps(gone),))
+        labelled = connection.execute("SELECT DISTINCT value, label FROM facet").fetchall()
+        relabelled = [(labels.get(value, value), value) for value, label in labelled if labels.get(value, value) != label]
+        connection.executemany("UPDATE facet SET label = ? WHERE value = ?", relabelled)
+        insert(connection, entries, labels, connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entry").fetchone()[0])
+    connection.close()
+    return len(entries)
+
+
+def only(variable: str, documents: list[str] | None) -> str:
+    """Return the VALUES clause narrowing a query to some documents, or nothing for all.
+
+    >>> only("?document", ["https://w3id.org/gaoxin-kg/id/doc/a"])
+    'VALUES ?document { <https://w3id.org/gaoxin-kg/id/doc/a> }'
+    """
+    return "" if documents is None else f"VALUES {variable} {{ {' '.join(f'<{iri}>' for iri in documents)} }}"
+
+
+def read_entries(store: Store, documents: list[str] | None = None) -> Iterable[Entry]:
+    """Read the documents (all, or those IRIs) and their measures from a store, with their facet values."""
+    narrowed = only("?document", documents)
+    values = facet_values(store, documents)
+    found = {row["document"].value: row for row in query(store, DOCUMENTS.replace(ONLY, narrowed))}
+    titles = {iri: title_of(row) for iri, row in found.items()}
+    for iri, row in found.items():
         yield Entry("document", iri, iri, titles[iri], None, None, titles[iri], document_facets(row, values[iri]))
-    for row in query(store, MEASURES):
+    for row in query(store, MEASURES.replace(ONLY, narrowed)):
         document = row["document"].value
-        if document not in documents:
+        if document not in found:
             continue
         heading = row["title"].value if row["title"] is not None else None
-        facets = document_facets(documents[document], values[document]) + tuple(values[row["measure"].value])
+        facets = document_facets(found[document], values[document]) + tuple(values[row["measure"].value])
         yield Entry("measure", row["measure"].value, document, titles[document], heading, row["path"].value, row["text"].value, facets)
 
 
@@ -182,11 +233,13 @@ def document_facets(row: Mapping, values: list[tuple[str, str]]) -> tuple[tuple[
     return tuple(values) + year
 
 
-def facet_values(store: Store) -> dict[str, list[tuple[str, str]]]:
-    """Map each document and measure IRI to its (facet, value IRI) pairs."""
+def facet_values(store: Store, documents: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Map each document and measure IRI (of the given documents only, if given) to its (facet, value IRI) pairs."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for _kind, facet, pattern in FACET_PATTERNS:
-        for row in query(store, PREFIXES + f"SELECT DISTINCT ?subject ?value WHERE {{ {pattern} }}"):
+    for kind, facet, pattern in FACET_PATTERNS:
+        narrowed = only("?subject", documents) if kind == "document" else f"{only('?document', documents)} ?subject eli:is_part_of ?document ."
+        where = pattern if documents is None else f"{narrowed} {pattern}"
+        for row in query(store, PREFIXES + f"SELECT DISTINCT ?subject ?value WHERE {{ {where} }}"):
             found[row["subject"].value].append((facet, row["value"].value))
     return found
 
@@ -204,8 +257,9 @@ def query(store: Store, sparql: str) -> Iterable:
     return store.query(sparql, use_default_graph_as_union=True)
 
 
-def insert(connection: sqlite3.Connection, entries: list[Entry], labels: Mapping[str, str]) -> None:
-    for number, entry in enumerate(entries, start=1):
+def insert(connection: sqlite3.Connection, entries: list[Entry], labels: Mapping[str, str], first: int) -> None:
+    """Insert the entries with ids from `first` on: the entry, its folded text, its facet rows with their labels."""
+    for number, entry in enumerate(entries, start=first):
         connection.execute(
             "INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (number, entry.kind, entry.iri, entry.document, entry.document_title, entry.heading, entry.path, entry.text),

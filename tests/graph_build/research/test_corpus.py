@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from graph_build import iris
+from graph_build.build.cache import Cache
 from graph_build.records import BuildRun, SimilarityLink, Span
 from graph_build.research import corpus, instruments, similarity
 from graph_build.store import incremental
@@ -78,3 +80,20 @@ def test_quotes_with_quotation_marks_and_line_breaks_are_escaped() -> None:
 def test_links_records_are_the_links_diffuse_gives(graph: corpus.ResearchGraph, works) -> None:  # type: ignore[no-untyped-def]
     assert list(graph.links.records()) == similarity.diffuse(works)
     assert len(graph.links.pairs) == 47
+
+
+def test_the_links_of_unchanged_normalised_texts_come_from_the_cache_and_a_changed_text_relinks(works, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    texts = [corpus.work_texts(w) for w in works]
+    cache = Cache(tmp_path)
+    first = corpus.corpus_graph(texts, RUN, cache=cache)
+    assert first.cached_as is not None and cache.get("similarity", first.cached_as) is not None
+    linked = similarity.similarity_links
+    monkeypatch.setattr(similarity, "similarity_links", lambda *a, **k: pytest.fail("relinked although no normalised text changed"))
+    again = corpus.corpus_graph(texts, RUN, cache=cache)
+    assert again.cached_as == first.cached_as
+    assert list(again.links.records()) == list(first.links.records())
+    monkeypatch.setattr(similarity, "similarity_links", linked)
+    measure = texts[0].measures[0]
+    changed = [dataclasses.replace(texts[0], measures=(dataclasses.replace(measure, text=measure.text + "另行"), *texts[0].measures[1:])), *texts[1:]]
+    relinked = corpus.corpus_graph(changed, RUN, cache=cache)
+    assert relinked.cached_as != first.cached_as

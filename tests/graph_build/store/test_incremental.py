@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,10 +18,17 @@ from graph_build.build import driver
 from graph_build.records import BuildStats
 from graph_build.store import incremental
 from graph_build.store.incremental import LINK_DIGESTS, MANIFEST
+from graph_build.store.search_index import INDEX_FILE
 from graph_build.store.versions import COMPLETE_MARKER, LoadError, versions_dir
+from graph_build.validate import whole_graph
 from graph_build.vocab import RDF_TYPE, gx
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import build as bench_build  # noqa: E402  (bench/build.py: the change a benchmark rebuild makes)
+import corpus  # noqa: E402
+
 BUILD_GRAPH = NamedNode(iris.BUILD_GRAPH)
 GANSU = "001_7d67dab41be7ced0.txt"  # a document of its own: gansu-44eca80e
 HEBEI, HEBEI_NUMBER = "004_f2cc480d52bcecb0.txt", "冀政字〔2020〕52號"
@@ -37,6 +46,19 @@ def build(data: Path, store: Path, **options: object) -> tuple[BuildStats, list[
     lines: list[str] = []
     stats = driver.build(data, store, lambda event: lines.append(line(event) or ""), **options)  # type: ignore[arg-type]
     return stats, [line for line in lines if line.startswith("  load:")]
+
+
+def index_entries(version: Path) -> set[tuple[object, ...]]:
+    """Every entry of a version's search index with its folded text and its facet rows, without the entry ids."""
+    with sqlite3.connect(version / INDEX_FILE) as connection:
+        facets: dict[int, set[tuple[str, str, str]]] = {}
+        for entry, facet, value, label in connection.execute("SELECT entry, facet, value, label FROM facet"):
+            facets.setdefault(entry, set()).add((facet, value, label))
+        columns = "e.id, kind, iri, document, document_title, heading, path, text, folded"
+        rows = connection.execute(f"SELECT {columns} FROM entry e JOIN entry_text t ON t.rowid = e.id")
+        found = {(*row[1:], frozenset(facets.get(row[0], ()))) for row in rows}
+    connection.close()
+    return found
 
 
 def versions(store: Path) -> set[str]:
@@ -100,8 +122,9 @@ def test_removed_and_added_documents_are_patched_and_equal_a_fresh_build(copy: P
     add_hebei_copy(data / "raw")
     _, load = build(data, store)
     assert load == ["  load: patched the previous version: 0 document(s) replaced, 1 added, 1 removed, 3 kept"]
-    patched = quads(store.resolve())
-    assert patched == quads(fresh(data, copy))
+    patched, fresh_version = quads(store.resolve()), fresh(data, copy)
+    assert patched == quads(fresh_version)
+    assert index_entries(store.resolve()) == index_entries(fresh_version)  # the removed document's entries gone, the added one's in
     graphs = {q.graph_name.value for q in patched[0]}
     assert iris.graph("jizhengzi-2020-100") in graphs and iris.graph("gansu-44eca80e") not in graphs
 
@@ -127,6 +150,44 @@ def test_unchanged_documents_are_not_reloaded(copy: Path, monkeypatch: pytest.Mo
     assert load[0].startswith("  load: patched the previous version") and store.resolve() != before
     # Whether the new version still shares SST files (hard links) with the old one depends on RocksDB's background
     # compaction and on whether the old store had flushed any: a fresh clone's CI run found none, so it is not asserted.
+
+
+def test_a_corpus_rebuilt_after_one_change_equals_a_fresh_build_with_its_index_and_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """30 documents of the scale corpus, one amount changed as the benchmark does: the patched version has the quads and the
+    search entries of a fresh build, and its similarity checks sampled only the links the patch wrote."""
+    data, store = tmp_path / "data", tmp_path / "var" / "store"
+    corpus.write(30, data, seed=0)
+    build(data, store)
+    first = store.resolve()
+    bench_build.change_one(data / "raw")
+    sampled: list[list[str]] = []
+    checked = whole_graph.similarity_violations
+
+    def record(*args: object, among: list[NamedNode], **options: object) -> str | None:
+        sampled.append([node.value for node in among])
+        return checked(*args, among=among, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(whole_graph, "similarity_violations", record)
+    compared: list[object] = []
+    patched_graph = incremental.patched_graph
+    monkeypatch.setattr(incremental, "patched_graph", lambda store, graph, new: compared.append(graph) or patched_graph(store, graph, new))
+    _, load = build(data, store)
+    assert load == ["  load: patched the previous version: 1 document(s) replaced, 0 added, 0 removed, 29 kept"]
+    patched = store.resolve()
+    monkeypatch.undo()
+    fresh_version = fresh(data, tmp_path)
+    assert quads(patched) == quads(fresh_version)
+    assert index_entries(patched) == index_entries(fresh_version) != index_entries(first)
+    written = incremental.changed_links(first, patched)
+    assert sampled == [written] and 0 < len(written) < len(incremental.read_digests(patched))
+    assert NamedNode(iris.REFERENCE_GRAPH) not in compared and NamedNode(iris.graph(changed_slug(first, patched))) in compared
+
+
+def changed_slug(before: Path, after: Path) -> str:
+    """Return the slug of the one document whose render key differs between two versions' manifests."""
+    old, new = (incremental.read_manifest(v).keys() for v in (before, after))  # type: ignore[union-attr]
+    (slug,) = [slug for slug, key in new.items() if old.get(slug) != key]
+    return slug
 
 
 def shared_files(version: Path, other: Path) -> set[int]:
@@ -170,7 +231,7 @@ def test_many_changed_documents_get_a_full_load(copy: Path) -> None:
     assert load == ["  load: full load (1 document(s) to load and 1 to remove of 4: more than 25%)"]
 
 
-def fail_checks(version: Path) -> None:
+def fail_checks(version: Path, links: object = None) -> None:
     raise LoadError("the shared graphs do not conform (test)")
 
 
