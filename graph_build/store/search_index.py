@@ -169,8 +169,8 @@ def patch(version: Path, base: Path, documents: Iterable[str]) -> int:
     read from its own graph (its title, measures and facet values; the measures name their document), so the entries
     of the other documents are those a full read of the new version gives. The one thing shared is the facet values'
     labels (reference and scheme graphs): they are read whole (a few thousand) and every row whose label changed is
-    rewritten. Entries get new ids after the base's, so only the order of equally ranked hits may differ from a
-    fresh index (it follows the store's order there). Without a base index, the index is written whole.
+    rewritten. Entries get new ids after the base's; hits are ordered by what they hold, not by id (`matching_ids`), so
+    a search gives the same hits in the same order as in a fresh index. Without a base index, the index is written whole.
     """
     source = base / INDEX_FILE
     if not source.is_file():
@@ -303,7 +303,8 @@ def search(version: Path, text: str, filters: Mapping[str, list[str]], page: int
 
 
 def matching_ids(connection: sqlite3.Connection, terms: list[str]) -> list[int]:
-    """Return the ids of the entries containing every term, best first (bm25 over the long terms, then document order)."""
+    """Return the ids of the entries containing every term, best first: bm25 over the long terms, then documents before
+    measures, by document IRI and path (the same order in a fresh index and a patched one, whose new entries come last)."""
     long = [term for term in terms if len(term) >= 3]
     short = [term for term in terms if len(term) < 3]
     where, parameters = [], []
@@ -314,8 +315,9 @@ def matching_ids(connection: sqlite3.Connection, terms: list[str]) -> list[int]:
         where.append("folded LIKE ? ESCAPE '\\'")
         parameters.append("%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     condition = " AND ".join(where) or "1"
-    order = "bm25(entry_text), rowid" if long else "rowid"
-    return [row[0] for row in connection.execute(f"SELECT rowid FROM entry_text WHERE {condition} ORDER BY {order}", parameters)]
+    order = ("bm25(entry_text), " if long else "") + "entry.kind, entry.document, entry.path, entry.iri"
+    found = f"SELECT entry_text.rowid FROM entry_text JOIN entry ON entry.id = entry_text.rowid WHERE {condition} ORDER BY {order}"
+    return [row[0] for row in connection.execute(found, parameters)]
 
 
 def narrowed(connection: sqlite3.Connection, ids: list[int], filters: Mapping[str, list[str]]) -> list[int]:

@@ -16,7 +16,7 @@ from gaoxin_kg.report import line
 from graph_build import iris
 from graph_build.build import driver
 from graph_build.records import BuildStats
-from graph_build.store import incremental
+from graph_build.store import incremental, search_index
 from graph_build.store.incremental import LINK_DIGESTS, MANIFEST
 from graph_build.store.search_index import INDEX_FILE
 from graph_build.store.versions import COMPLETE_MARKER, LoadError, versions_dir
@@ -178,9 +178,20 @@ def test_a_corpus_rebuilt_after_one_change_equals_a_fresh_build_with_its_index_a
     fresh_version = fresh(data, tmp_path)
     assert quads(patched) == quads(fresh_version)
     assert index_entries(patched) == index_entries(fresh_version) != index_entries(first)
+    for text in ("高新区", "企业", "万元奖励"):  # every hit in the same order, ties included (a short term matches with LIKE, unranked)
+        assert len(all_hits(patched, text)) > 0 and all_hits(patched, text) == all_hits(fresh_version, text)
     written = incremental.changed_links(first, patched)
     assert sampled == [written] and 0 < len(written) < len(incremental.read_digests(patched))
     assert NamedNode(iris.REFERENCE_GRAPH) not in compared and NamedNode(iris.graph(changed_slug(first, patched))) in compared
+
+
+def all_hits(version: Path, text: str) -> list[str]:
+    """Return the IRIs of every hit of a search, page after page."""
+    found, page = [], 1
+    while hits := search_index.search(version, text, {}, page).hits:
+        found += [hit.iri for hit in hits]
+        page += 1
+    return found
 
 
 def changed_slug(before: Path, after: Path) -> str:
