@@ -163,8 +163,12 @@ def exit_when_orphaned(parent: int) -> None:
     os._exit(0)
 
 
-def answer(task: Task, stores: dict[str, Store]) -> Reply:
-    """Run a task and serialize its result, or describe the error."""
+def answer(task: Task, stores: dict[str, Store], within_row_cap: bool = False) -> Reply:
+    """Run a task and serialize its result, or describe the error.
+
+    `within_row_cap`: the caller knows the answer has at most row_cap rows (`server.small_queries`), so the engine
+    serializes it at once instead of counting the rows first (the same bytes: tests/server/test_small_queries.py).
+    """
     try:
         store = open_store(task.version, stores)
         if task.procedure:
@@ -173,6 +177,9 @@ def answer(task: Task, stores: dict[str, Store]) -> Reply:
         if isinstance(results, QueryBoolean):
             form = QueryResultsFormat.from_media_type(task.media_type) or QueryResultsFormat.JSON
             return Reply("ok", "boolean", results.serialize(format=form), form.media_type)
+        if isinstance(results, QuerySolutions) and within_row_cap:
+            form = QueryResultsFormat.from_media_type(task.media_type) or QueryResultsFormat.JSON
+            return Reply("ok", "solutions", results.serialize(format=form), form.media_type)
         if isinstance(results, QuerySolutions):
             return solutions_reply(results, task)
         return graph_reply(results, task)

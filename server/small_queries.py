@@ -242,7 +242,7 @@ class SmallQueries:
                 return None
         except OSError:  # the version cannot be opened here: a query process reports why
             return None
-        return capped(answer(task, {task.version: store}), self.answer_bytes)
+        return capped(answer(task, {task.version: store}, within_row_cap=self.cap <= task.row_cap), self.answer_bytes)
 
     def store(self, version: str) -> Store:
         """Return the read-only handle on `version`, opened once (a query still running on an older one keeps its own)."""

@@ -110,8 +110,9 @@ def test_the_store_bounds_a_small_query(wide_store: Path, query: str, small: boo
     here = small_queries.SmallQueries(cap=256, answer_bytes=1_000_000)
     reply = here.answer(task(query, wide_store))
     assert (reply is not None) is small
-    if reply is not None:  # the very bytes a query process writes
+    if reply is not None:  # the very bytes a query process writes, counted row by row (row cap 100) or not (10,000 > 256)
         assert reply == answer(task(query, wide_store), {})
+        assert here.answer(task(query, wide_store, row_cap=10_000)) == answer(task(query, wide_store, row_cap=10_000), {})
 
 
 def test_the_answer_keeps_the_row_cap_and_the_byte_cap(wide_store: Path) -> None:
