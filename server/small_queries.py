@@ -10,7 +10,7 @@ answers them here, with the same code a query process runs (`query_process.answe
 A query is small when both hold:
 
 1. **Its text is a basic graph pattern and nothing else**, read by the grammar's own terminals
-   (`sparql_text.LEXEMES`, as the checks read it): a prologue of PREFIX declarations, ``SELECT [DISTINCT|REDUCED] (* | ?v …)``
+   (`sparql_text.LEXEMES`): a prologue of PREFIX declarations, ``SELECT [DISTINCT|REDUCED] (* | ?v …)``
    or ``ASK``, ``[WHERE] { triples }``, then LIMIT or OFFSET. The triples hold variables, IRIs,
    prefixed names, ``a`` and string literals (plain or with a language tag), with ``.``, ``;`` and ``,``.
    Any other token (FILTER, OPTIONAL, UNION, GRAPH, SERVICE, FROM, BASE, a path operator, a bracket,
@@ -42,7 +42,7 @@ from itertools import islice
 from pyoxigraph import Literal, NamedNode, Store
 
 from .query_process import Reply, Task, answer, capped
-from .sparql_text import blank
+from .sparql_text import LEXEMES
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_PATTERNS = 8
@@ -65,17 +65,16 @@ class NotSmall(Exception):
 
 
 def tokens(text: str) -> list[Token]:
-    """Read the text as the grammar's terminals (those `sparql_text.blank` read for the checks, which run on the same text);
-    between them only spaces and ``{}.;,*@`` may stand."""
+    """Read the text as the grammar's terminals (one pass of `LEXEMES`); between them only spaces and ``{}.;,*@`` may stand."""
     found: list[Token] = []
     at = 0
-    for kind, start, end in blank(text).lexemes:
-        for mark in text[at:start]:
+    for lexeme in LEXEMES.finditer(text):
+        for mark in text[at:lexeme.start()]:
             if mark in PUNCTUATION:
                 found.append(("punct", mark))
             elif not mark.isspace():
                 raise NotSmall(mark)
-        value, at = text[start:end], end
+        kind, value, at = lexeme.lastgroup or "", lexeme.group(), lexeme.end()
         if kind == "word" and value.strip(".") == "":
             found += [("punct", ".")] * len(value)
         elif kind != "comment":

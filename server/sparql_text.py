@@ -83,13 +83,12 @@ FROM = re.compile(r"(?<![\w?$:])FROM(?![\w:])", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Blanked:
-    """A query text with its strings, IRIs and comments blanked, the IRIs by offset, and every terminal read."""
+    """A query text with its strings, IRIs and comments blanked, and the IRIs by offset."""
 
     text: str
     code: str
     iris: dict[int, str]
     pnames: dict[int, tuple[str, str]]  # offset → (prefix, local name with its PLX escapes decoded)
-    lexemes: tuple[tuple[str, int, int], ...] = ()  # (LEXEMES group name, start, end) of each terminal, in order (server.small_queries)
 
 
 @dataclass(frozen=True)
@@ -122,11 +121,9 @@ def blank(text: str) -> Blanked:
     """
     iris: dict[int, str] = {}
     pnames: dict[int, tuple[str, str]] = {}
-    lexemes: list[tuple[str, int, int]] = []
 
     def replace(match: re.Match[str]) -> str:
         lexeme, kind = match.group(0), match.lastgroup
-        lexemes.append((kind or "", match.start(), match.end()))
         if kind in ("variable", "word"):
             return lexeme
         if kind == "pname":
@@ -139,7 +136,7 @@ def blank(text: str) -> Blanked:
             iris[match.start()] = decode_escapes(lexeme[1:-1])
         return lexeme[0] + " " * (len(lexeme) - 2) + lexeme[-1]
 
-    return Blanked(text, LEXEMES.sub(replace, text), iris, pnames, tuple(lexemes))
+    return Blanked(text, LEXEMES.sub(replace, text), iris, pnames)
 
 
 def service_keywords(code: str) -> list[int]:
