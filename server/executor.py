@@ -46,11 +46,10 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, Variab
 
 from graph_build.store.access import StoreError
 
-from . import cache, graph, procedures, remote, service_calls, sparql_text
+from . import cache, graph, procedures, remote, service_calls, small_queries, sparql_text
 from .admission import Lanes, client_gone, client_slot
 from .asgi_bridge import ON_LOOP, WouldWait
 from .query_process import ChildLost, ClientGone, MemoryExceeded, PoolBusy, QueryPool, Reply, Task, TermTuple
-from .small_queries import SmallQueries
 
 JSON = "application/sparql-results+json"
 POSITION = re.compile(r"^error at (\d+):(\d+): ")
@@ -119,7 +118,7 @@ class Executor:
         self._lanes: Lanes | None = None
         self._pid = 0
         self._lock = threading.Lock()
-        self._small: tuple[int, SmallQueries] | None = None
+        self._small: tuple[int, small_queries.SmallQueries] | None = None
 
     def lanes(self) -> Lanes:
         """Return this process's lanes, starting them (again, after a fork) when needed."""
@@ -129,10 +128,10 @@ class Executor:
                     self._lanes, self._pid = Lanes(self.config), os.getpid()
         return self._lanes
 
-    def small(self) -> SmallQueries:
+    def small(self) -> small_queries.SmallQueries:
         """Return this process's small-query handle (a store handle opened before a fork is not used after it)."""
         if self._small is None or self._small[0] != os.getpid():
-            self._small = (os.getpid(), SmallQueries(int(self.config["SMALL_QUERY_MATCHES"]), int(self.config["ANSWER_BYTES"])))
+            self._small = (os.getpid(), small_queries.SmallQueries(int(self.config["SMALL_QUERY_MATCHES"]), int(self.config["ANSWER_BYTES"])))
         return self._small[1]
 
     def pool(self) -> QueryPool:
@@ -190,14 +189,15 @@ def execute_in(
     environ: Mapping[str, Any] | None = None,
 ) -> QueryResult:
     """Run `execute` with the app, the reader of the snapshot (called after the checks) and the client check given, outside any Flask context."""
-    services = check(sparql, tuple(app.config["SERVICE_ALLOW"]))
+    small = small_queries.patterns_of(sparql) is not None  # no update, SERVICE or FROM in it: nothing for the checks to refuse
+    services = [] if small else check(sparql, tuple(app.config["SERVICE_ALLOW"]))
     task = Task(
         version=task_version(read()),
         sparql=sparql,
         media_type=result_format,
         row_cap=int(app.config["ROW_CAP"] if row_cap is None else row_cap),
         substitutions=tuple((variable_name(k), term_tuple(v)) for k, v in (substitutions or {}).items()),
-        **dataset(sparql, default_graph_uris, named_graph_uris),
+        **dataset(sparql, default_graph_uris, named_graph_uris, small),
         federated=bool(services),
     )
     return cached_run(app, task, float(app.config["QUERY_TIMEOUT"] if timeout is None else timeout), keep, environ)
@@ -267,12 +267,12 @@ def check(sparql: str, service_allow: tuple[str, ...]) -> list[str]:
     return [clause.endpoint for clause in sparql_text.service_clauses(sparql) if clause.endpoint] if service_allow else []
 
 
-def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None) -> dict:
-    """Choose the dataset: the protocol's graphs, else the query's FROM, else the union of all graphs."""
+def dataset(sparql: str, default: Iterable[str] | None, named: Iterable[str] | None, small: bool = False) -> dict:
+    """Choose the dataset: the protocol's graphs, else the query's FROM (never in a small query), else the union of all graphs."""
     default, named = tuple(default or ()), tuple(named or ())
     if default or named:
         return {"default_graphs": default, "named_graphs": named, "union_default_graph": False}
-    return {"union_default_graph": not sparql_text.has_dataset_clause(sparql)}
+    return {"union_default_graph": small or not sparql_text.has_dataset_clause(sparql)}
 
 
 def variable_name(key: str | Variable) -> str:

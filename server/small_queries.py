@@ -25,6 +25,9 @@ A query is small when both hold:
    default ``SMALL_QUERY_MATCHES`` of 256, well under a millisecond of engine time. Counting over
    all graphs bounds any dataset the request names (the union of the named graphs, or some of them).
 
+The same reading lets a small query skip the other text checks (`sparql.plain_query`, `executor.execute_in`):
+it holds no update, SERVICE, FROM or nesting for them to refuse.
+
 Everything around the query is what a query process gets: the task (version, row cap, media type,
 substitutions, dataset), the cached result, the client's share (``CLIENT_QUERIES``). Errors come
 back as the same replies (a syntax error the counting cannot see is the engine's to report).

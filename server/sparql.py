@@ -32,7 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from graph_build import canned
 from graph_build.vocab import PREFIXES, sparql_prefixes
 
-from . import cache, errors, executor, negotiation, permalinks, security, sparql_description, sparql_fast, sparql_text
+from . import cache, errors, executor, negotiation, permalinks, security, small_queries, sparql_description, sparql_fast, sparql_text
 from .errors import Problem
 from .negotiation import FORMAT_PARAMETERS
 
@@ -223,10 +223,13 @@ def plain_query(environ: Mapping[str, Any], config: Mapping[str, Any]) -> sparql
         operation = operation_from(pairs(environ.get("QUERY_STRING", "").encode("latin-1"), "URL query string"))
         if operation.query is None:
             return None
-        check_shape(operation.query, config)
+        small = (small_queries.patterns_of(operation.query) is not None and config["MAX_QUERY_DEPTH"] >= 1
+                 and len(operation.query) <= config["MAX_QUERY_LENGTH"])
+        if not small:  # a small query (one group of triple patterns, SELECT or ASK, no longer than allowed) passes these checks
+            check_shape(operation.query, config)
     except (Problem, UnicodeError):
         return None
-    form = sparql_text.operation(operation.query)
+    form = "select" if small else sparql_text.operation(operation.query)  # ASK has the same result types
     types, names = (GRAPH_TYPES, GRAPH_NAMES) if form in ("construct", "describe") else (RESULT_TYPES, RESULT_NAMES)
     accept = environ.get("HTTP_ACCEPT", "").strip()
     plain = not accept or accept == "*/*" or accept in types

@@ -201,3 +201,12 @@ def test_over_http_a_small_query_and_a_cached_page_are_answered_while_the_only_r
             cheap = requests.get(base + "/sparql", params={"query": POINT + " ORDER BY ?document"}, timeout=30)  # not small: the thread, once free
             assert runaway.result().status_code == 503  # stopped at its time limit
             assert cheap.status_code == 200 and "yunzhengfa-2020-36" in cheap.text
+
+
+def test_a_small_query_still_meets_the_length_and_depth_limits(built_store: Path) -> None:
+    for limits, status in (({"MAX_QUERY_LENGTH": 60}, 413), ({"MAX_QUERY_DEPTH": 0}, 400)):
+        app = create_app({"STORE": built_store, "TESTING": True, **limits})
+        try:
+            assert app.test_client().get("/sparql", query_string={"query": POINT}).status_code == status
+        finally:
+            executor.executor_of(app).close()
