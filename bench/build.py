@@ -121,6 +121,8 @@ class TreeSampler(threading.Thread):
                     self.peaks[name] = (value, ended)
             pss, parent = self.by_phase.get(ended, (0, 0))
             self.by_phase[ended] = (max(pss, now["pss"]), max(parent, now["parent"]))
+            peaks = ", ".join(f"{name} {kb / 1024:,.0f} MB after {at} phases" for name, (kb, at) in self.peaks.items())
+            self.log.with_suffix(".memory").write_text(f"peaks so far: {peaks}\n")  # to read while a long build runs
 
     def result(self, phases: list[str]) -> TreePeak:
         """Stop sampling; name each peak's phase: the one that had not yet ended when it was sampled."""
