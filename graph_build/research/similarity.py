@@ -165,12 +165,10 @@ def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: flo
 
     ``works`` gives each row's work, or -1 for a text that stands in several works.
     """
-    rare = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]) <= df_cap)
-    index = matrix[:, rare].tocsr()
-    postings = index.T.tocsr()
+    postings = rare_entries(matrix, df_cap).T.tocsr()  # per n-gram, the texts it indexes
     found = []
     for first in range(0, matrix.shape[0], CANDIDATE_ROWS):
-        product = (index[first : first + CANDIDATE_ROWS] @ postings).tocsr()
+        product = (matrix[first : first + CANDIDATE_ROWS] @ postings).tocsr()  # frequent n-grams meet empty postings: no term
         product.sort_indices()
         product = product.tocoo()
         rows, cols, values = product.row + first, product.col, product.data
@@ -179,6 +177,14 @@ def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: flo
         found.append(np.stack([np.minimum(rows, cols), np.maximum(rows, cols)], axis=1))
     pairs = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
     return np.unique(pairs, axis=0) if len(pairs) else pairs
+
+
+def rare_entries(matrix: sparse.csr_matrix, df_cap: int) -> sparse.csr_matrix:
+    """Keep the entries of the n-grams found in at most `df_cap` texts, columns unchanged (no column-sliced copy of the matrix)."""
+    rare = np.bincount(matrix.indices, minlength=matrix.shape[1]) <= df_cap
+    keep = rare[matrix.indices]
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    return sparse.csr_matrix((matrix.data[keep], matrix.indices[keep], kept_before[matrix.indptr]), shape=matrix.shape)
 
 
 def best_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
