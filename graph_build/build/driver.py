@@ -64,7 +64,7 @@ from graph_build.build.jobs import (
     scanned_file,
     work_key,
 )
-from graph_build.build.parallel import Workers, default_jobs
+from graph_build.build.parallel import Workers, default_jobs, return_large_blocks, trim
 from graph_build.extract.annotate import AnnotationError, annotation_bytes, read_annotation
 from graph_build.rdf import links
 from graph_build.rdf.shared import build_quads, ontology_quads, reference_quads
@@ -243,6 +243,7 @@ def build(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = Clock(events)
     shapes.checks(False)  # compile the shapes for documents (2 s) before the workers fork, so they inherit them
+    return_large_blocks()
     with stages(data_dir, events, jobs, cache_dir or default_directory(store_dir), strict) as run:
         scanned, rejected = clock("read … identify", run.scanned())
         digest = input_digest(scanned, rejected, list(run.annotations.values()), run.inside)
@@ -257,10 +258,12 @@ def build(
         rendering = Rendering(render_works([key for _, key in documents], run.workers, run.cache))  # the workers render while the parent links
         research = clock("research (instrument cues, similarity), workers rendering", corpus_graph(texts, build_run, events))
         del texts
+        trim()  # the measures' texts and the stage's small objects: their pages go back before the load
         manifest = Manifest(builder_digest(), build_run.iri, documents)
         graph = BuiltGraph(rendering, research, build_run, clock, events)
         with new_version(store_dir, digest, lambda complete: events(StoreSwitching(str(complete)))) as version:
             count = clock("load of the shared graphs and similarity links", write_version(graph, manifest, store_dir, version, events))
+            trim()  # the loader's batches and the store's write buffers, before the checks open the store again
             clock("shared-graph checks", validate_shared(version))
             clock("search index", search_index.write(version))  # inside the version: it switches with the graph
     rendered = rendering.done
