@@ -116,7 +116,7 @@ def scan(task: ScanTask) -> Scanned | Rejected:
     identity = identify(expression)
     notes += [FileWarning(source.name, None, warning) for warning in identity.warnings]  # damaged or placeholder dates, never guessed
     task.cache.put("file", entry, ScannedFile(expression, identity), suffix=EXPRESSION)
-    scanned = Scanned(entry, source.name, fingerprint(expression, identity), tuple(notes))
+    scanned = Scanned(entry, expression.name, fingerprint(expression, identity), tuple(notes))
     task.cache.put("file", entry, scanned)
     return scanned
 
