@@ -4,8 +4,11 @@
 
 For each size N: write N documents (bench/corpus.py), build them from scratch
 with `gaoxin-kg build` (new store, empty cache) and print documents/s,
-triples/s, wall and CPU time, and the peak RSS of the build (the largest of
-its processes); then change one document and rebuild with the warm cache,
+triples/s, wall and CPU time, and the peak RSS of the build: the largest of
+its processes (wait4), and, sampled every SAMPLE seconds, the whole process
+tree's (parent and workers: RSS summed, which counts the pages the forked
+workers share with the parent twice, and PSS summed, which does not) with the
+phase that held it; then change one document and rebuild with the warm cache,
 printing that time and its ratio to the full build. Last, the growth exponent
 of time against N: the least-squares slope of log(time) on log(N) (1.0 is
 flat time per document). The machine and the command line come first.
@@ -21,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import corpus  # noqa: E402
 
 GAOXIN = Path(sys.executable).with_name("gaoxin-kg")
+SAMPLE = 2.0  # seconds between two samples of the build's process tree
 SUMMARY = re.compile(r"read (\d+) files.*?: (\d+) documents \((\d+) from the cache\).*?, (\d+) triples")
 
 
@@ -46,6 +51,90 @@ class Run:
     cpu: float  # user + system seconds of the build and its worker processes
     peak_rss_mb: float  # the largest resident set of any of its processes
     phases: str
+    tree: TreePeak  # the whole process tree, sampled
+
+
+@dataclass(frozen=True)
+class TreePeak:
+    """The peaks of a build's process tree, sampled every SAMPLE seconds, each with the phase it fell in."""
+
+    rss_mb: float  # RSS summed over the tree (shared pages counted in every process that maps them)
+    rss_phase: str
+    pss_mb: float  # proportional set size summed over the tree: the memory the build really takes
+    pss_phase: str
+    parent_mb: float  # the build process alone
+    parent_phase: str
+    by_phase: tuple[tuple[str, float, float], ...]  # per phase: the largest tree PSS and parent RSS sampled in it, MB
+
+    def describe(self) -> str:
+        return (
+            f"tree RSS {self.rss_mb:,.0f} MB ({self.rss_phase}), tree PSS {self.pss_mb:,.0f} MB ({self.pss_phase}), "
+            f"parent RSS {self.parent_mb:,.0f} MB ({self.parent_phase})"
+        )
+
+    def phases(self) -> str:
+        return "; ".join(f"{phase}: {pss:,.0f}/{parent:,.0f}" for phase, pss, parent in self.by_phase)
+
+
+def process_tree(root: int) -> list[int]:
+    """List a process and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [child for pid in frontier for child in children.get(pid, [])]
+        tree += frontier
+    return tree
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """Return a process's RSS and PSS in kB (0, 0 once it has ended)."""
+    try:
+        rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
+        pss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0, 0
+    return rss, pss
+
+
+class TreeSampler(threading.Thread):
+    """Sample a build's process tree every SAMPLE seconds until it ends; note how many phases had ended at each peak."""
+
+    def __init__(self, pid: int, log: Path) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.log, self.stopped = pid, log, threading.Event()
+        self.peaks = {"rss": (0, 0), "pss": (0, 0), "parent": (0, 0)}  # kB, phases ended at the sample
+        self.by_phase: dict[int, tuple[int, int]] = {}  # phases ended → the largest tree PSS and parent RSS, kB
+
+    def run(self) -> None:
+        while not self.stopped.wait(SAMPLE):
+            sizes = [memory_kb(pid) for pid in process_tree(self.pid)]
+            ended = self.log.read_text(errors="replace").count("\n  time ")
+            now = {"rss": sum(r for r, _ in sizes), "pss": sum(p for _, p in sizes), "parent": sizes[0][0]}
+            for name, value in now.items():
+                if value > self.peaks[name][0]:
+                    self.peaks[name] = (value, ended)
+            pss, parent = self.by_phase.get(ended, (0, 0))
+            self.by_phase[ended] = (max(pss, now["pss"]), max(parent, now["parent"]))
+            peaks = ", ".join(f"{name} {kb / 1024:,.0f} MB after {at} phases" for name, (kb, at) in self.peaks.items())
+            self.log.with_suffix(".memory").write_text(f"peaks so far: {peaks}\n")  # to read while a long build runs
+
+    def result(self, phases: list[str]) -> TreePeak:
+        """Stop sampling; name each peak's phase: the one that had not yet ended when it was sampled."""
+        self.stopped.set()
+        self.join()
+
+        def phase(ended: int) -> str:
+            return phases[ended] if ended < len(phases) else "after the last timed phase"
+
+        (rss, at_rss), (pss, at_pss), (parent, at_parent) = self.peaks["rss"], self.peaks["pss"], self.peaks["parent"]
+        by_phase = tuple((phase(ended), tree / 1024, alone / 1024) for ended, (tree, alone) in sorted(self.by_phase.items()))
+        return TreePeak(rss / 1024, phase(at_rss), pss / 1024, phase(at_pss), parent / 1024, phase(at_parent), by_phase)
 
 
 def machine() -> str:
@@ -63,15 +152,18 @@ def build(data: Path, store: Path, jobs: int | None) -> Run:
     log = store.parent / f"{store.name}.log"
     started = time.perf_counter()
     with log.open("w") as out:
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})  # phases logged as they end
+        sampler = TreeSampler(child.pid, log)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     text = log.read_text()
     if status != 0 or not (match := SUMMARY.search(text)):
         raise SystemExit(f"bench/build.py: {' '.join(command)} failed; see {log}:\n{text[-2000:]}")
-    phases = "; ".join(line.strip()[5:] for line in text.splitlines() if line.startswith("  time "))
+    timed = [line.strip()[5:] for line in text.splitlines() if line.startswith("  time ")]
+    tree = sampler.result([line.rsplit(":", 1)[0] for line in timed])
     files, documents, cached, triples = (int(g) for g in match.groups())
-    return Run(files, documents, cached, triples, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, phases)
+    return Run(files, documents, cached, triples, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, "; ".join(timed), tree)
 
 
 def change_one(raw: Path) -> Path:
@@ -132,8 +224,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{full.triples / full.wall:>10.0f} {full.peak_rss_mb:>8.0f} {rebuild}",
             flush=True,
         )
+        print(f"         peak memory (full, sampled every {SAMPLE:.0f} s): {full.tree.describe()}")
+        print(f"         largest tree PSS/parent RSS per phase, MB: {full.tree.phases()}")
         print(f"         phases (full): {full.phases}")
         if again:
+            print(f"         peak memory (rebuild): {again.tree.describe()}")
             print(f"         phases (rebuild): {again.phases}", flush=True)
     if len(runs) > 1:
         sizes = [r.documents for r in runs]

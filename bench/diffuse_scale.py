@@ -28,8 +28,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -99,12 +97,11 @@ def run(measures: list[similarity.MeasureText], sources: dict[str, tuple[str, st
     phases("collapse")
     near = similarity.neighbours(collapsed, similarity.THRESHOLD)
     phases("vectors+candidates+scores")
-    found = similarity.top_k(collapsed, near, works, similarity.K)
+    pairs, scores = similarity.top_k(collapsed, near, works, similarity.K)
     del near
     phases("top-k")
-    pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
-    scores = np.array([found[p] for p in map(tuple, pairs.tolist())])
-    links = similarity.Links(measures, pairs, scores, wording.shared_blocks(texts, pairs, similarity.SHARED_MIN))
+    spans = similarity.source_spans(measures, pairs, wording.shared_blocks(texts, pairs, similarity.SHARED_MIN))
+    links = similarity.Links([m.key for m in measures], pairs, scores, spans, {m.key[0]: m.source for m in measures})
     phases("shared wording")
     quads = sum(block.nquads().count("\n") for block in similarity.similarity_blocks(links, sources, RUN))
     phases("N-Quads", stage=False)

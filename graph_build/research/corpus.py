@@ -75,7 +75,7 @@ def remembered_links(measures: list[similarity.MeasureText], cache: Cache | None
 
     Exact: the links (pairs, scores, shared blocks in the normalised texts) are a function of the measures' keys
     and normalised texts alone (similarity.links_key), and the spans are cut from this build's offsets and source
-    texts when the loader asks. A revision that changes amounts, dates or place names keeps every normalised text
+    texts (similarity.links_of). A revision that changes amounts, dates or place names keeps every normalised text
     (digits and places are masked), and so the whole stage. A changed wording relinks the whole corpus: the idf is
     taken over every distinct text, so one new text changes the weight of its n-grams in every vector that has them
     (most, for its common n-grams) and with it their scores and the top k of every measure near them.
@@ -83,8 +83,8 @@ def remembered_links(measures: list[similarity.MeasureText], cache: Cache | None
     if cache is None:
         return similarity.similarity_links(measures), None
     entry = similarity.links_key(measures, builder_digest())
-    if (kept := cache.get("similarity", entry)) is not None:
-        return similarity.Links(measures, *kept), entry
-    links = similarity.similarity_links(measures)
-    cache.put("similarity", entry, (links.pairs, links.scores, links.blocks))
-    return links, entry
+    found = cache.get("similarity", entry)
+    if found is None:
+        found = similarity.found_links(measures)
+        cache.put("similarity", entry, found)
+    return similarity.links_of(measures, *found), entry

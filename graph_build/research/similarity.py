@@ -40,6 +40,7 @@ The method, deterministic for a given set of inputs:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -165,12 +166,10 @@ def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: flo
 
     ``works`` gives each row's work, or -1 for a text that stands in several works.
     """
-    rare = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]) <= df_cap)
-    index = matrix[:, rare].tocsr()
-    postings = index.T.tocsr()
+    postings = rare_entries(matrix, df_cap).T.tocsr()  # per n-gram, the texts it indexes
     found = []
     for first in range(0, matrix.shape[0], CANDIDATE_ROWS):
-        product = (index[first : first + CANDIDATE_ROWS] @ postings).tocsr()
+        product = (matrix[first : first + CANDIDATE_ROWS] @ postings).tocsr()  # frequent n-grams meet empty postings: no term
         product.sort_indices()
         product = product.tocoo()
         rows, cols, values = product.row + first, product.col, product.data
@@ -181,6 +180,14 @@ def candidate_pairs(matrix: sparse.csr_matrix, works: np.ndarray, threshold: flo
     return np.unique(pairs, axis=0) if len(pairs) else pairs
 
 
+def rare_entries(matrix: sparse.csr_matrix, df_cap: int) -> sparse.csr_matrix:
+    """Keep the entries of the n-grams found in at most `df_cap` texts, columns unchanged (no column-sliced copy of the matrix)."""
+    rare = np.bincount(matrix.indices, minlength=matrix.shape[1]) <= df_cap
+    keep = rare[matrix.indices]
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    return sparse.csr_matrix((matrix.data[keep], matrix.indices[keep], kept_before[matrix.indptr]), shape=matrix.shape)
+
+
 def best_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Keep each row's `count` highest values, ties to the lower column (rows ascending, and columns within a row).
 
@@ -189,9 +196,28 @@ def best_per_row(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, count: 
     """
     order = np.argsort(rows + (1 - np.clip(values, 0, 1)) * 0.5, kind="stable")  # one float key: row, then value downwards
     rows, cols = rows[order], cols[order]
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    rank = ranks(rows)
     return rows[rank < count], cols[rank < count]
+
+
+def ranks(groups: np.ndarray) -> np.ndarray:
+    """Number each entry within its run of equal group numbers (each group's entries stand together), from 0.
+
+    >>> ranks(np.array([3, 3, 3, 5, 7, 7]))
+    array([0, 1, 2, 0, 0, 1])
+    """
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else np.empty(0, dtype=np.int64)
+    return np.arange(len(groups)) - np.repeat(starts, np.diff(np.r_[starts, len(groups)]))
+
+
+def expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Repeat each index as many times as its count, with the position of each repeat: the rows of a ragged array.
+
+    >>> expand(np.array([2, 0, 3]))
+    (array([0, 0, 2, 2, 2]), array([0, 1, 0, 1, 2]))
+    """
+    rows = np.repeat(np.arange(len(counts)), counts)
+    return rows, np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def scores(matrix: sparse.csr_matrix, pairs: np.ndarray) -> np.ndarray:
@@ -211,6 +237,12 @@ class Corpus:
     members: list[list[int]]  # measure numbers per text, in key order
     works: np.ndarray  # per text: its work number, or -1 when it stands in several works
 
+    def member_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the members as one array and where each text's run of it starts (one more start than texts)."""
+        sizes = np.array([len(m) for m in self.members], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return np.fromiter(itertools.chain.from_iterable(self.members), dtype=np.int64, count=int(starts[-1])), starts
+
 
 def corpus(texts: list[str], works: list[int]) -> Corpus:
     """Collapse identical texts; `texts` and `works` are per measure, already in key order."""
@@ -225,41 +257,77 @@ def corpus(texts: list[str], works: list[int]) -> Corpus:
     return Corpus(list(number), members, sole)
 
 
-def neighbours(collapsed: Corpus, threshold: float) -> list[list[tuple[float, int]]]:
-    """List, per distinct text, the texts it reaches the threshold with (itself at 1.0 when several measures say it)."""
+@dataclass(frozen=True)
+class Near:
+    """The pairs of distinct texts at or above the threshold, both ways round, and every text several measures say with itself at 1.0.
+
+    Held as arrays, not lists of tuples: a 10,000-document corpus has millions of them.
+    """
+
+    texts: np.ndarray
+    others: np.ndarray
+    values: np.ndarray  # float64: the cosines as the scores give them
+
+
+def neighbours(collapsed: Corpus, threshold: float) -> Near:
+    """Find, per distinct text, the texts it reaches the threshold with (itself at 1.0 when several measures say it)."""
     matrix = vectors(collapsed.texts)
     pairs = candidate_pairs(matrix, collapsed.works, threshold)
-    values = scores(matrix, pairs)
-    found: list[list[tuple[float, int]]] = [[(1.0, u)] if len(m) > 1 else [] for u, m in enumerate(collapsed.members)]
-    for (u, v), value in zip(pairs.tolist(), values.tolist(), strict=True):
-        if value >= threshold:
-            found[u].append((value, v))
-            found[v].append((value, u))
-    return found
+    values = scores(matrix, pairs).astype(np.float64)
+    del matrix
+    keep = values >= threshold
+    left, right, values = pairs[keep, 0], pairs[keep, 1], values[keep]
+    several = np.flatnonzero(np.array([len(m) > 1 for m in collapsed.members], dtype=bool))
+    return Near(np.concatenate([several, left, right]), np.concatenate([several, right, left]), np.concatenate([np.ones(len(several)), values, values]))
 
 
 def nearest(texts: list[str], works: list[int], threshold: float = THRESHOLD, k: int = K) -> dict[tuple[int, int], float]:
     """Link each measure to its k nearest measures of other works above the threshold (ties to the lower number); return the union."""
+    pairs, values = nearest_pairs(texts, works, threshold, k)
+    return dict(zip(map(tuple, pairs.tolist()), values.tolist(), strict=True))
+
+
+def nearest_pairs(texts: list[str], works: list[int], threshold: float = THRESHOLD, k: int = K) -> tuple[np.ndarray, np.ndarray]:
+    """Do what :func:`nearest` does, as arrays: the sorted pairs (i < j) and their scores."""
     collapsed = corpus(texts, works)
     return top_k(collapsed, neighbours(collapsed, threshold), works, k)
 
 
-def top_k(collapsed: Corpus, near_texts: list[list[tuple[float, int]]], works: list[int], k: int) -> dict[tuple[int, int], float]:
-    """Keep, per measure, its k nearest measures of other works among the near texts' measures; return the union."""
-    links: dict[tuple[int, int], float] = {}
+TOP_K_TEXTS = 20_000  # texts whose measures are ranked at a time, so the ragged arrays stay small
+
+
+def top_k(collapsed: Corpus, near: Near, works: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep, per measure, its k nearest measures of other works among the near texts' measures; return the union as sorted pairs and scores.
+
+    Per text, its near texts' measures (the first `length` of each) are ranked by score, then measure number, and the
+    first `length` kept; each of its measures then takes the first k of those in other works than its own.
+    """
+    work_of = np.asarray(works, dtype=np.int64)
     length = k + max_per_work(works)
-    for u, near in enumerate(near_texts):
-        ranked = ranked_members(collapsed, near, length)
-        for m in collapsed.members[u]:
-            for value, other in [r for r in ranked if works[r[1]] != works[m]][:k]:
-                links[(min(m, other), max(m, other))] = value
-    return links
-
-
-def ranked_members(collapsed: Corpus, near: list[tuple[float, int]], length: int) -> list[tuple[float, int]]:
-    """Rank the measures of the near texts by score, then number; keep the first `length`."""
-    found = [(-value, m) for value, v in near for m in collapsed.members[v][:length]]
-    return [(-value, m) for value, m in sorted(found)[:length]]
+    members, starts = collapsed.member_arrays()
+    edge, offset = expand(np.minimum(np.diff(starts)[near.others], length))
+    text, value, measure = near.texts[edge], near.values[edge], members[starts[near.others[edge]] + offset]
+    order = np.lexsort((measure, -value, text))
+    text, value, measure = text[order], value[order], measure[order]
+    kept = ranks(text) < length
+    text, value, measure = text[kept], value[kept], measure[kept]
+    ranked_from = np.searchsorted(text, np.arange(len(collapsed.members) + 1))  # text u's ranked measures: ranked_from[u]:ranked_from[u + 1]
+    found_pairs, found_values = [], []
+    for first in range(0, len(collapsed.members), TOP_K_TEXTS):
+        last = min(first + TOP_K_TEXTS, len(collapsed.members))
+        own = members[starts[first] : starts[last]]  # the measures of these texts
+        own_text = np.repeat(np.arange(first, last), np.diff(starts[first : last + 1]))
+        row, at = expand(ranked_from[own_text + 1] - ranked_from[own_text])
+        mine, other, score_ = own[row], measure[ranked_from[own_text[row]] + at], value[ranked_from[own_text[row]] + at]
+        keep = work_of[other] != work_of[mine]
+        mine, other, score_ = mine[keep], other[keep], score_[keep]
+        keep = ranks(mine) < k
+        found_pairs.append(np.stack([np.minimum(mine[keep], other[keep]), np.maximum(mine[keep], other[keep])], axis=1))
+        found_values.append(score_[keep])
+    pairs = np.concatenate(found_pairs) if found_pairs else np.empty((0, 2), dtype=np.int64)
+    values = np.concatenate(found_values) if found_values else np.empty(0)
+    pairs, first_seen = np.unique(pairs, axis=0, return_index=True)
+    return pairs.reshape(-1, 2), values[first_seen]
 
 
 def max_per_work(works: list[int]) -> int:
@@ -269,24 +337,48 @@ def max_per_work(works: list[int]) -> int:
 
 @dataclass(frozen=True)
 class Links:
-    """The similarity links of a corpus, held as arrays so hundreds of thousands of them stay small (measure numbers in key order)."""
+    """The similarity links of a corpus, held as arrays so hundreds of thousands of them stay small (measure numbers in key order).
 
-    measures: list[MeasureText]  # in key order
+    The shared wording is held as offsets into the works' source texts: the measures' normalised texts and their
+    per-character offsets (most of the stage's memory) are dropped once the spans are cut.
+    """
+
+    keys: list[tuple[str, str]]  # per measure number: (work slug, measure path), in key order
     pairs: np.ndarray  # (links, 2): left and right measure numbers, left < right, sorted
     scores: np.ndarray  # per link: its cosine
-    blocks: np.ndarray  # (links, PASSAGES, 3): start in left text, start in right text, size (0: no passage), in reading order
+    spans: np.ndarray  # (links, PASSAGES, 4): start and end in the left source text, then in the right one (end 0: no passage), in reading order
+    sources: Mapping[str, str]  # per work slug: the source text the spans cut
 
     def records(self) -> Iterator[SimilarityLink]:
         """Yield every link as a record, in (left, right) order."""
-        for number in range(len(self.pairs)):
-            yield self.record(number)
+        for first in range(0, len(self.pairs), CHUNK):
+            chunk = slice(first, first + CHUNK)
+            for (i, j), value, spans in zip(self.pairs[chunk].tolist(), self.scores[chunk].tolist(), self.spans[chunk].tolist(), strict=True):
+                yield self.link(i, j, value, spans)
 
     def record(self, number: int) -> SimilarityLink:
-        """Return one link as a record, with its shared passages cut out of the two source texts."""
-        i, j = self.pairs[number].tolist()
-        left, right = self.measures[i], self.measures[j]
-        shared = tuple(SharedWording(source_span(left, a, size), source_span(right, b, size)) for a, b, size in self.blocks[number].tolist() if size)
-        return SimilarityLink(left.key, right.key, score(float(self.scores[number])), shared)
+        """Return one link as a record (the loader asks for those it writes)."""
+        (i, j), value, spans = self.pairs[number].tolist(), float(self.scores[number]), self.spans[number].tolist()
+        return self.link(i, j, value, spans)
+
+    def link(self, i: int, j: int, value: float, spans: list[list[int]]) -> SimilarityLink:
+        """Make the record of the link of measures i and j, its shared passages cut out of the two source texts."""
+        left, right = self.keys[i], self.keys[j]
+        left_text, right_text = self.sources[left[0]], self.sources[right[0]]
+        shared = tuple(SharedWording(Span.of(left_text, a, b), Span.of(right_text, c, d)) for a, b, c, d in spans if b)
+        return SimilarityLink(left, right, score(value), shared)
+
+
+def source_spans(measures: list[MeasureText], pairs: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """Turn each link's blocks of shared normalised text (start in left, start in right, size) into spans of the two source texts."""
+    spans = np.zeros((len(pairs), PASSAGES, 4), dtype=np.int64)
+    for first in range(0, len(pairs), CHUNK):
+        for n, ((i, j), passages) in enumerate(zip(pairs[first : first + CHUNK].tolist(), blocks[first : first + CHUNK].tolist(), strict=True), start=first):
+            for p, (a, b, size) in enumerate(passages):
+                if size:
+                    left, right = measures[i], measures[j]
+                    spans[n, p] = (left.starts[a], left.ends[a + size - 1], right.starts[b], right.ends[b + size - 1])
+    return spans
 
 
 def score(value: float) -> Decimal:
@@ -307,10 +399,6 @@ def longest_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
     return [(x, y, size) for x, y, size in wording.shared_blocks([a, b], np.array([[0, 1]]), SHARED_MIN)[0].tolist() if size]
 
 
-def source_span(measure: MeasureText, at: int, size: int) -> Span:
-    return Span.of(measure.source, measure.starts[at], measure.ends[at + size - 1])
-
-
 def diffuse(works: list[AnnotatedWork], threshold: float = THRESHOLD, k: int = K) -> list[SimilarityLink]:
     """Link each measure to its k nearest measures of other works at or above the threshold, in a fixed order."""
     return diffuse_texts(measure_texts(works), threshold, k)
@@ -324,11 +412,21 @@ def diffuse_texts(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k:
 def similarity_links(texts: Iterable[MeasureText], threshold: float = THRESHOLD, k: int = K) -> Links:
     """Link the normalised measures as :func:`diffuse_texts` does, and hold the links as arrays."""
     measures = linked_measures(texts)
+    return links_of(measures, *found_links(measures, threshold, k))
+
+
+def found_links(measures: list[MeasureText], threshold: float = THRESHOLD, k: int = K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find the links of measures in key order: pairs, scores, and shared blocks in the normalised texts (a function of
+    the keys and normalised texts alone: `links_key`; what the build cache keeps)."""
     slugs = {slug: number for number, slug in enumerate(sorted({m.key[0] for m in measures}))}
-    found = nearest([m.text for m in measures], [slugs[m.key[0]] for m in measures], threshold, k)
-    pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
-    values = np.array([found[(i, j)] for i, j in pairs.tolist()], dtype=np.float64)
-    return Links(measures, pairs, values, wording.shared_blocks([m.text for m in measures], pairs, SHARED_MIN))
+    normalised = [m.text for m in measures]
+    pairs, values = nearest_pairs(normalised, [slugs[m.key[0]] for m in measures], threshold, k)
+    return pairs, values, wording.shared_blocks(normalised, pairs, SHARED_MIN)
+
+
+def links_of(measures: list[MeasureText], pairs: np.ndarray, values: np.ndarray, blocks: np.ndarray) -> Links:
+    """Hold found links with their shared blocks cut into spans of the source texts (the measures' offsets are then not needed)."""
+    return Links([m.key for m in measures], pairs, values, source_spans(measures, pairs, blocks), {m.key[0]: m.source for m in measures})
 
 
 def linked_measures(texts: Iterable[MeasureText]) -> list[MeasureText]:
@@ -340,7 +438,7 @@ def links_key(measures: list[MeasureText], builder: str, threshold: float = THRE
     """Digest what the links of these measures (in key order) are a function of: their keys and normalised texts, the parameters, the builder.
 
     Vectors, candidates, scores, the top k and the shared blocks read the keys and the normalised texts only;
-    the offsets and source texts come in when a link's spans are cut (Links.record), after the links are found.
+    the offsets and source texts come in when the blocks are cut into spans (`links_of`), after the links are found.
     """
     parts = (f"{m.key[0]}\0{m.key[1]}\0{m.text}" for m in measures)
     return cache_key(builder, repr((threshold, k, NGRAMS, SHARED_MIN, DF_CAP, CANDIDATES, PASSAGES)), *parts)
@@ -377,36 +475,25 @@ class LinkBlock:
 def similarity_blocks(links: Links, sources: Mapping[str, tuple[str, str]], run: BuildRun) -> Iterator[LinkBlock]:
     """Yield each link for the loader, in link order; its N-Quads are written only when asked for (a rebuild skips unchanged links)."""
     run_term = str(NamedNode(run.iri))
-    fingerprints = measure_fingerprints(links.measures, sources)
-    for number, ((i, j), value, blocks) in enumerate(zip(links.pairs.tolist(), links.scores.tolist(), links.blocks.tolist(), strict=True)):
-        digest = link_digest(fingerprints[i], fingerprints[j], score(value), blocks)
-        yield LinkBlock(iris.similarity_link(links.measures[i].key, links.measures[j].key), digest, links, number, sources, run_term)
+    works = work_fingerprints(sources)
+    for number, ((i, j), value, spans) in enumerate(zip(links.pairs.tolist(), links.scores.tolist(), links.spans.tolist(), strict=True)):
+        left, right = links.keys[i], links.keys[j]
+        digest = link_digest(works[left[0]], works[right[0]], (left, right, str(score(value)), spans))
+        yield LinkBlock(iris.similarity_link(left, right), digest, links, number, sources, run_term)
 
 
-def measure_fingerprints(measures: list[MeasureText], sources: Mapping[str, tuple[str, str]]) -> list[bytes]:
-    """Digest, per measure, everything a link's N-Quads read of it: its key, its work's script and source text, its offsets.
+def work_fingerprints(sources: Mapping[str, tuple[str, str]]) -> dict[str, bytes]:
+    """Digest, per work, what a link's N-Quads read of it: its script and its source text (digested once for all its links)."""
+    return {slug: hashlib.blake2b(f"{script}\0{source}".encode(), digest_size=16).digest() for slug, (script, source) in sources.items()}
 
-    The source text is digested once per work (its measures share it).
+
+def link_digest(left: bytes, right: bytes, link: tuple[object, ...]) -> str:
+    """Digest one link from its two works' fingerprints and (its measures' keys, its score as written, its spans in the source texts).
+
+    That is everything its N-Quads say but the build run: the IRIs come from the keys, the quotes are cut out of the
+    sources at the spans, the expressions come from the slugs and the script.
     """
-    texts: dict[str, bytes] = {}
-    found = []
-    for measure in measures:
-        slug = measure.key[0]
-        if slug not in texts:
-            texts[slug] = hashlib.blake2b(measure.source.encode("utf-8"), digest_size=16).digest()
-        offsets = np.asarray(measure.starts, dtype=np.uint32).tobytes() + np.asarray(measure.ends, dtype=np.uint32).tobytes()
-        head = repr((measure.key, sources[slug][0], len(measure.starts))).encode("utf-8")
-        found.append(hashlib.blake2b(head + texts[slug] + offsets, digest_size=16).digest())
-    return found
-
-
-def link_digest(left: bytes, right: bytes, value: Decimal, blocks: list[list[int]]) -> str:
-    """Digest one link from its two measures' fingerprints, its score as written and its shared blocks (offsets into the normalised texts).
-
-    That is everything its N-Quads say but the build run: the IRIs come from the keys, the spans from the blocks
-    cut through the measures' offsets out of their source, the expressions from the slugs and the script.
-    """
-    return hashlib.blake2b(left + right + repr((str(value), blocks)).encode("utf-8"), digest_size=10).hexdigest()
+    return hashlib.blake2b(left + right + repr(link).encode("utf-8"), digest_size=10).hexdigest()
 
 
 def link_nquads(item: SimilarityLink, sources: Mapping[str, tuple[str, str]], run_term: str) -> str:

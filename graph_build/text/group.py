@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from graph_build import iris
@@ -61,6 +62,7 @@ def clusters(prints: list[Fingerprint]) -> list[list[int]]:
     for i, j in candidate_pairs(prints):
         if same_work(prints[i], prints[j], _shingles(prints[i].wording), _shingles(prints[j].wording)):
             parents[find(parents, i)] = find(parents, j)
+    _shingles.cache_clear()  # it serves one clustering; kept, it would hold 4,096 sets to the end of the build
     found: dict[int, list[int]] = {}
     for i in range(len(prints)):
         found.setdefault(find(parents, i), []).append(i)
@@ -130,7 +132,31 @@ def shingles_of(words: str) -> frozenset[str]:
     return frozenset(words[k : k + SHINGLE] for k in range(len(words) - SHINGLE + 1))
 
 
-_shingles = lru_cache(maxsize=4096)(shingles_of)  # candidate pairs share members
+def shingle_codes(words: str) -> np.ndarray:
+    """Cut a wording into its distinct character 5-grams as sorted 10-byte codes (their UTF-16), the set of
+    :func:`shingles_of` in a twelfth of the memory (a frozenset of strings holds ~350 KB for a 3,000-character body).
+
+    >>> len(shingle_codes("高新区发展规划高新区发展")) == len(shingles_of("高新区发展规划高新区发展")) == 7
+    True
+    """
+    units = np.frombuffer(words.encode("utf-16-le"), dtype=np.uint16)  # the wording is CJK of the BMP: one unit a character
+    if len(units) < SHINGLE:
+        return np.empty(0, dtype=f"V{2 * SHINGLE}")
+    windows = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(units, SHINGLE))
+    return np.unique(windows.view(f"V{2 * SHINGLE}").ravel())
+
+
+def code_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Return the Jaccard similarity of two sets of shingle codes, as :func:`jaccard` of the sets of strings.
+
+    >>> code_jaccard(shingle_codes("甲乙丙丁戊己"), shingle_codes("乙丙丁戊己庚"))
+    0.3333333333333333
+    """
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared) if len(a) or len(b) else 0.0
+
+
+_shingles = lru_cache(maxsize=4096)(shingle_codes)  # candidate pairs share members
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -142,14 +168,14 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def same_work(a: Fingerprint, b: Fingerprint, shingles_a: frozenset[str], shingles_b: frozenset[str]) -> bool:
+def same_work(a: Fingerprint, b: Fingerprint, shingles_a: np.ndarray, shingles_b: np.ndarray) -> bool:
     """Tell whether two expressions realise the same work, by 文号 or by the exact Jaccard similarity of their shingles."""
     if a.doc_number and b.doc_number:
         if a.doc_number == b.doc_number:
             return True
         if a.status == b.status:
             return False
-    return jaccard(shingles_a, shingles_b) >= SAME_WORK
+    return code_jaccard(shingles_a, shingles_b) >= SAME_WORK
 
 
 COMPLETER = 1.1  # a body this many times longer is another mirror's whole text, not the same text with more chrome

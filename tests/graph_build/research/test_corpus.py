@@ -87,12 +87,12 @@ def test_the_links_of_unchanged_normalised_texts_come_from_the_cache_and_a_chang
     cache = Cache(tmp_path)
     first = corpus.corpus_graph(texts, RUN, cache=cache)
     assert first.cached_as is not None and cache.get("similarity", first.cached_as) is not None
-    linked = similarity.similarity_links
-    monkeypatch.setattr(similarity, "similarity_links", lambda *a, **k: pytest.fail("relinked although no normalised text changed"))
+    linked = similarity.found_links
+    monkeypatch.setattr(similarity, "found_links", lambda *a, **k: pytest.fail("relinked although no normalised text changed"))
     again = corpus.corpus_graph(texts, RUN, cache=cache)
     assert again.cached_as == first.cached_as
     assert list(again.links.records()) == list(first.links.records())
-    monkeypatch.setattr(similarity, "similarity_links", linked)
+    monkeypatch.setattr(similarity, "found_links", linked)
     measure = texts[0].measures[0]
     changed = [dataclasses.replace(texts[0], measures=(dataclasses.replace(measure, text=measure.text + "另行"), *texts[0].measures[1:])), *texts[1:]]
     relinked = corpus.corpus_graph(changed, RUN, cache=cache)
