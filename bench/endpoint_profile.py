@@ -1,6 +1,6 @@
 """Where a unique SPARQL query's time goes inside the product, without HTTP: the WSGI app called directly, as a worker calls it.
 
-    .venv/bin/python bench/endpoint_profile.py [STORE] [--requests 2000] [--rounds 3] [--no-freeze] [--profile N]
+    .venv/bin/python bench/endpoint_profile.py [STORE] [--requests 2000] [--rounds 3] [--no-freeze] [--profile N] [--small-query-matches 256]
 
 Sends unique point lookups (a distinct LIMIT each) through `server.create_app(...)` the way granian
 hands them over (one environ per request, JSON accepted) and prints, for the best of --rounds rounds:
@@ -9,8 +9,9 @@ over all rounds, the time the garbage collector took per request and how many co
 and the Python function calls per request (cProfile, a count that does not depend on how busy the
 machine is). The app's start-up objects are frozen out of the collector first, as server/wsgi.py
 does for every worker (--no-freeze to see the cost without). --profile N prints the N functions
-with the most own time. CPU figures on a shared machine swing between runs: compare the call
-counts first.
+with the most own time. A point lookup is a small query (`server.small_queries`): it runs in the request
+thread, and the query processes show 0 µs; --small-query-matches 0 sends it to a query process as before.
+CPU figures on a shared machine swing between runs: compare the call counts first.
 """
 
 from __future__ import annotations
