@@ -44,7 +44,7 @@ from itertools import islice
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from .query_process import Reply, Task, answer, capped
+from .query_process import Reply, Task, answer, capped, open_store
 from .sparql_text import LEXEMES
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -231,7 +231,7 @@ class SmallQueries:
 
     def __init__(self, cap: int, answer_bytes: int) -> None:
         self.cap, self.answer_bytes = cap, answer_bytes
-        self.stores: dict[str, Store] = {}  # the newest version only (`query_process.open_store`)
+        self.stores: dict[str, Store] = {}  # the newest version only, as in a query process
         self.lock = threading.Lock()
 
     def answer(self, task: Task) -> Reply | None:
@@ -248,10 +248,5 @@ class SmallQueries:
 
     def store(self, version: str) -> Store:
         """Return the read-only handle on `version`, opened once (a query still running on an older one keeps its own)."""
-        store = self.stores.get(version)
-        if store is None:
-            with self.lock:
-                if version not in self.stores:
-                    self.stores = {version: Store.read_only(version)}
-                store = self.stores[version]
-        return store
+        with self.lock:  # request threads and the event loop share it
+            return open_store(version, self.stores)
