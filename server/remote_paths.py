@@ -36,23 +36,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sparql_text import LEXEMES
+from .sparql_text import Terminal, terminals
 
-SPACE = re.compile(r"\s+")
 BOUNDARY = {".", "{", "}"}  # a triple written directly in a group starts after one of these
 TERM_KINDS = {"variable", "iri", "pname"}
 MAX_PASSES = 4  # a statement with more `B*` verbs than this keeps the rest as written (the canned queries have one each)
 LITERAL_WORD = re.compile(r"-?[0-9][0-9.eE\-]*|true|false")  # a number or boolean written as an object
-
-
-@dataclass(frozen=True)
-class Token:
-    """One terminal of the query text: its kind (a LEXEMES group, or "punct" for one other character) and where it is."""
-
-    kind: str
-    start: int
-    end: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -62,23 +51,6 @@ class Join:
     start: int  # offset of the statement's first token kept before the union (or of the subject)
     end: int  # offset after the last object (and after a `;` that continues the statement)
     text: str
-
-
-def tokens(sparql: str) -> list[Token]:
-    """Split a query into terminals, dropping white space and comments (a word is a keyword, number or other run)."""
-    found, offset = [], 0
-    while offset < len(sparql):
-        space = SPACE.match(sparql, offset)
-        if space:
-            offset = space.end()
-            continue
-        match = LEXEMES.match(sparql, offset)
-        if match and match.lastgroup != "comment":
-            found.append(Token(str(match.lastgroup), offset, match.end(), match.group(0)))
-        elif not match:
-            found.append(Token("punct", offset, offset + 1, sparql[offset]))
-        offset = match.end() if match else offset + 1
-    return found
 
 
 def without_star_paths(sparql: str) -> str:
@@ -95,7 +67,7 @@ def without_star_paths(sparql: str) -> str:
     if "*" not in sparql or "_:" in sparql:
         return sparql
     for _ in range(MAX_PASSES):  # each pass reads the text once: this runs in the web worker, before the request leaves
-        found = joins(sparql, tokens(sparql))
+        found = joins(sparql, terminals(sparql))
         if not found:
             break
         for join in reversed(found):  # the last first, so the offsets before it stay
@@ -103,7 +75,7 @@ def without_star_paths(sparql: str) -> str:
     return sparql
 
 
-def joins(sparql: str, found: list[Token]) -> list[Join]:
+def joins(sparql: str, found: list[Terminal]) -> list[Join]:
     """Return the triples of the handled shape whose verb ends in `B*`, with their rewrites: the first of each statement (they do not overlap)."""
     starts, rewrites, taken = statement_starts(found), [], -1
     for index, token in enumerate(found):
@@ -117,7 +89,7 @@ def joins(sparql: str, found: list[Token]) -> list[Join]:
     return rewrites
 
 
-def statement_starts(found: list[Token]) -> list[int | None]:
+def statement_starts(found: list[Terminal]) -> list[int | None]:
     """Give each token the index of the first token after the last ".", "{" or "}" before it, or None if a bracket came in between."""
     starts: list[int | None] = []
     start: int | None = 0
@@ -130,7 +102,7 @@ def statement_starts(found: list[Token]) -> list[int | None]:
     return starts
 
 
-def rewritten(sparql: str, found: list[Token], starts: list[int | None], star: int) -> Join | None:
+def rewritten(sparql: str, found: list[Terminal], starts: list[int | None], star: int) -> Join | None:
     """Rewrite the triple whose path ends with the `*` at `star`, or return None when it is not of the handled shape."""
     first = path_start(found, star)
     if first is None or star + 1 >= len(found) or found[star + 1].text in ("/", "|", ")"):
@@ -156,7 +128,7 @@ def rewritten(sparql: str, found: list[Token], starts: list[int | None], star: i
     return Join(subject.start, found[after - 1].end, before + unions)
 
 
-def starts_verb(token: Token) -> bool:
+def starts_verb(token: Terminal) -> bool:
     """Tell whether a token can start a verb (a predicate or a path), i.e. the statement goes on after a `;`."""
     return token.kind in TERM_KINDS or token.text in ("a", "^", "(", "!")
 
@@ -168,7 +140,7 @@ def union(subject: str, sequence: str, step: str, obj: str) -> str:
     return f"{{ {subject} {step}? {obj} FILTER(STR({subject}) = STR({obj})) }} UNION {{ {subject} {step}+ {obj} }}"
 
 
-def path_start(found: list[Token], star: int) -> int | None:
+def path_start(found: list[Terminal], star: int) -> int | None:
     """Return the index of the path's first token when the tokens before `star` are plain steps joined by "/", else None."""
     index = star - 1
     while index >= 0:
@@ -184,7 +156,7 @@ def path_start(found: list[Token], star: int) -> int | None:
     return None
 
 
-def statement_start(found: list[Token], starts: list[int | None], first: int) -> int | None:
+def statement_start(found: list[Terminal], starts: list[int | None], first: int) -> int | None:
     """Return the index of the subject of the triple whose verb starts at `first`, when it is a plain term written directly in a group."""
     subject = starts[first]
     if subject is None or subject >= first or found[subject].kind not in TERM_KINDS:
@@ -192,7 +164,7 @@ def statement_start(found: list[Token], starts: list[int | None], first: int) ->
     return subject if subject == first - 1 or found[first - 1].text == ";" else None
 
 
-def object_list(found: list[Token], index: int) -> tuple[list[Token], int]:
+def object_list(found: list[Terminal], index: int) -> tuple[list[Terminal], int]:
     """Return the plain objects from `index` on (separated by ","), each spanning its literal's tag or datatype, and the index after them."""
     objects = []
     while index < len(found):
@@ -204,7 +176,7 @@ def object_list(found: list[Token], index: int) -> tuple[list[Token], int]:
             end += 2
         elif term.kind == "string" and end + 2 < len(found) and found[end].text == "^" and found[end + 1].text == "^":
             end += 3
-        objects.append(Token(term.kind, term.start, found[end - 1].end, ""))
+        objects.append(Terminal(term.kind, term.start, found[end - 1].end, ""))
         if end < len(found) and found[end].text == ",":
             index = end + 1
             continue

@@ -45,7 +45,7 @@ from itertools import islice
 from pyoxigraph import Literal, NamedNode, Store
 
 from .query_process import Reply, Task, answer, capped, open_store
-from .sparql_text import LEXEMES
+from .sparql_text import terminals
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 MAX_PATTERNS = 8
@@ -68,23 +68,15 @@ class NotSmall(Exception):
 
 
 def tokens(text: str) -> list[Token]:
-    """Read the text as the grammar's terminals (one pass of `LEXEMES`); between them only spaces and ``{}.;,*@`` may stand."""
+    """Read the text as the grammar's terminals (`sparql_text.terminals`); between them only ``{}.;,*@`` may stand."""
     found: list[Token] = []
-    at = 0
-    for lexeme in LEXEMES.finditer(text):
-        for mark in text[at:lexeme.start()]:
-            if mark in PUNCTUATION:
-                found.append(("punct", mark))
-            elif not mark.isspace():
-                raise NotSmall(mark)
-        kind, value, at = lexeme.lastgroup or "", lexeme.group(), lexeme.end()
-        if kind == "word" and value.strip(".") == "":
-            found += [("punct", ".")] * len(value)
-        elif kind != "comment":
-            found.append((kind, value))
-    if text[at:].strip(PUNCTUATION + " \t\r\n"):
-        raise NotSmall(text[at:])
-    found += [("punct", mark) for mark in text[at:] if mark in PUNCTUATION]
+    for terminal in terminals(text):
+        if terminal.kind == "punct" and terminal.text not in PUNCTUATION:
+            raise NotSmall(terminal.text)
+        if terminal.kind == "word" and terminal.text.strip(".") == "":  # "." runs are read as one word
+            found += [("punct", ".")] * len(terminal.text)
+        else:
+            found.append((terminal.kind, terminal.text))
     return found
 
 

@@ -101,6 +101,31 @@ class ServiceClause:
     variable: bool = False
 
 
+@dataclass(frozen=True)
+class Terminal:
+    """One terminal of a query text: its kind (a LEXEMES group, or "punct" for any other one character) and where it is."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+def terminals(text: str) -> list[Terminal]:
+    """Split a query into terminals (`LEXEMES`), dropping white space and comments; every other character is one "punct".
+
+    >>> [(t.kind, t.text) for t in terminals('ASK { ?s a "x"@en } # c')]
+    [('word', 'ASK'), ('punct', '{'), ('variable', '?s'), ('word', 'a'), ('string', '"x"'), ('punct', '@'), ('word', 'en'), ('punct', '}')]
+    """
+    found, at = [], 0
+    for lexeme in LEXEMES.finditer(text):
+        found += [Terminal("punct", n, n + 1, text[n]) for n in range(at, lexeme.start()) if not text[n].isspace()]
+        if lexeme.lastgroup != "comment":
+            found.append(Terminal(lexeme.lastgroup or "", lexeme.start(), lexeme.end(), lexeme.group()))
+        at = lexeme.end()
+    return found + [Terminal("punct", n, n + 1, text[n]) for n in range(at, len(text)) if not text[n].isspace()]
+
+
 def decode_escapes(text: str) -> str:
     r"""Replace \u and \U codepoint escapes by their characters (SPARQL 1.1 §19.2).
 
