@@ -10,7 +10,8 @@ answers ``http.disconnect`` as soon as the client closes the connection. So `Bri
    seconds (a cached answer or a static file is done by then, without the cost of a task) it
    waits on ``receive()``: a disconnect sets an event the app sees as ``environ["gaoxin.client_gone"]``
    (`server.admission.client_gone`), and the query process running for that request is killed;
-3. sends the answer: whole when it is short, else in batches read by a pool thread.
+3. sends the answer: whole when it is short, else in batches read by a pool thread;
+4. writes the request's access-log line (`server.access_log`: cheaper than granian's own).
 
 A GET without a body is first offered to the app on the event loop itself, with ``environ[ON_LOOP]``
 set (when the bridge is made with ``quick=True``): the app answers at once what needs no waiting
@@ -26,9 +27,12 @@ import io
 import queue
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
+
+from .access_log import AccessLog
 
 CLIENT_GONE = "gaoxin.client_gone"  # the environ key of the "has the client disconnected?" callable
 ON_LOOP = "gaoxin.on_event_loop"  # set in the environ of a request the app may answer on the event loop, or refuse with WouldWait
@@ -53,26 +57,38 @@ class WouldWait(Exception):
 class Bridge:
     """An ASGI application that answers HTTP requests with a WSGI application run in a thread pool."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], threads: int, body_seconds: float, max_body: int, quick: bool = False) -> None:
-        self.app, self.body_seconds, self.max_body, self.quick = app, body_seconds, max_body, quick
+    def __init__(self, app: Callable[..., Iterable[bytes]], threads: int, body_seconds: float, max_body: int, quick: bool = False,
+                 log: AccessLog | None = None) -> None:
+        self.app, self.body_seconds, self.max_body, self.quick, self.log = app, body_seconds, max_body, quick, log
         self.pool = Threads(threads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # granian's "asginl" interface sends no lifespan events; websockets are off
             return
+        if self.log is None:
+            await self.answer(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500  # granian answers 500 when the app raises
+        try:
+            status = await self.answer(scope, receive, send)
+        finally:
+            self.log.request(scope, status, started)
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """Answer one HTTP request; return the status sent (499, as nginx logs it, when the client left before its body arrived)."""
         try:
             body = await self.read_body(scope, receive)
         except TimeoutError:
             await answer_text(send, 408, BODY_TOO_SLOW.format(seconds=self.body_seconds))
-            return
+            return 408
         except ClientDisconnected:
-            return
+            return 499
         if self.quick and scope["method"] == "GET" and not body:
             answered = on_loop(self.app, environ_of(scope, body))
             if answered is not None:
                 await send({"type": "http.response.start", "status": answered.status, "headers": answered.headers})
                 await send({"type": "http.response.body", "body": b"".join(answered.written)})
-                return
+                return answered.status
         gone = threading.Event()
         environ = environ_of(scope, body)
         environ[CLIENT_GONE] = gone.is_set
@@ -87,6 +103,7 @@ class Bridge:
                 await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
                 chunks, rest = await self.pool.run(next_batch, rest)
             await send({"type": "http.response.body", "body": b"".join(chunks)})
+            return status
         finally:
             timer.cancel()
             for watcher in watchers:

@@ -37,6 +37,7 @@ import gc
 import json
 import os
 import socket
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.exceptions import RequestTimeout
 
 from . import create_app, sparql_fast
+from .access_log import AccessLog
 from .asgi_bridge import BODY_TOO_SLOW, Bridge
 
 SERVERS = ("granian", "gunicorn")
@@ -141,7 +143,7 @@ def bridge_from_environment() -> Bridge:
     """Create the app and its ASGI bridge from the configuration `serve` put in the environment (granian workers call this)."""
     app = app_from_environment()
     threads, seconds, most = int(os.environ[THREADS_VARIABLE]), float(app.config["BODY_READ_TIMEOUT"]), int(app.config["MAX_CONTENT_LENGTH"])
-    return Bridge(app, threads, seconds, most, quick=sparql_fast.answers_on_loop(app))
+    return Bridge(app, threads, seconds, most, quick=sparql_fast.answers_on_loop(app), log=AccessLog(lambda: sys.stdout))
 
 
 def settled(app: Flask) -> Flask:
@@ -175,7 +177,7 @@ def serve(
 
 
 def run_granian(config: dict[str, Any], host: str, port: int, workers: int, threads: int) -> None:
-    """Run granian's ASGI interface (no lifespan) with the bridge and an access log; a worker that dies is started again."""
+    """Run granian's ASGI interface (no lifespan) with the bridge, which writes the access log; a worker that dies is started again."""
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
@@ -184,7 +186,7 @@ def run_granian(config: dict[str, Any], host: str, port: int, workers: int, thre
     os.environ[THREADS_VARIABLE] = str(threads)
     Granian(
         "server.wsgi:bridge_from_environment", address=host, port=port, interface=Interfaces.ASGINL, workers=workers,
-        factory=True, log_access=True, respawn_failed_workers=True, websockets=False,
+        factory=True, respawn_failed_workers=True, websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_MS),
     ).serve()
 
