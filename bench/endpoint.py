@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/endpoint.py [STORE] [--scale N] [--duration 10] [--connections 4] [--workers 2] [--threads 4]
                                        [--server granian|gunicorn] [--queries point,aggregate,regex,page] [--variants repeated,unique]
-                                       [--servers product,oxigraph,bare] [--rounds 1]
+                                       [--servers product,oxigraph,bare] [--rounds 1] [--pin]
 
 On one store, in one run: (a) `gaoxin-kg serve` (the product: checks, time limit, access log, caches),
 (b) `oxigraph serve-read-only --union-default-graph` on the store's version directory (read-only
@@ -19,6 +19,14 @@ loads every server N times in turn (product, oxigraph, bare, product, ...) and r
 the round with the median req/s, with the load average at the start of each round and the product/bare
 ratio of each round: on a machine shared with others, contention shifts between two runs, and
 alternating the servers spreads it over both sides of the ratio.
+
+Every loaded figure comes with the server's CPU per request: the CPU time of the server process and
+everything below it (workers, query processes) over the run, from /proc, divided by the requests
+wrk counted. On two cores the req/s of one run also depends on how granian hands wrk's connections
+to its workers (one worker was seen with all four connections and the other idle: the bare endpoint
+then gave 3,038 req/s instead of ~7,000). `--pin` takes that out: every server runs on CPU 1 and wrk
+on CPU 0 with one thread, so with `--workers 1` the ratio compares the servers' cost per request on
+one core (docs/performance.md, "One core, pinned").
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -49,11 +57,13 @@ from bench.load_mix import wait_until_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+TICKS = os.sysconf("SC_CLK_TCK")  # clock ticks per second in /proc/PID/stat
 JSON = "application/sparql-results+json"
 FIND_NUMBER = "PREFIX eli: <http://data.europa.eu/eli/ontology#> SELECT ?n WHERE { ?d eli:id_local ?n } ORDER BY ?n LIMIT 1"
 LOOKUP = 'PREFIX eli: <http://data.europa.eu/eli/ontology#>\nSELECT ?document WHERE {{ ?document eli:id_local "{number}" }}'
 REGEX = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isLiteral(?o) && REGEX(STR(?o), "重点实验室.*万元")) }'
 AGGREGATE, PAGE = "amounts-by-province", "national-key-lab-funding"  # incentive totals by province; a canned page
+PINNED_SERVER, PINNED_WRK = "1", "0"  # --pin: the CPUs of the servers and of wrk
 TARGETS = {"repeated": ("oxigraph", 2.0), "unique": ("bare", 0.8), "unique heavy": ("oxigraph", 0.9)}  # issue 5
 
 
@@ -76,6 +86,7 @@ class Figures:
     per_second: float
     p50_ms: float
     p99_ms: float
+    cpu_us: float = float("nan")  # the server's CPU (all its processes) per request, loaded runs only
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -92,6 +103,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--variants", default="repeated,unique", help="repeated, unique or both")
     parser.add_argument("--servers", default="product,oxigraph,bare", help="which servers, comma-separated")
     parser.add_argument("--rounds", type=int, default=1, help="load every server this many times in turn; report the median (default 1)")
+    parser.add_argument("--pin", action="store_true", help="servers on CPU 1, wrk on CPU 0 with one thread (use with --workers 1)")
     return parser.parse_args(argv)
 
 
@@ -185,7 +197,9 @@ def servers(store: Path, options: argparse.Namespace) -> dict[str, tuple[list[st
     if options.server == "granian":
         bare = [str(VENV_BIN / "granian"), "--interface", "wsgi", "--working-dir", str(ROOT / "bench"), "--host", "127.0.0.1", "--port", "{port}",
                 "--workers", str(options.workers), "--blocking-threads", str(options.threads), "--no-ws", "bare_endpoint:app"]
-    return {"product": (product, "/sparql", {}), "oxigraph": (oxigraph, "/query", {}), "bare": (bare, "/sparql", {"STORE": str(version)})}
+    pin = ["taskset", "-c", PINNED_SERVER] if options.pin else []
+    return {"product": ([*pin, *product], "/sparql", {}), "oxigraph": ([*pin, *oxigraph], "/query", {}),
+            "bare": ([*pin, *bare], "/sparql", {"STORE": str(version)})}
 
 
 # -- the load -------------------------------------------------------------------------------
@@ -213,10 +227,11 @@ end
     return script
 
 
-def run_wrk(url: str, accept: str, connections: int, seconds: float, script: Path | None) -> Figures:
+def run_wrk(url: str, accept: str, connections: int, seconds: float, script: Path | None, pin: bool = False) -> Figures:
     """Load a URL with wrk and read its summary and latency distribution."""
-    threads = min(connections, os.cpu_count() or 1)
-    command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "120s", "-H", f"Accept: {accept}"]
+    threads = 1 if pin else min(connections, os.cpu_count() or 1)
+    command = ["taskset", "-c", PINNED_WRK] if pin else []
+    command += ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "120s", "-H", f"Accept: {accept}"]
     command += ["-s", str(script)] if script else []
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", output)
@@ -285,6 +300,18 @@ def descendants(root: int) -> list[tuple[int, int]]:
     return found
 
 
+def cpu_ticks(root: int) -> int:
+    """Add up the CPU time (user and system, in clock ticks) of `root` and every process below it."""
+    total = 0
+    for pid in [root, *(pid for pid, _ in descendants(root))]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone since it was listed (a query process that was replaced)
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
 def rss_mb(pid: int) -> float:
     try:
         line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
@@ -305,8 +332,11 @@ def measure(server: Server, jobs: list[tuple[str, str, str, str]], options: argp
         for _ in range(3 * options.workers):
             requests.get(url, headers={"Accept": accept}, timeout=300)  # warm workers and caches
         script = unique_script(url.removeprefix(server.base), folder) if variant == "unique" else None
-        results[(query, variant, "loaded")] = run_wrk(url, accept, options.connections, options.duration, script)
-        results[(query, variant, "1 conn")] = run_wrk(url, accept, 1, options.duration / 2, script)
+        before = cpu_ticks(server.process.pid)
+        loaded = run_wrk(url, accept, options.connections, options.duration, script, options.pin)
+        used = cpu_ticks(server.process.pid) - before
+        results[(query, variant, "loaded")] = replace(loaded, cpu_us=used / TICKS * 1e6 / max(loaded.requests, 1))
+        results[(query, variant, "1 conn")] = run_wrk(url, accept, 1, options.duration / 2, script, options.pin)
         print(f"  {server.name:8} {query:9} {variant:8} {results[(query, variant, 'loaded')].per_second:10.0f} req/s", flush=True)
     return results
 
@@ -320,11 +350,13 @@ def target_of(query: str, variant: str) -> tuple[str, float]:
 def report(results: dict[str, dict[tuple[str, str, str], Figures]], keys: list[tuple[str, str, str]]) -> list[str]:
     """Lay the figures out as a table, one row per query, variant and load, with the ratios against the targets."""
     names = list(results)
-    head = "| query | variant | load | " + " | ".join(f"{n} req/s | {n} p50 ms | {n} p99 ms" for n in names) + " | product/oxigraph | product/bare | target |"
+    head = "| query | variant | load | " + " | ".join(f"{n} req/s | {n} p50 ms | {n} p99 ms | {n} CPU µs/req" for n in names)
+    head += " | product/oxigraph | product/bare | target |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for query, variant, load in keys:
         figures = [results[name][(query, variant, load)] for name in names]
-        cells = [f"{f.per_second:.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f}" + (f" ({f.errors} errors)" if f.errors else "") for f in figures]
+        cells = [f"{f.per_second:.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f}" + (f" ({f.errors} errors)" if f.errors else "")
+                 + (" | –" if f.cpu_us != f.cpu_us else f" | {f.cpu_us:.0f}") for f in figures]  # nan (1 conn): not measured
         ratios = [ratio(results, "product", other, (query, variant, load)) for other in ("oxigraph", "bare")]
         against, wanted = target_of(query, variant)
         got = ratio(results, "product", against, (query, variant, load))
@@ -363,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     print(machine())
     print(f"store: {store.resolve()} ({len(Store.read_only(str(store.resolve())))} quads)")
     print(f"load: wrk, {options.connections} connections for {options.duration:g} s ('loaded'), 1 connection for {options.duration / 2:g} s ('1 conn')")
+    if options.pin:
+        print(f"pinned: servers on CPU {PINNED_SERVER}, wrk on CPU {PINNED_WRK} with one thread")
     shape = f"--workers {options.workers} --threads {options.threads}"
     print(f"servers: product = gaoxin-kg serve --server {options.server} {shape}; oxigraph = oxigraph serve-read-only; "
           f"bare = bench/bare_endpoint.py under {options.server}, same workers and threads")
