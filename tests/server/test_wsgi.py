@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from bench.endpoint import descendants
 from tests.server.conftest import ROOT, free_port, wait_until_up
 
@@ -66,3 +68,25 @@ def test_serve_gives_each_worker_its_fast_and_heavy_query_processes(built_store:
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+def test_granian_runs_the_bridge_on_uvloops_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import granian
+    from granian._loops import loops
+
+    from server import wsgi
+
+    asked: dict[str, object] = {}
+
+    class Recorder:
+        def __init__(self, target: str, **settings: object) -> None:
+            asked.update(settings, target=target)
+
+        def serve(self) -> None:
+            asked["served"] = True
+
+    monkeypatch.setattr(granian, "Granian", Recorder)
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # run_granian puts the configuration in the environment
+    wsgi.run_granian({"STORE": "var/store"}, "127.0.0.1", 8000, workers=1, threads=4)
+    assert asked["loop"] == "uvloop" and asked["served"] is True
+    assert "uvloop" in loops  # installed: granian builds it, where it would otherwise stop the worker with "not available"
