@@ -379,8 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     missing = [name for name in ("oxigraph", options.server) if not (VENV_BIN / name).exists()]
     if missing:
         raise SystemExit(f"{', '.join(missing)} not found beside {sys.executable}: install the test extra (`pip install -e '.[test]'`, or `make install`)")
-    if options.pin and (shutil.which("taskset") is None or len(os.sched_getaffinity(0)) < 2):
-        raise SystemExit("--pin needs taskset (util-linux) and two CPUs this process may use: the servers run on CPU 1, wrk on CPU 0")
+    if options.pin and (shutil.which("taskset") is None or not {0, 1} <= os.sched_getaffinity(0)):
+        raise SystemExit("--pin needs taskset (util-linux) and CPUs 0 and 1: the servers run on CPU 1, wrk on CPU 0")
     store = prepare_store(options)
     chosen = queries(store.resolve())
     jobs = [(q, v, *chosen[q]) for q in options.queries.split(",") for v in options.variants.split(",")]
