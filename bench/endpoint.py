@@ -32,6 +32,7 @@ one core (docs/performance.md, "One core, pinned").
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import re
@@ -300,16 +301,18 @@ def descendants(root: int) -> list[tuple[int, int]]:
     return found
 
 
+def process_ticks(pid: int) -> int:
+    """Return the CPU time (user and system, in clock ticks) a process has used; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0  # gone since it was listed (a query process that was replaced)
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_ticks(root: int) -> int:
-    """Add up the CPU time (user and system, in clock ticks) of `root` and every process below it."""
-    total = 0
-    for pid in [root, *(pid for pid, _ in descendants(root))]:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone since it was listed (a query process that was replaced)
-        total += int(fields[11]) + int(fields[12])
-    return total
+    """Add up the CPU time (in clock ticks) of `root` and every process below it."""
+    return sum(process_ticks(pid) for pid in [root, *(pid for pid, _ in descendants(root))])
 
 
 def rss_mb(pid: int) -> float:
@@ -356,7 +359,7 @@ def report(results: dict[str, dict[tuple[str, str, str], Figures]], keys: list[t
     for query, variant, load in keys:
         figures = [results[name][(query, variant, load)] for name in names]
         cells = [f"{f.per_second:.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f}" + (f" ({f.errors} errors)" if f.errors else "")
-                 + (" | –" if f.cpu_us != f.cpu_us else f" | {f.cpu_us:.0f}") for f in figures]  # nan (1 conn): not measured
+                 + (" | –" if math.isnan(f.cpu_us) else f" | {f.cpu_us:.0f}") for f in figures]  # 1 conn: not measured
         ratios = [ratio(results, "product", other, (query, variant, load)) for other in ("oxigraph", "bare")]
         against, wanted = target_of(query, variant)
         got = ratio(results, "product", against, (query, variant, load))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import requests
 
+from bench.endpoint import process_ticks
 from tests.server.test_sparql import listener  # noqa: F401  # the fixture, shared
 
 ELI = "PREFIX eli: <http://data.europa.eu/eli/ontology#>\n"
@@ -42,19 +43,11 @@ def query_processes(base_url: str) -> set[int]:
     return {pid for pid in tree if "multiprocessing.forkserver" in table[table[pid][0]][1]}  # forked by the fork server
 
 
-def cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
 def test_a_runaway_query_gets_503_at_the_limit_its_process_dies_and_others_are_served(live_server: str) -> None:
     requests.get(live_server + "/sparql", params={"query": LOOKUP}, timeout=30)
     before = query_processes(live_server)
     assert len(before) >= 2
-    ticks = {pid: cpu_ticks(pid) for pid in before}
+    ticks = {pid: process_ticks(pid) for pid in before}
     outcome: dict[str, object] = {}
 
     def runaway() -> None:
@@ -71,7 +64,7 @@ def test_a_runaway_query_gets_503_at_the_limit_its_process_dies_and_others_are_s
         latencies.append(time.monotonic() - started)
         assert response.status_code == 200 and "yunzhengfa-2020-36" in response.text
         if busy is None and time.monotonic() - since > 2.5:  # the runaway's process has burnt CPU by now
-            busy = max(before, key=lambda pid: cpu_ticks(pid) - ticks[pid])
+            busy = max(before, key=lambda pid: process_ticks(pid) - ticks[pid])
         time.sleep(0.05)
     thread.join()
     assert outcome["status"] == 503 and "exceeded the 5 s time limit" in str(outcome["text"])
