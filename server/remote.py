@@ -68,10 +68,14 @@ NTRIPLES = "application/n-triples"
 QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 HAS_GRAPH = "ASK { GRAPH ?g { ?s ?p ?o } }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-# ?seen is bound only where the default graph holds the build graph's statement (the union of the named graphs);
-# no boolean in the answer, as Virtuoso writes EXISTS as the integer 1.
+# The newest run is the one no other run was informed by (a patched rebuild keeps describing the earlier runs whose
+# results it kept: graph_build/store/incremental.py). ?seen is bound only where the default graph holds the build
+# graph's statement (the union of the named graphs); no boolean in the answer, as Virtuoso writes EXISTS as the integer 1.
 BUILD = f"""SELECT ?digest ?seen WHERE {{
-  GRAPH <{BUILD_GRAPH}> {{ ?run <{GX}inputDigest> ?digest }}
+  GRAPH <{BUILD_GRAPH}> {{
+    ?run <{GX}inputDigest> ?digest
+    FILTER NOT EXISTS {{ ?later <http://www.w3.org/ns/prov#wasInformedBy> ?run }}
+  }}
   OPTIONAL {{ ?run <{GX}inputDigest> ?seen }}
 }} ORDER BY DESC(?digest) LIMIT 1"""
 

@@ -21,7 +21,8 @@ from graph_build.store.incremental import LINK_DIGESTS, MANIFEST
 from graph_build.store.search_index import INDEX_FILE
 from graph_build.store.versions import COMPLETE_MARKER, LoadError, versions_dir
 from graph_build.validate import whole_graph
-from graph_build.vocab import RDF_TYPE, gx
+from graph_build.vocab import RDF_TYPE, gx, prov
+from server import remote
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -34,11 +35,21 @@ GANSU = "001_7d67dab41be7ced0.txt"  # a document of its own: gansu-44eca80e
 HEBEI, HEBEI_NUMBER = "004_f2cc480d52bcecb0.txt", "冀政字〔2020〕52號"
 
 
+ANY_RUN = NamedNode(iris.build_run("any-run"))
+
+
 def quads(version: Path) -> tuple[set[Quad], int]:
-    """Every quad of a store version without blank nodes or the build graph, and the count of all (the comparison of test_jobs.py)."""
-    everything = list(Store.read_only(str(version)).quads_for_pattern(None, None, None, None))
-    named = {q for q in everything if q.graph_name != BUILD_GRAPH and not any(isinstance(t, BlankNode) for t in (q.subject, q.object))}
+    """Every quad of a store version but the build graph's: those without blank nodes, with every build run as ANY_RUN, and
+    the count of all (the comparison of test_jobs.py; a patch keeps the earlier run on what it kept and describes it in the
+    build graph, where a fresh build names its own run only)."""
+    everything = [q for q in Store.read_only(str(version)).quads_for_pattern(None, None, None, None) if q.graph_name != BUILD_GRAPH]
+    named = {Quad(any_run(q.subject), q.predicate, any_run(q.object), q.graph_name) for q in everything
+             if not any(isinstance(t, BlankNode) for t in (q.subject, q.object))}
     return named, len(everything)
+
+
+def any_run(term: object) -> object:
+    return ANY_RUN if isinstance(term, NamedNode) and term.value.startswith(iris.ID + "build/") else term
 
 
 def build(data: Path, store: Path, **options: object) -> tuple[BuildStats, list[str]]:
@@ -352,12 +363,27 @@ def test_a_reworded_measure_patches_only_the_links_that_changed(copy: Path) -> N
     assert quads(store.resolve())[0] == quads(fresh(data, copy))[0]
 
 
-def test_rename_run_moves_every_quad_naming_the_old_run() -> None:
-    """Check the old run is renamed as object (prov:wasGeneratedBy) and as subject (prov:used), in every graph, and nothing else changes."""
-    old, new, graph = NamedNode(iris.build_run("1" * 16)), NamedNode(iris.build_run("2" * 16)), NamedNode(iris.graph("x"))
-    fact, file = NamedNode(iris.ID + "doc/x/incentive/1"), NamedNode(iris.ID + "doc/x/zh-Hans/file")
-    generated, used = NamedNode("http://www.w3.org/ns/prov#wasGeneratedBy"), NamedNode("http://www.w3.org/ns/prov#used")
-    store = Store()
-    store.extend([Quad(fact, generated, old, graph), Quad(old, used, file, graph), Quad(fact, RDF_TYPE, gx.Incentive, graph)])
-    assert incremental.rename_run(store, old.value, new.value) == 2
-    assert set(store) == {Quad(fact, generated, new, graph), Quad(new, used, file, graph), Quad(fact, RDF_TYPE, gx.Incentive, graph)}
+def test_a_patch_keeps_the_run_that_rendered_what_it_kept_and_describes_the_runs_still_named(copy: Path) -> None:
+    """Check a kept document still names the run that rendered it, the changed one the new run, the build graph describes
+    both (the newest informed by the earlier, and picked by the remote endpoint's build query), and a run no quad names
+    any more leaves it."""
+    store, data = copy / "var" / "store", copy / "data"
+    runs = [incremental.read_manifest(store.resolve()).run]  # type: ignore[union-attr]
+    for old, new in (("不少于5000万元", "不少于6000万元"), ("不少于6000万元", "不少于7000万元")):
+        edit(data / "raw" / GANSU, old, new)
+        _, load = build(data, store)
+        assert load == ["  load: patched the previous version: 1 document(s) replaced, 0 added, 0 removed, 3 kept"]
+        runs.append(incremental.read_manifest(store.resolve()).run)  # type: ignore[union-attr]
+        version = Store.read_only(str(store.resolve()))
+        assert generated_by(version, "gansu-44eca80e") == {runs[-1]} and generated_by(version, "jizhengzi-2020-52") == {runs[0]}
+        described = {q.subject.value for q in version.quads_for_pattern(None, RDF_TYPE, gx.BuildRun, BUILD_GRAPH)}
+        informed = {(q.subject.value, q.object.value) for q in version.quads_for_pattern(None, prov.wasInformedBy, None, None)}
+        assert described == {runs[0], runs[-1]} and informed == {(runs[-1], runs[0])}  # the middle run: renamed nowhere, gone
+        (row,) = version.query(remote.BUILD, use_default_graph_as_union=True)
+        assert iris.build_run(row["digest"].value) == runs[-1]
+    assert len(set(runs)) == 3
+
+
+def generated_by(version: Store, slug: str) -> set[str]:
+    """Return the runs a document's graph names as prov:wasGeneratedBy."""
+    return {q.object.value for q in version.quads_for_pattern(None, prov.wasGeneratedBy, None, NamedNode(iris.graph(slug)))}
