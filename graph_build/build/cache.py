@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any
 
 from graph_build import __version__
 
-KINDS = ("file", "work", "graph", "similarity")
+KINDS = ("file", "work", "graph", "similarity", "pair")
 
 
 def key(*parts: str | bytes) -> str:
@@ -86,6 +86,27 @@ class Cache:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+@dataclass
+class PairDecisions:
+    """Group's decisions on candidate pairs of files (`text.group.Decisions`), kept under the two files' keys: a file's key
+    digests its bytes, its name and the builder, so a decision stands while both files and the builder do."""
+
+    cache: Cache
+    keys: list[str]  # the files' cache keys, in the order group numbers the files
+    used: set[str] = field(default_factory=set)  # the entries read or written, which the build's prune keeps
+
+    def entry(self, i: int, j: int) -> str:
+        entry = key("pair", *sorted((self.keys[i], self.keys[j])))
+        self.used.add(entry)
+        return entry
+
+    def get(self, i: int, j: int) -> bool | None:
+        return self.cache.get("pair", self.entry(i, j))
+
+    def put(self, i: int, j: int, same: bool) -> None:
+        self.cache.put("pair", self.entry(i, j), same)
 
 
 def default_directory(store_dir: Path) -> Path:

@@ -29,7 +29,7 @@ from typing import TypeVar
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
 from graph_build import __version__, canned, iris
-from graph_build.build.cache import Cache, builder_digest, default_directory
+from graph_build.build.cache import Cache, PairDecisions, builder_digest, default_directory
 from graph_build.build.events import (
     AnnotationRefused,
     EntrySkipped,
@@ -112,6 +112,7 @@ class Stages:
     events: Events
     strict: bool = False
     inside: DataFolder = field(init=False)  # the real folders read from, resolved before any listing (text/confine.py)
+    decided: set[str] = field(init=False, default_factory=set)  # the cache entries of group's pair decisions this run used
 
     def __post_init__(self) -> None:
         self.inside = data_folder(self.data_dir)
@@ -153,7 +154,8 @@ class Stages:
 
     def works(self, scanned: list[Scanned]) -> list[Planned]:
         """Group the scanned files into works (MinHash candidates, exact Jaccard); the workers order, name and place each from the cache."""
-        clustered = [PlanTask(tuple(scanned[i].key for i in members), self.cache) for members in clusters([s.fingerprint for s in scanned])]
+        decisions = PairDecisions(self.cache, [s.key for s in scanned], self.decided)
+        clustered = [PlanTask(tuple(scanned[i].key for i in members), self.cache) for members in clusters([s.fingerprint for s in scanned], decisions)]
         works = list(self.workers.map(plan_work, clustered))
         warn_unplaced(works, self)
         for work in works:
@@ -270,7 +272,7 @@ def build(
             index = search_index.patch(version, patch.base, patch.changed()) if patch else search_index.write(version)
             clock("search index", index)  # inside the version: it switches with the graph
     rendered = rendering.done
-    run.cache.prune(file_keys | {key for _, key in documents} | {research.cached_as or ""})
+    run.cache.prune(file_keys | run.decided | {key for _, key in documents} | {research.cached_as or ""})
     return BuildStats(
         files=files,
         dropped_lines=sum(r.dropped_lines for r in rendered),

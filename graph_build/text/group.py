@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Protocol
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -56,11 +57,28 @@ def fingerprint(expression: Expression, identity: Identity) -> Fingerprint:
     return Fingerprint(identity.doc_number_text, identity.status, words, minhash(shingles_of(words)))
 
 
-def clusters(prints: list[Fingerprint]) -> list[list[int]]:
-    """Cluster fingerprints into works: indexes in first-member order, members in index order."""
+class Decisions(Protocol):
+    """Where the decisions on candidate pairs are remembered between builds (the build cache, by the two files' keys)."""
+
+    def get(self, i: int, j: int) -> bool | None: ...
+
+    def put(self, i: int, j: int, same: bool) -> None: ...
+
+
+def clusters(prints: list[Fingerprint], decisions: Decisions | None = None) -> list[list[int]]:
+    """Cluster fingerprints into works: indexes in first-member order, members in index order.
+
+    With `decisions`, a candidate pair decided before (same two files) is not compared again: a rebuild after one
+    change compares only the pairs that file is in (at 10,000 documents the exact comparisons took 13 s of group's 20 s).
+    """
     parents = list(range(len(prints)))
     for i, j in candidate_pairs(prints):
-        if same_work(prints[i], prints[j], _shingles(prints[i].wording), _shingles(prints[j].wording)):
+        same = decisions.get(i, j) if decisions is not None else None
+        if same is None:
+            same = same_work(prints[i], prints[j])
+            if decisions is not None:
+                decisions.put(i, j, same)
+        if same:
             parents[find(parents, i)] = find(parents, j)
     _shingles.cache_clear()  # it serves one clustering; kept, it would hold 4,096 sets to the end of the build
     found: dict[int, list[int]] = {}
@@ -168,14 +186,14 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def same_work(a: Fingerprint, b: Fingerprint, shingles_a: np.ndarray, shingles_b: np.ndarray) -> bool:
+def same_work(a: Fingerprint, b: Fingerprint) -> bool:
     """Tell whether two expressions realise the same work, by 文号 or by the exact Jaccard similarity of their shingles."""
     if a.doc_number and b.doc_number:
         if a.doc_number == b.doc_number:
             return True
         if a.status == b.status:
             return False
-    return code_jaccard(shingles_a, shingles_b) >= SAME_WORK
+    return code_jaccard(_shingles(a.wording), _shingles(b.wording)) >= SAME_WORK
 
 
 COMPLETER = 1.1  # a body this many times longer is another mirror's whole text, not the same text with more chrome

@@ -11,6 +11,7 @@ import pytest
 
 from graph_build.build import driver
 from graph_build.store.access import open_read_only, run_query
+from graph_build.text import group
 from graph_build.vocab import sparql_prefixes
 from tests.conftest import DATA
 from tests.graph_build.research.test_similarity import FAKE_NATIONAL
@@ -142,3 +143,20 @@ def test_each_raw_file_is_read_once_per_build(tmp_path: Path, monkeypatch: pytes
     opened.clear()
     driver.build(data, tmp_path / "store", jobs=1)  # a rebuild from the cache reads each file once too, for its key
     assert sorted(opened) == sorted(p.name for p in (data / "raw").iterdir())
+
+
+def test_a_rebuild_compares_again_only_the_candidate_pairs_of_a_changed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group's exact comparisons are remembered in the cache by the two files' keys: none is redone while both files stand."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA / "raw", data / "raw")
+    compared: list[tuple[str, str]] = []
+    real = group.same_work
+    monkeypatch.setattr(group, "same_work", lambda a, b: compared.append((a.wording[:8], b.wording[:8])) or real(a, b))
+    first = driver.build(data, tmp_path / "store", jobs=1)
+    assert compared and first.works == 4  # the Yunnan document and its traditional-script copy, at least
+    compared.clear()
+    assert driver.build(data, tmp_path / "store", jobs=1).works == 4 and compared == []
+    traditional = data / "raw" / "000_eca2655ae364cb45.txt"  # the Yunnan copy: one word of it changed
+    text = traditional.read_text(encoding="utf-8")
+    traditional.write_text(text.replace("高新區", "高新技術產業開發區", 1), encoding="utf-8")
+    assert driver.build(data, tmp_path / "store", jobs=1).works == 4 and len(compared) >= 1
