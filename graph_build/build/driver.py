@@ -269,7 +269,8 @@ def build(
             trim()  # the loader's batches and the store's write buffers, before the checks open the store again
             patch = plan.patch  # a patched version is checked and indexed where it changed (whole_graph.py, search_index.patch)
             clock("shared-graph checks", validate_shared(version, incremental.changed_links(patch.base, version) if patch else None))
-            index = search_index.patch(version, patch.base, patch.changed()) if patch else search_index.write(version)
+            entries = rendered_entries(run.cache, [key for slug, key in documents if patch is None or slug in patch.loaded])
+            index = search_index.patch(version, patch.base, patch.changed(), entries) if patch else search_index.write(version, entries)
             clock("search index", index)  # inside the version: it switches with the graph
     rendered = rendering.done
     run.cache.prune(file_keys | run.decided | {key for _, key in documents} | {research.cached_as or ""})
@@ -305,6 +306,15 @@ def render_works(keys: list[str], workers: Workers, cache: Cache) -> Iterator[Re
     return (cached[key] if key in cached else next(fresh) for key in keys)
 
 
+def rendered_entries(cache: Cache, keys: list[str]) -> Iterator[search_index.Entry]:
+    """Yield the search entries of the works rendered under these keys, read back from their cached renderings one by one."""
+    for key in keys:
+        rendered = cached_rendering(cache, key)
+        if rendered is None:
+            raise LoadError(f"the rendering of work {key} left the cache during the build")
+        yield from rendered.search
+
+
 def refuse_invalid(rendered: list[Rendered]) -> None:
     """Raise a LoadError naming the first document whose quads do not conform, in one line with the sentence, then its report."""
     if failed := next((r for r in rendered if r.violations), None):
@@ -325,7 +335,7 @@ class Rendering:
         """Yield the renderings not yet yielded, in work order, as they arrive; stop at the first that does not conform."""
         for work in self.pending:
             self.entities.update(dict.fromkeys(work.entities))
-            self.done.append(dataclasses.replace(work, entities=()))
+            self.done.append(dataclasses.replace(work, entities=(), search=()))  # the search entries wait in the cache
             refuse_invalid([work])
             yield work
 

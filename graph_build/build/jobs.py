@@ -39,6 +39,8 @@ from graph_build.rdf.to_rdf import to_rdf
 from graph_build.records import AnnotatedWork, BuildRun, Expression, Identity, Work
 from graph_build.research import instruments
 from graph_build.research.corpus import WorkTexts, work_texts
+from graph_build.store import search_index
+from graph_build.store.search_index import Entry
 from graph_build.text.clean import clean
 from graph_build.text.confine import DataFolder
 from graph_build.text.group import Fingerprint, fingerprint, make_work, merged
@@ -250,7 +252,7 @@ def annotated_work(work: Work, annotation: Path | None, inside: DataFolder | Non
 
 @dataclass(frozen=True)
 class Rendered:
-    """One work's quads, ready to load: its named graph on disk, the entity descriptions it emits, its counts."""
+    """One work's quads, ready to load: its named graph on disk, the entity descriptions it emits, its counts, its search entries."""
 
     key: str
     slug: str
@@ -262,6 +264,7 @@ class Rendered:
     incentives: int
     violations: str | None  # the SHACL report when the document's quads do not conform
     problem: str | None = None  # its first broken constraint in one line: the node and the sentence it was read from
+    search: tuple[Entry, ...] = ()  # its title and measures for the search index, read from its quads (search_index.entries_of)
 
 
 @dataclass(frozen=True)
@@ -289,9 +292,10 @@ def render_work(task: RenderTask) -> Rendered:
         len(annotated.extraction.incentives),
         report,
         first_problem(report, quads) if report else None,
+        search_index.entries_of(quads),
     )
     task.cache.put("graph", task.key, rendered)
-    return rendered
+    return dataclasses.replace(rendered, search=())  # the parent reads the entries back from the cache when it writes the index
 
 
 def cached_rendering(cache_: Cache, entry: str) -> Rendered | None:

@@ -29,11 +29,21 @@ def seed_copy(tmp_path: Path) -> Path:
     return data
 
 
-def quads(store_dir: Path) -> tuple[set[Quad], int]:
-    """Every quad of a built store without blank nodes (fresh at every parse of the ontology) or build times, and the count of all."""
-    everything = list(open_read_only(store_dir).quads_for_pattern(None, None, None, None))
-    named = {q for q in everything if q.graph_name != BUILD_GRAPH and not any(isinstance(t, BlankNode) for t in (q.subject, q.object))}
+ANY_RUN = NamedNode(iris.build_run("any-run"))
+
+
+def quads(store: Path) -> tuple[set[Quad], int]:
+    """Every quad of a built store (its link or a version) but the build graph's: those without blank nodes (fresh at every
+    parse of the ontology), with every build run as ANY_RUN, and the count of all. A patched rebuild keeps the earlier
+    run on what it kept and describes it in the build graph, where a fresh build names its own run only."""
+    everything = [q for q in open_read_only(store).quads_for_pattern(None, None, None, None) if q.graph_name != BUILD_GRAPH]
+    named = {Quad(any_run(q.subject), q.predicate, any_run(q.object), q.graph_name) for q in everything
+             if not any(isinstance(t, BlankNode) for t in (q.subject, q.object))}
     return named, len(everything)
+
+
+def any_run(term: object) -> object:
+    return ANY_RUN if isinstance(term, NamedNode) and term.value.startswith(iris.ID + "build/") else term
 
 
 def build(data: Path, store: Path, **options: object) -> BuildStats:

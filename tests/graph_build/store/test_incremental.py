@@ -30,26 +30,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 import build as bench_build  # noqa: E402  (bench/build.py: the change a benchmark rebuild makes)
 import corpus  # noqa: E402
 
+from tests.graph_build.build.test_jobs import quads  # noqa: E402  (the comparison of a store's quads with another's)
+
 BUILD_GRAPH = NamedNode(iris.BUILD_GRAPH)
 GANSU = "001_7d67dab41be7ced0.txt"  # a document of its own: gansu-44eca80e
 HEBEI, HEBEI_NUMBER = "004_f2cc480d52bcecb0.txt", "冀政字〔2020〕52號"
-
-
-ANY_RUN = NamedNode(iris.build_run("any-run"))
-
-
-def quads(version: Path) -> tuple[set[Quad], int]:
-    """Every quad of a store version but the build graph's: those without blank nodes, with every build run as ANY_RUN, and
-    the count of all (the comparison of test_jobs.py; a patch keeps the earlier run on what it kept and describes it in the
-    build graph, where a fresh build names its own run only)."""
-    everything = [q for q in Store.read_only(str(version)).quads_for_pattern(None, None, None, None) if q.graph_name != BUILD_GRAPH]
-    named = {Quad(any_run(q.subject), q.predicate, any_run(q.object), q.graph_name) for q in everything
-             if not any(isinstance(t, BlankNode) for t in (q.subject, q.object))}
-    return named, len(everything)
-
-
-def any_run(term: object) -> object:
-    return ANY_RUN if isinstance(term, NamedNode) and term.value.startswith(iris.ID + "build/") else term
 
 
 def build(data: Path, store: Path, **options: object) -> tuple[BuildStats, list[str]]:

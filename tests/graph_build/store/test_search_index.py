@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -54,3 +55,14 @@ def test_every_term_must_occur(built_store: Path, query: str, found: bool) -> No
 def test_a_version_without_an_index_says_so(tmp_path: Path) -> None:
     with pytest.raises(SearchUnavailable, match="no search index"):
         search_index.search(tmp_path, "补助", {})
+
+
+def test_the_entries_read_from_each_rendered_document_are_those_read_from_the_whole_store(built_store: Path, tmp_path: Path) -> None:
+    """The build's index comes from the workers' renderings (`entries_of` on each document's quads); read back from the
+    loaded version instead, it holds the same entries, facets and folded texts."""
+    from tests.graph_build.store.test_incremental import index_entries
+
+    copied = tmp_path / "version"
+    shutil.copytree(built_store.resolve(), copied, ignore=shutil.ignore_patterns(INDEX_FILE))
+    assert search_index.write(copied) == 4 + 97
+    assert index_entries(copied) == index_entries(built_store.resolve())
