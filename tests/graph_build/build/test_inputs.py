@@ -24,7 +24,8 @@ from graph_build.vocab import sparql_prefixes
 
 ROOT = Path(__file__).resolve().parents[3]
 SEEDS = ROOT / "tests" / "data" / "seeds"
-BUILD_MEMORY = 1536 * 1024 * 1024  # address space of a build of the seeds (RocksDB reserves much of it; a build needs about 1.2 GB)
+BUILD_MEMORY = 2048 * 1024 * 1024  # address space of a build of the seeds: RocksDB reserves much of it, and at 1,400 MB
+# a third of the builds failed (a 200 MB allocation of the bulk loader refused), at 1,536 MB one in fifteen: a flaky test
 SECRET = "机密：数据目录以外的文件，不得发布"
 FORGED = "a\n  rejected forged.txt"  # a file name that would print a line of its own
 ESCAPE = "b\x1b[2Jc.txt"  # a file name that would clear the terminal
