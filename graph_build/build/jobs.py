@@ -49,7 +49,7 @@ from graph_build.text.place import place
 from graph_build.text.read import ReadError, printable, read, read_bytes
 from graph_build.text.script import script
 from graph_build.text.segment import segment
-from graph_build.validate.shapes import violations
+from graph_build.validate.shapes import in_memory, store_violations
 from graph_build.vocab import RDF_TYPE, gx, oa
 
 PLACEHOLDER_RUN = BuildRun(iris.build_run("0" * 16 + "-cached-run"), "cached-run", "2000-01-01T00:00:00+00:00", __version__)
@@ -264,7 +264,7 @@ class Rendered:
     incentives: int
     violations: str | None  # the SHACL report when the document's quads do not conform
     problem: str | None = None  # its first broken constraint in one line: the node and the sentence it was read from
-    search: tuple[Entry, ...] = ()  # its title and measures for the search index, read from its quads (search_index.entries_of)
+    search: tuple[Entry, ...] = ()  # its title and measures for the search index, read from its quads (search_index.read_entries)
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,8 @@ def render_work(task: RenderTask) -> Rendered:
     own = [q for q in quads if q.graph_name != ENTITIES]
     shared = serialize([q for q in quads if q.graph_name == ENTITIES], format=RdfFormat.N_QUADS).decode("utf-8")
     work = annotated.work
-    report = violations([*quads, *referred_context(quads)])
+    checked = in_memory([*quads, *referred_context(quads)])  # one store in memory for the shapes' checks and the search entries
+    report = store_violations(checked)
     rendered = Rendered(
         task.key,
         work.slug,
@@ -292,7 +293,7 @@ def render_work(task: RenderTask) -> Rendered:
         len(annotated.extraction.incentives),
         report,
         first_problem(report, quads) if report else None,
-        search_index.entries_of(quads),
+        tuple(search_index.read_entries(checked)),  # the context quads (schemes, provinces, the run) hold no entry
     )
     task.cache.put("graph", task.key, rendered)
     return dataclasses.replace(rendered, search=())  # the parent reads the entries back from the cache when it writes the index

@@ -4,7 +4,8 @@
 inside the version directory, so the index switches in and out with the graph it was
 read from (a failed build removes the directory, and the served index stays as it was).
 A build's workers read each document's entries from its rendered quads as they render it
-(`entries_of`: the same queries over the document's own graph and the entities it emits),
+(`read_entries` over the store in memory its shapes are checked in: its own graph, the entities it
+emits and the context it refers to),
 so the build does not read 160,000 measures back from the store on disk (136 s of a
 10,000-document build, I/O bound); without entries, `write` reads them from the version.
 Every row is a document title or a measure's text, with its facets (province, document
@@ -33,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Quad, Store
+from pyoxigraph import Store
 
 from graph_build.text.script import fold, to_simplified
 
@@ -149,13 +150,6 @@ def fold_text(text: str) -> str:
     """
     folded = to_simplified(fold(text)).lower()
     return folded if len(folded) == len(text) else text.lower()
-
-
-def entries_of(quads: Iterable[Quad]) -> tuple[Entry, ...]:
-    """Read the search entries of one document from its rendered quads (its own graph and the entities it emits)."""
-    store = Store()
-    store.bulk_extend(quads)
-    return tuple(read_entries(store))
 
 
 def write(version: Path, entries: Iterable[Entry] | None = None) -> int:

@@ -361,6 +361,16 @@ def report(found: list[tuple[Check, list[str]]]) -> str | None:
 
 def violations(quads: Iterable[Quad]) -> str | None:
     """Check quads (their graphs merged) against the shapes in a store in memory; return the report when they do not conform."""
+    return store_violations(in_memory(quads))
+
+
+def in_memory(quads: Iterable[Quad]) -> Store:
+    """Put quads in a store in memory."""
     store = Store()
     store.bulk_extend(quads)
+    return store
+
+
+def store_violations(store: Store) -> str | None:
+    """Check a store's quads (its graphs merged) against the shapes; return the report when they do not conform."""
     return report(broken(store))

@@ -58,7 +58,7 @@ def test_a_version_without_an_index_says_so(tmp_path: Path) -> None:
 
 
 def test_the_entries_read_from_each_rendered_document_are_those_read_from_the_whole_store(built_store: Path, tmp_path: Path) -> None:
-    """The build's index comes from the workers' renderings (`entries_of` on each document's quads); read back from the
+    """The build's index comes from the workers' renderings (`read_entries` on each document's checked quads); read back from the
     loaded version instead, it holds the same entries, facets and folded texts."""
     from tests.graph_build.store.test_incremental import index_entries
 
