@@ -60,6 +60,7 @@ from graph_build.build.jobs import (
     plan_work,
     planned_work,
     render_work,
+    rendering_cached,
     scan,
     scanned_file,
     work_key,
@@ -301,18 +302,22 @@ def render_works(keys: list[str], workers: Workers, cache: Cache) -> Iterator[Re
     The worker pool starts on every work at once (the parent meanwhile runs the research stages); the results are
     collected as the caller iterates.
     """
-    cached = {key: hit for key in keys if (hit := cached_rendering(cache, key)) is not None}
+    cached = {key for key in keys if rendering_cached(cache, key)}  # read one by one as the loader takes them, not all at once
     fresh = iter(workers.map(render_work, [RenderTask(key, cache) for key in keys if key not in cached]))
-    return (cached[key] if key in cached else next(fresh) for key in keys)
+    return (kept_rendering(cache, key) if key in cached else next(fresh) for key in keys)
 
 
 def rendered_entries(cache: Cache, keys: list[str]) -> Iterator[search_index.Entry]:
     """Yield the search entries of the works rendered under these keys, read back from their cached renderings one by one."""
     for key in keys:
-        rendered = cached_rendering(cache, key)
-        if rendered is None:
-            raise LoadError(f"the rendering of work {key} left the cache during the build")
-        yield from rendered.search
+        yield from kept_rendering(cache, key).search
+
+
+def kept_rendering(cache: Cache, key: str) -> Rendered:
+    """Read a work's rendering from the cache, where this build found or put it; raise LoadError if it has gone since."""
+    if (rendered := cached_rendering(cache, key)) is None:
+        raise LoadError(f"the rendering of work {key} left the cache during the build")
+    return rendered
 
 
 def refuse_invalid(rendered: list[Rendered]) -> None:
@@ -324,8 +329,9 @@ def refuse_invalid(rendered: list[Rendered]) -> None:
 class Rendering:
     """The works' renderings as the workers hand them back, kept for the manifest and the build's figures, and the shared entities they emit.
 
-    Each work's entity lines are gathered once in `entities` as it arrives and dropped from the record kept: the
-    works repeat the same few thousand lines (9,021 distinct of 215,453 at 1,000 documents), ~0.3 MB a work held.
+    Each work's entity lines are read from its file as it arrives and gathered once in `entities`: the works repeat
+    the same few thousand lines (9,021 distinct of 215,453 at 1,000 documents), ~0.3 MB a work as Python strings.
+    A worker hands back the file's path, not the lines, so the results that wait while the parent links stay small.
     """
 
     def __init__(self, pending: Iterator[Rendered]) -> None:
@@ -334,8 +340,8 @@ class Rendering:
     def results(self) -> Iterator[Rendered]:
         """Yield the renderings not yet yielded, in work order, as they arrive; stop at the first that does not conform."""
         for work in self.pending:
-            self.entities.update(dict.fromkeys(work.entities))
-            self.done.append(dataclasses.replace(work, entities=(), search=()))  # the search entries wait in the cache
+            self.entities.update(dict.fromkeys(work.entities.read_text("utf-8").splitlines(keepends=True)))
+            self.done.append(dataclasses.replace(work, search=()))  # the search entries wait in the cache
             refuse_invalid([work])
             yield work
 

@@ -252,12 +252,12 @@ def annotated_work(work: Work, annotation: Path | None, inside: DataFolder | Non
 
 @dataclass(frozen=True)
 class Rendered:
-    """One work's quads, ready to load: its named graph on disk, the entity descriptions it emits, its counts, its search entries."""
+    """One work's quads, ready to load: its named graph and the entity descriptions it emits on disk, its counts, its search entries."""
 
     key: str
     slug: str
     nquads: Path  # the work's named graph, N-Quads naming PLACEHOLDER_RUN
-    entities: tuple[str, ...]  # N-Quads lines of the shared entities graph
+    entities: Path  # what it says in the shared entities graph, N-Quads (on disk: a result waiting for the loader stays small)
     files: tuple[str, ...]
     dropped_lines: int
     measures: int
@@ -278,7 +278,7 @@ def render_work(task: RenderTask) -> Rendered:
     annotated: AnnotatedWork = task.cache.get("work", task.key)
     quads = to_rdf(annotated, PLACEHOLDER_RUN)
     own = [q for q in quads if q.graph_name != ENTITIES]
-    shared = serialize([q for q in quads if q.graph_name == ENTITIES], format=RdfFormat.N_QUADS).decode("utf-8")
+    shared = serialize([q for q in quads if q.graph_name == ENTITIES], format=RdfFormat.N_QUADS)
     work = annotated.work
     checked = in_memory([*quads, *referred_context(quads)])  # one store in memory for the shapes' checks and the search entries
     report = store_violations(checked)
@@ -286,7 +286,7 @@ def render_work(task: RenderTask) -> Rendered:
         task.key,
         work.slug,
         task.cache.put("graph", task.key, serialize(own, format=RdfFormat.N_QUADS), suffix=".nq"),
-        tuple(shared.splitlines(keepends=True)),
+        task.cache.put("graph", task.key, shared, suffix=".entities.nq"),
         tuple(e.name for e in work.expressions),
         sum(len(e.clean.dropped) for e in work.expressions),
         sum(1 for q in own if q.predicate == RDF_TYPE and q.object == gx.Measure),
@@ -299,10 +299,15 @@ def render_work(task: RenderTask) -> Rendered:
     return dataclasses.replace(rendered, search=())  # the parent reads the entries back from the cache when it writes the index
 
 
+def rendering_cached(cache_: Cache, entry: str) -> bool:
+    """Tell whether a work's rendering is in the cache (its record and both its N-Quads files), without reading it."""
+    return all(cache_.path("graph", entry, suffix).exists() for suffix in (".pickle", ".nq", ".entities.nq"))
+
+
 def cached_rendering(cache_: Cache, entry: str) -> Rendered | None:
-    """Return a work's cached rendering if both its record and its N-Quads are there."""
+    """Return a work's cached rendering if its record and both its N-Quads files are there."""
     rendered = cache_.get("graph", entry)
-    return rendered if rendered is not None and rendered.nquads.exists() else None
+    return rendered if rendered is not None and rendered.nquads.exists() and rendered.entities.exists() else None
 
 
 @cache

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
-from pyoxigraph import BlankNode, NamedNode, Quad
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse
 
 from graph_build import iris
 from graph_build.build import driver, jobs
+from graph_build.build.cache import Cache
 from graph_build.rdf.to_rdf import to_rdf
 from graph_build.records import BuildStats
 from graph_build.store.access import open_read_only
@@ -129,3 +131,17 @@ def test_a_document_is_checked_with_the_context_it_reaches_as_with_all_of_it() -
             assert 0 < len(reached) < len(jobs.context_quads()) / 10
             assert violations([*checked, *reached]) == violations([*checked, *jobs.context_quads()])
         assert violations([*broken, *jobs.referred_context(broken)]) is not None
+
+
+def test_a_worker_hands_back_its_entities_on_disk_so_results_waiting_for_the_loader_stay_small(tmp_path: Path) -> None:
+    """The pool keeps every finished result until the loader takes it (while the parent links): a path, not the lines."""
+    work = driver.annotated_works(ROOT / "tests" / "data" / "seeds", jobs=1)[0]
+    store = Cache(tmp_path / "cache")
+    store.put("work", "a-key", work)
+    rendered = jobs.render_work(jobs.RenderTask("a-key", store))
+    entities = {q for q in to_rdf(work, jobs.PLACEHOLDER_RUN) if q.graph_name == NamedNode(iris.ENTITIES_GRAPH)}
+    assert set(parse(rendered.entities.read_bytes(), format=RdfFormat.N_QUADS)) == entities
+    assert len(pickle.dumps(rendered)) < 2_000 < len(rendered.entities.read_bytes())
+    assert jobs.cached_rendering(store, "a-key") is not None
+    rendered.entities.unlink()
+    assert jobs.cached_rendering(store, "a-key") is None  # rendered again rather than loaded without its entities
