@@ -115,6 +115,35 @@ def test_mutations_break_many_constraints() -> None:
     assert broken_cases >= len(mutations()) // 2
 
 
+def nested_selector_forms() -> Graph:
+    """The shapes as they were: the evidence shape's qualified selectors also checked each selector's form (sh:node)."""
+    graph = Graph()
+    for triple in shapes_graph():
+        graph.add(triple)
+    oa = rdflib.Namespace("http://www.w3.org/ns/oa#")
+    gxsh = rdflib.Namespace("https://w3id.org/gaoxin-kg/shapes#")
+    for selector, form in ((oa.TextPositionSelector, gxsh.TextPositionSelectorShape), (oa.TextQuoteSelector, gxsh.TextQuoteSelectorShape)):
+        (qualified,) = [q for q in graph.objects(None, SH.qualifiedValueShape) if (q, SH["class"], selector) in graph]
+        graph.add((qualified, SH.node, form))
+    return graph
+
+
+def test_evidence_checks_selector_forms_once_and_every_mutation_gets_the_same_verdict() -> None:
+    """Each selector's form is checked by the shape that targets its class, not again inside the evidence shape (the
+    costliest check): a graph breaks the shapes exactly when it broke them with the form nested, for every mutation."""
+    nested = tuple(Compiler(nested_selector_forms(), subclasses=False).checks())
+    assert sum(len(shape.any_broken) for shape in nested) > sum(len(shape.any_broken) for shape in checks(False))  # the forms were nested back
+    verdicts = []
+    for kind, predicate in mutations().values():
+        store = Store()
+        store.bulk_load(mutated(kind, predicate).serialize(format="nt").encode("utf-8"), format=RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
+        now = any(store.query(shape.any_broken, use_default_graph_as_union=True) for shape in checks(False))
+        before = any(store.query(shape.any_broken, use_default_graph_as_union=True) for shape in nested)
+        verdicts.append((now, before))
+    assert all(now == before for now, before in verdicts)
+    assert sum(now for now, _ in verdicts) >= len(verdicts) // 2  # not vacuous: most mutations break the sample
+
+
 def test_report_names_shape_constraint_and_node() -> None:
     """Check the report of a sample incentive without a frequency names the shape, the constraint and the incentive."""
     graph = mutated("drop", GX.frequency)
