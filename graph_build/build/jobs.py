@@ -250,6 +250,9 @@ def annotated_work(work: Work, annotation: Path | None, inside: DataFolder | Non
 # ---- render: one work ---------------------------------------------------------------
 
 
+NQUADS, ENTITY_NQUADS = ".nq", ".entities.nq"  # a rendering's two files in the cache, beside its record
+
+
 @dataclass(frozen=True)
 class Rendered:
     """One work's quads, ready to load: its named graph and the entity descriptions it emits on disk, its counts, its search entries."""
@@ -285,8 +288,8 @@ def render_work(task: RenderTask) -> Rendered:
     rendered = Rendered(
         task.key,
         work.slug,
-        task.cache.put("graph", task.key, serialize(own, format=RdfFormat.N_QUADS), suffix=".nq"),
-        task.cache.put("graph", task.key, shared, suffix=".entities.nq"),
+        task.cache.put("graph", task.key, serialize(own, format=RdfFormat.N_QUADS), suffix=NQUADS),
+        task.cache.put("graph", task.key, shared, suffix=ENTITY_NQUADS),
         tuple(e.name for e in work.expressions),
         sum(len(e.clean.dropped) for e in work.expressions),
         sum(1 for q in own if q.predicate == RDF_TYPE and q.object == gx.Measure),
@@ -301,13 +304,16 @@ def render_work(task: RenderTask) -> Rendered:
 
 def rendering_cached(cache_: Cache, entry: str) -> bool:
     """Tell whether a work's rendering is in the cache (its record and both its N-Quads files), without reading it."""
-    return all(cache_.path("graph", entry, suffix).exists() for suffix in (".pickle", ".nq", ".entities.nq"))
+    return all(cache_.path("graph", entry, suffix).exists() for suffix in (".pickle", NQUADS, ENTITY_NQUADS))
 
 
 def cached_rendering(cache_: Cache, entry: str) -> Rendered | None:
-    """Return a work's cached rendering if its record and both its N-Quads files are there."""
-    rendered = cache_.get("graph", entry)
-    return rendered if rendered is not None and rendered.nquads.exists() and rendered.entities.exists() else None
+    """Return a work's cached rendering if its record and both its N-Quads files are there, with their paths where this cache
+    keeps them (the record holds those it was written with: a cache moved since would otherwise point elsewhere)."""
+    rendered = cache_.get("graph", entry) if rendering_cached(cache_, entry) else None
+    if rendered is None:
+        return None
+    return dataclasses.replace(rendered, nquads=cache_.path("graph", entry, NQUADS), entities=cache_.path("graph", entry, ENTITY_NQUADS))
 
 
 @cache

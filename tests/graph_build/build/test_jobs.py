@@ -145,3 +145,13 @@ def test_a_worker_hands_back_its_entities_on_disk_so_results_waiting_for_the_loa
     assert jobs.cached_rendering(store, "a-key") is not None
     rendered.entities.unlink()
     assert jobs.cached_rendering(store, "a-key") is None  # rendered again rather than loaded without its entities
+
+
+def test_a_moved_cache_still_serves_its_renderings(tmp_path: Path) -> None:
+    """A rendering's record holds the paths it was written with; read back, its files are found where the cache is now."""
+    data = seed_copy(tmp_path)
+    first = build(data, tmp_path / "a" / "store", jobs=1, cache_dir=tmp_path / "cache")
+    (tmp_path / "cache").rename(tmp_path / "moved")
+    again = build(data, tmp_path / "b" / "store", jobs=1, cache_dir=tmp_path / "moved")
+    assert again.works_from_cache == again.works == first.works
+    assert quads(tmp_path / "a" / "store") == quads(tmp_path / "b" / "store")
