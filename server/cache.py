@@ -30,6 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ from graph_build.store.access import StoreError
 from . import graph
 
 STORED_BLUEPRINTS = frozenset({"sparql", "queries", "resources", "dumps"})
+NOT_REPEATED_ON_HIT = frozenset({"content-length", "x-gaoxin-cache"})  # written again for the hit
+NOT_REPEATED_ON_304 = frozenset({"content-type", "link"})  # describe a body a 304 does not have
 ENTRY_OVERHEAD = 400  # bytes an entry costs beyond its body and key text (dict slot, tuples, objects)
 FINGERPRINT_KEYS = ("ROW_CAP", "BASE_IRI", "QUERY_DIR", "SERVICE_ALLOW", "QUERY_TIMEOUT")  # settings an answer depends on
 ENVIRON_KEY = "gaoxin.cache"  # where the middleware leaves (version, key, etag) for the after-request hook
@@ -222,10 +225,10 @@ class CachingMiddleware:
     def store_response(self, marked: tuple[str, tuple[str, ...], str], status: str, headers: list[tuple[str, str]], body: bytes) -> None:
         """Keep an answer with its hit and 304 headers precomputed."""
         version, key, etag = marked
-        kept = [(name, value) for name, value in headers if name.lower() not in ("content-length", "x-gaoxin-cache")]
+        kept = [header for header in headers if header[0].lower() not in NOT_REPEATED_ON_HIT]
         hit = (*kept, ("Content-Length", str(len(body))), ("X-Gaoxin-Cache", "hit"))
-        not_modified = tuple((name, value) for name, value in kept if name.lower() not in ("content-type", "link"))
-        size = len(body) + sum(len(name) + len(value) for name, value in headers) * 3 + sum(map(len, key)) + ENTRY_OVERHEAD
+        not_modified = tuple(header for header in kept if header[0].lower() not in NOT_REPEATED_ON_304)
+        size = len(body) + sum(map(len, chain.from_iterable(headers))) * 3 + sum(map(len, key)) + ENTRY_OVERHEAD
         self.cache.put((version, key), StoredResponse(status, hit, not_modified, body), size)
 
 

@@ -211,7 +211,7 @@ def matches_within(store: Store, patterns: tuple[Pattern, ...], cap: int) -> boo
     """Tell whether every pattern matches at most `cap` quads and their product (each at least 1) is at most `cap`."""
     product = 1
     for subject, predicate, object_ in patterns:
-        found = sum(1 for _ in islice(store.quads_for_pattern(subject, predicate, object_, None), cap + 1))
+        found = len(list(islice(store.quads_for_pattern(subject, predicate, object_, None), cap + 1)))  # at most cap + 1 quads
         product *= max(found, 1)
         if product > cap:
             return False

@@ -34,6 +34,19 @@ def test_the_same_snapshot_while_the_link_stays_and_a_new_one_when_it_moves(tmp_
     assert second.version_id == "v2" and second is not first and second.memo == {}
 
 
+def test_the_link_is_read_on_every_call_though_its_text_is_remembered(tmp_path: Path) -> None:
+    link = linked_versions(tmp_path)
+    reader = graph.StoreLink(link)
+    assert [reader.current().version_id for _ in range(2)] == ["v1", "v1"]
+    move_link(link, "v2")
+    assert reader.current().version_id == "v2"
+    move_link(link, "v1")  # back to a text read before: a snapshot of v1 again, not the remembered v2
+    assert reader.current().version_id == "v1"
+    link.unlink()
+    with pytest.raises(StoreError, match="no graph built yet"):
+        reader.current()
+
+
 def test_the_memo_computes_a_value_once_per_version(tmp_path: Path) -> None:
     link = linked_versions(tmp_path)
     reader = graph.StoreLink(link)
