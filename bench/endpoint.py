@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/endpoint.py [STORE] [--scale N] [--duration 10] [--connections 4] [--workers 2] [--threads 4]
                                        [--server granian|gunicorn] [--queries point,aggregate,regex,page] [--variants repeated,unique]
-                                       [--servers product,oxigraph,bare] [--rounds 1] [--pin]
+                                       [--servers product,oxigraph,bare] [--rounds 1] [--warmup 0] [--pin]
 
 On one store, in one run: (a) `gaoxin-kg serve` (the product: checks, time limit, access log, caches),
 (b) `oxigraph serve-read-only --union-default-graph` on the store's version directory (read-only
@@ -18,7 +18,10 @@ documents with bench/corpus.py (skipped with a note when that script is absent).
 loads every server N times in turn (product, oxigraph, bare, product, ...) and reports, for each figure,
 the round with the median req/s, with the load average at the start of each round and the product/bare
 ratio of each round: on a machine shared with others, contention shifts between two runs, and
-alternating the servers spreads it over both sides of the ratio.
+alternating the servers spreads it over both sides of the ratio. Every run of a unique variant sends numbers
+of its own, so the 1-connection run never repeats the loaded run's requests (the product's response cache would
+answer them). `--warmup S` loads each server for S seconds with unique requests of their own before the
+measured run: a server that has just started runs slower for its first seconds (the product filling its caches).
 
 Every loaded figure comes with the server's CPU per request: the CPU time of the server process and
 everything below it (workers, query processes) over the run, from /proc, divided by the requests
@@ -64,6 +67,8 @@ FIND_NUMBER = "PREFIX eli: <http://data.europa.eu/eli/ontology#> SELECT ?n WHERE
 LOOKUP = 'PREFIX eli: <http://data.europa.eu/eli/ontology#>\nSELECT ?document WHERE {{ ?document eli:id_local "{number}" }}'
 REGEX = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isLiteral(?o) && REGEX(STR(?o), "重点实验室.*万元")) }'
 AGGREGATE, PAGE = "amounts-by-province", "national-key-lab-funding"  # incentive totals by province; a canned page
+UNIQUE_STARTS = (100_000_000, 1_000_000_000)  # the first number of the loaded run and of the 1-connection run (unique_script)
+WARMUP_START = 1_900_000_000  # ... and of the warm-up (--warmup)
 PINNED_SERVER, PINNED_WRK = "1", "0"  # --pin: the CPUs of the servers and of wrk
 TARGETS = {"repeated": ("oxigraph", 2.0), "unique": ("bare", 0.8), "unique heavy": ("oxigraph", 0.9)}  # issue 5
 
@@ -104,6 +109,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--variants", default="repeated,unique", help="repeated, unique or both")
     parser.add_argument("--servers", default="product,oxigraph,bare", help="which servers, comma-separated")
     parser.add_argument("--rounds", type=int, default=1, help="load every server this many times in turn; report the median (default 1)")
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="seconds of load (unique requests of their own) each server gets before a unique run is measured (default 0)")
     parser.add_argument("--pin", action="store_true", help="servers on CPU 1, wrk on CPU 0 with one thread (use with --workers 1)")
     return parser.parse_args(argv)
 
@@ -213,16 +220,20 @@ def target_path(server: Server, sparql: str, own_path: str) -> str:
     return server.sparql_path + "?" + urlencode({"query": sparql}, quote_via=quote)
 
 
-def unique_script(path: str, folder: Path) -> Path:
-    """Write a wrk Lua script that makes every request differ: a distinct LIMIT (or ignored _n=) per request and thread."""
+def unique_script(path: str, folder: Path, start: int) -> Path:
+    """Write a wrk Lua script that makes every request differ: a distinct LIMIT (or ignored _n=) per request and thread.
+
+    Numbers start at `start`: each wrk run of a server gets its own, so no run sends a request an earlier one sent
+    (the product's response cache would answer it).
+    """
     suffix = "%0ALIMIT%20" if "?query=" in path else "?_n="
-    script = folder / f"unique-{abs(hash(path))}.lua"
+    script = folder / f"unique-{abs(hash(path))}-{start}.lua"
     script.write_text(f"""local threads = 0
 function setup(thread) thread:set("id", threads); threads = threads + 1 end
 function init(args) counter = 0 end
 function request()
   counter = counter + 1
-  return wrk.format(nil, [[{path}{suffix}]] .. (100000000 + counter * 64 + id))
+  return wrk.format(nil, [[{path}{suffix}]] .. ({start} + counter * 64 + id))
 end
 """)
     return script
@@ -334,12 +345,15 @@ def measure(server: Server, jobs: list[tuple[str, str, str, str]], options: argp
         accept = "text/html" if own and server.name == "product" else JSON
         for _ in range(3 * options.workers):
             requests.get(url, headers={"Accept": accept}, timeout=300)  # warm workers and caches
-        script = unique_script(url.removeprefix(server.base), folder) if variant == "unique" else None
+        path = url.removeprefix(server.base)
+        scripts = [unique_script(path, folder, start) if variant == "unique" else None for start in UNIQUE_STARTS]
+        if options.warmup and variant == "unique":  # requests no measured run sends again
+            run_wrk(url, accept, options.connections, options.warmup, unique_script(path, folder, WARMUP_START), options.pin)
         before = cpu_ticks(server.process.pid)
-        loaded = run_wrk(url, accept, options.connections, options.duration, script, options.pin)
+        loaded = run_wrk(url, accept, options.connections, options.duration, scripts[0], options.pin)
         used = cpu_ticks(server.process.pid) - before
         results[(query, variant, "loaded")] = replace(loaded, cpu_us=used / TICKS * 1e6 / max(loaded.requests, 1))
-        results[(query, variant, "1 conn")] = run_wrk(url, accept, 1, options.duration / 2, script, options.pin)
+        results[(query, variant, "1 conn")] = run_wrk(url, accept, 1, options.duration / 2, scripts[1], options.pin)
         print(f"  {server.name:8} {query:9} {variant:8} {results[(query, variant, 'loaded')].per_second:10.0f} req/s", flush=True)
     return results
 
