@@ -46,6 +46,8 @@ NOT_REPEATED_ON_304 = frozenset({"content-type", "link"})  # describe a body a 3
 ENTRY_OVERHEAD = 400  # bytes an entry costs beyond its body and key text (dict slot, tuples, objects)
 FINGERPRINT_KEYS = ("ROW_CAP", "BASE_IRI", "QUERY_DIR", "SERVICE_ALLOW", "QUERY_TIMEOUT")  # settings an answer depends on
 ENVIRON_KEY = "gaoxin.cache"  # where the middleware leaves (version, key, etag) for the after-request hook
+SMALL_ANSWER_KEY = "gaoxin.small"  # set by the executor when a small query (server.small_queries) made the answer
+SEEN_KEYS = 32_768  # how many keys of small answers asked once the middleware remembers (then it forgets them all)
 SNAPSHOT_KEY = "gaoxin.snapshot"  # where the middleware leaves the snapshot it keyed a miss by
 KEY_HEADERS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_HOST", "wsgi.url_scheme", "HTTP_ACCEPT")
 
@@ -178,6 +180,7 @@ class CachingMiddleware:
     def __init__(self, app: Callable[..., Iterable[bytes]], reader: graph.Reader, cache: ByteLRU, max_age: int, fingerprint: str = "") -> None:
         self.app, self.reader, self.cache, self.fingerprint = app, reader, cache, fingerprint
         self.cache_control = cache_control(max_age)
+        self.seen: set[int] = set()  # hashes of the keys of small answers asked once (admitted)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO", "").startswith("/static/"):
@@ -213,7 +216,7 @@ class CachingMiddleware:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         body = self.app(environ, capture)
-        if not environ.get(ENVIRON_KEY + ".store"):
+        if not environ.get(ENVIRON_KEY + ".store") or not self.admitted(environ):
             return body
         try:
             content = b"".join(body)
@@ -221,6 +224,24 @@ class CachingMiddleware:
             getattr(body, "close", lambda: None)()
         self.store_response(environ[ENVIRON_KEY], sent[0], sent[1], content)
         return [content]
+
+    def admitted(self, environ: dict[str, Any]) -> bool:
+        """Tell whether to store a cacheable answer: at once, unless it is a small query's answer to /sparql asked for the first time.
+
+        A small query costs less to answer again than to store (its matches are bounded: server.small_queries), so its
+        answer is kept from its second request on, as caches keep "one-hit wonders" out. A key is remembered by its
+        hash among the last SEEN_KEYS first requests (a collision only stores an answer early). A stream of unique
+        point lookups then costs the cache nothing (docs/performance.md, "Small answers kept when asked twice").
+        """
+        if not environ.get(SMALL_ANSWER_KEY) or environ.get("PATH_INFO") != "/sparql":
+            return True
+        seen = hash(environ[ENVIRON_KEY][:2])  # (version, request key)
+        if seen in self.seen:
+            return True
+        if len(self.seen) >= SEEN_KEYS:
+            self.seen.clear()
+        self.seen.add(seen)
+        return False
 
     def store_response(self, marked: tuple[str, tuple[str, ...], str], status: str, headers: list[tuple[str, str]], body: bytes) -> None:
         """Keep an answer with its hit and 304 headers precomputed."""

@@ -37,7 +37,7 @@ import os
 import pickle
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,7 +186,7 @@ def execute_in(
     row_cap: int | None = None,
     timeout: float | None = None,
     keep: bool = True,
-    environ: Mapping[str, Any] | None = None,
+    environ: MutableMapping[str, Any] | None = None,
 ) -> QueryResult:
     """Run `execute` with the app, the reader of the snapshot (called after the checks) and the client check given, outside any Flask context."""
     small = small_queries.patterns_of(sparql) is not None  # no update, SERVICE or FROM in it: nothing for the checks to refuse
@@ -238,12 +238,12 @@ def task_version(of: graph.Snapshot) -> str:
     return of.version_id if of.remote else of.location
 
 
-def request_environ() -> Mapping[str, Any] | None:
+def request_environ() -> MutableMapping[str, Any] | None:
     """Return this request's WSGI environ (its client address and disconnect check), None outside a request."""
     return request.environ if has_request_context() else None
 
 
-def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True, environ: Mapping[str, Any] | None = None) -> QueryResult:
+def cached_run(app: Flask, task: Task, timeout: float, keep: bool = True, environ: MutableMapping[str, Any] | None = None) -> QueryResult:
     """Answer a task from the result cache of this graph version, else run it (here or on the remote endpoint) and keep a successful result if asked."""
     results = cache.cache_of(app)
     result: QueryResult | None = results.get(("result", task)) if results is not None else None
@@ -291,7 +291,7 @@ def term_tuple(term: NamedNode | BlankNode | Literal) -> TermTuple:
     raise TypeError(f"cannot substitute {term!r}: only IRIs, blank nodes and literals")
 
 
-def run(app: Flask, task: Task, timeout: float, environ: Mapping[str, Any] | None = None) -> QueryResult:
+def run(app: Flask, task: Task, timeout: float, environ: MutableMapping[str, Any] | None = None) -> QueryResult:
     """Run a task in the app's query processes, within its client's share (CLIENT_QUERIES, 429 beyond) and stopped when
     the client leaves (`environ`: the request's WSGI environ); turn the reply into a result or an exception.
     A small query (`server.small_queries`: the store bounds its matches before it runs) is answered here instead."""
@@ -301,6 +301,8 @@ def run(app: Flask, task: Task, timeout: float, environ: Mapping[str, Any] | Non
             reply = executor.small().answer(task)
             if reply is None and on_loop:  # the bridge's event loop never waits for a query process
                 raise WouldWait
+            if reply is not None and environ is not None:  # cheap to make again: the response cache keeps it when asked twice
+                environ[cache.SMALL_ANSWER_KEY] = True
             reply = reply or executor.lanes().run(task, timeout, client_gone(environ or {}))
     except TimeoutError:
         raise QueryTimeout(timeout) from None

@@ -38,11 +38,11 @@ def ask(client: FlaskClient, query: str, accept: str = JSON, **headers: str):  #
 
 def test_a_repeated_get_is_answered_from_memory_without_running_the_query(cached_app: Flask) -> None:
     client = cached_app.test_client()
-    first = ask(client, LOOKUP)
+    first = ask(client, COUNT)
     results_before = cached_app.extensions["gaoxin_cache"].stores
-    second = ask(client, LOOKUP)
+    second = ask(client, COUNT)
     assert first.headers["X-Gaoxin-Cache"] == "miss" and second.headers["X-Gaoxin-Cache"] == "hit"
-    assert second.data == first.data and b"yunzhengfa-2020-36" in second.data
+    assert second.data == first.data and b'"n"' in second.data
     assert second.headers["ETag"] == first.headers["ETag"]
     assert second.headers["Content-Type"] == first.headers["Content-Type"]
     assert second.headers["X-Gaoxin-Graph-Version"] == first.headers["X-Gaoxin-Graph-Version"]
@@ -66,6 +66,7 @@ def test_other_settings_give_other_tags_for_the_same_graph(cached_app: Flask, bu
 def test_other_accept_headers_are_other_entries_with_vary_accept(cached_app: Flask) -> None:
     client = cached_app.test_client()
     as_json, as_csv = ask(client, LOOKUP, JSON), ask(client, LOOKUP, CSV)
+    ask(client, LOOKUP, JSON), ask(client, LOOKUP, CSV)  # a small query's answer is kept when asked twice
     again_json, again_csv = ask(client, LOOKUP, JSON), ask(client, LOOKUP, CSV)
     assert as_json.headers["ETag"] != as_csv.headers["ETag"]
     assert again_json.headers["X-Gaoxin-Cache"] == again_csv.headers["X-Gaoxin-Cache"] == "hit"
@@ -104,11 +105,42 @@ def layers(app: Flask) -> list[str]:
     return sorted("result" if key[0] == "result" else "response" for key in app.extensions["gaoxin_cache"].held_keys())
 
 
-def test_a_unique_get_is_held_once_as_its_response(cached_app: Flask) -> None:
+def test_a_get_is_held_once_as_its_response(cached_app: Flask) -> None:
     client = cached_app.test_client()
-    assert ask(client, f"{LOOKUP} LIMIT 7").headers["X-Gaoxin-Cache"] == "miss"
+    assert ask(client, COUNT).headers["X-Gaoxin-Cache"] == "miss"
     assert layers(cached_app) == ["response"]  # not also as a query result: the response cache answers a repeated GET
-    assert ask(client, f"{LOOKUP} LIMIT 7").headers["X-Gaoxin-Cache"] == "hit"
+    assert ask(client, COUNT).headers["X-Gaoxin-Cache"] == "hit"
+
+
+def test_a_small_query_s_answer_is_kept_from_its_second_request_on(cached_app: Flask) -> None:
+    client = cached_app.test_client()
+    first, second, third = (ask(client, f"{LOOKUP} LIMIT 7") for _ in range(3))
+    assert [r.headers["X-Gaoxin-Cache"] for r in (first, second, third)] == ["miss", "miss", "hit"]
+    assert first.data == second.data == third.data and b"yunzhengfa-2020-36" in third.data
+    assert first.headers["ETag"] == third.headers["ETag"]  # asked once, it is still an answer a client may revalidate
+    assert ask(client, f"{LOOKUP} LIMIT 7", **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_unique_small_queries_leave_the_cache_empty_and_others_are_kept_at_once(cached_app: Flask) -> None:
+    client = cached_app.test_client()
+    for limit in range(1, 21):  # twenty point lookups, each asked once
+        assert ask(client, f"{LOOKUP} LIMIT {limit}").status_code == 200
+    assert stats(cached_app)["entries"] == 0
+    ask(client, COUNT)  # not a small query (an aggregate in a query process): kept at once
+    assert layers(cached_app) == ["response"]
+
+
+def test_only_the_endpoint_s_small_answers_wait_for_a_second_request(cached_app: Flask) -> None:
+    middleware = cached_app.wsgi_app
+    assert isinstance(middleware, cache.CachingMiddleware)
+
+    def marked(path: str, small: bool) -> dict[str, object]:
+        key = ("", path, "query=ASK%7B%7D", "127.0.0.1", "http", JSON)
+        return {"PATH_INFO": path, cache.ENVIRON_KEY: ("v1", key, '"tag"'), **({cache.SMALL_ANSWER_KEY: True} if small else {})}
+
+    assert middleware.admitted(marked("/sparql", small=False))  # a query process made it: kept at once
+    assert middleware.admitted(marked("/page/doc/yunzhengfa-2020-36", small=True))  # a page is more than one small answer
+    assert [middleware.admitted(marked("/sparql", small=True)) for _ in range(2)] == [False, True]
 
 
 def test_a_post_keeps_its_result_even_after_a_get_of_the_same_query(cached_app: Flask) -> None:
@@ -165,6 +197,7 @@ def test_a_small_cache_evicts_the_least_recently_used_answers(built_store: Path)
     client = app.test_client()
     for limit in range(1, 9):
         ask(client, f"{LOOKUP} LIMIT {limit}")
+        ask(client, f"{LOOKUP} LIMIT {limit}")  # kept when asked twice
     numbers = stats(app)
     assert numbers["evictions"] > 0 and numbers["bytes"] <= 6000
     assert ask(client, f"{LOOKUP} LIMIT 8").headers["X-Gaoxin-Cache"] == "hit"
