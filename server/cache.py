@@ -7,6 +7,8 @@ Two layers share one LRU cache per server worker, bounded in bytes (``RESULT_CAC
   a query process or the store; a miss goes through the app, and a 200 answer of the sparql, queries,
   resources or dumps blueprints is stored on the way out (streamed files such as the dump downloads are
   not: they carry their own SHA-256 ETag, which Werkzeug answers with 304, and get the same Cache-Control).
+  An answer to /sparql that a small query made (``server.small_queries``) is stored from its second
+  request on (``CachingMiddleware.admitted``): answering it again costs less than storing it.
 - **Query results.** ``executor.execute`` keys each result by (graph version, query text, substitutions,
   dataset, media type, row cap), so a canned page's parameter lists and a POSTed query are not run twice.
   A GET of /sparql whose response the middleware keeps does not keep its result too (``keep=False``):
