@@ -72,9 +72,8 @@ class StoreLink:
 
     def __init__(self, store: Path) -> None:
         self.store = Path(store)
-        self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
-        self._read: tuple[str, Snapshot] | None = None  # the link's text when last read, and the snapshot it gave
+        self._last: tuple[str | None, Snapshot] | None = None  # the snapshot handed out last, with the link text that named it
 
     def current(self) -> Snapshot:
         """Return the snapshot of the current version, making a new one (with an empty memo) when the link moved.
@@ -83,21 +82,18 @@ class StoreLink:
         making the path absolute again (a third of this call's time, on every request; docs/performance.md).
         """
         try:
-            text = os.readlink(self.store)
+            text: str | None = os.readlink(self.store)
         except OSError:  # not a link, or missing: link_target says which
             text = None
-        read = self._read
-        if read is not None and read[0] == text:
-            return read[1]
+        last = self._last
+        if last is not None and text is not None and last[0] == text:
+            return last[1]
         location = link_target(self.store)
-        snapshot = self._snapshot
-        if snapshot is None or snapshot.location != location:
-            with self._lock:
-                if self._snapshot is None or self._snapshot.location != location:
-                    self._snapshot = Snapshot(os.path.basename(location), location)
-                snapshot = self._snapshot
-        if text is not None and os.path.basename(text) == snapshot.version_id:  # the text read above named this version
-            self._read = (text, snapshot)
+        with self._lock:
+            last = self._last
+            snapshot = last[1] if last is not None and last[1].location == location else Snapshot(os.path.basename(location), location)
+            named = text is not None and os.path.basename(text) == snapshot.version_id  # the text read above named this version
+            self._last = (text if named else None, snapshot)
         return snapshot
 
 
